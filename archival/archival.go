@@ -1,0 +1,131 @@
+// Package archival defines the contract for archival memory: an agent's long-term store of passages,
+// searched by a hybrid of dense vectors and lexical BM25, and carrying validity fields (when a passage
+// became true, whether it is still valid, and what superseded it).
+//
+// Backends live beneath it (memarchival, pgarchival, qdrantarchival) and all pass the conformance
+// suite in archivaltest. A backend returns the sentinel errors of this package, wrapped with context,
+// so callers can test them with errors.Is.
+package archival
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned (wrapped) by every Store.
+var (
+	// ErrNotFound means the passage does not exist for that agent.
+	ErrNotFound = errors.New("archival: not found")
+	// ErrDimensionMismatch means a vector's length differs from the store's dimension.
+	ErrDimensionMismatch = errors.New("archival: vector dimension mismatch")
+	// ErrInvalid means a passage or query is malformed (empty id, empty agent, k out of range).
+	ErrInvalid = errors.New("archival: invalid argument")
+)
+
+// Status is a passage's validity status.
+type Status string
+
+// The validity statuses. Only StatusValid passages are returned by default.
+const (
+	StatusValid       Status = "valid"
+	StatusSuperseded  Status = "superseded"
+	StatusInvalidated Status = "invalidated"
+	StatusExpired     Status = "expired"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusValid, StatusSuperseded, StatusInvalidated, StatusExpired:
+		return true
+	}
+	return false
+}
+
+// Source says who asserted a passage. It matters for authority in supersession.
+type Source string
+
+// The passage sources.
+const (
+	SourceUser       Source = "user"
+	SourceAgent      Source = "agent"
+	SourceTool       Source = "tool"
+	SourceCompaction Source = "compaction"
+	SourceImport     Source = "import"
+)
+
+// Valid reports whether s is one of the known sources.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceUser, SourceAgent, SourceTool, SourceCompaction, SourceImport:
+		return true
+	}
+	return false
+}
+
+// Passage is one archival memory. CreatedAt is record time; ValidFrom and ValidTo are event time.
+type Passage struct {
+	ID           string         `json:"id"`
+	AgentID      string         `json:"agent_id"`
+	Text         string         `json:"text"`
+	Vector       []float32      `json:"-"`
+	CreatedAt    time.Time      `json:"created_at"`
+	ValidFrom    time.Time      `json:"valid_from"`
+	ValidTo      *time.Time     `json:"valid_to"`
+	Status       Status         `json:"status"`
+	Supersedes   string         `json:"supersedes,omitempty"`
+	SupersededBy string         `json:"superseded_by,omitempty"`
+	Key          string         `json:"key,omitempty"`
+	Source       Source         `json:"source"`
+	Tags         []string       `json:"tags"`
+	Metadata     map[string]any `json:"metadata,omitempty"`
+}
+
+// Query is a hybrid search over one agent's passages.
+type Query struct {
+	AgentID string
+	// Text drives the lexical (BM25) half; Vector drives the dense half. Either may be empty.
+	Text   string
+	Vector []float32
+	// K is how many hits to return, at least 1.
+	K int
+	// Tags, when set, keeps only passages carrying every one of them.
+	Tags []string
+	// AsOf, when set, keeps passages whose validity interval contains it (ValidFrom <= AsOf < ValidTo).
+	AsOf *time.Time
+	// IncludeInvalid also returns passages whose status is not valid.
+	IncludeInvalid bool
+}
+
+// Hit is one search result with the raw evidence behind it. Backends fill DenseRank/LexicalRank
+// (1-based, 0 when the passage was not in that list) so that ranking can be fused the same way on
+// every backend (see package rank).
+type Hit struct {
+	Passage     Passage
+	Dense       float64 // cosine similarity, in [-1, 1]
+	Lexical     float64 // BM25, higher is better; 0 when not matched
+	DenseRank   int
+	LexicalRank int
+	Relevance   float64 // fused score
+}
+
+// Store is an archival backend. Every method takes ctx first and honours its cancellation.
+type Store interface {
+	// Upsert inserts or replaces passages by ID (idempotent). It returns ErrDimensionMismatch
+	// when a vector has the wrong length and ErrInvalid for a passage without ID or agent.
+	// A failed call stores none of the batch.
+	Upsert(ctx context.Context, ps []Passage) error
+	// Get returns one passage of an agent, or ErrNotFound.
+	Get(ctx context.Context, agentID, id string) (Passage, error)
+	// Delete removes one passage of an agent, or returns ErrNotFound.
+	Delete(ctx context.Context, agentID, id string) error
+	// DeleteAgent removes every passage of an agent. Deleting an agent with none is not an error.
+	DeleteAgent(ctx context.Context, agentID string) error
+	// Search returns up to q.K hits, best first, by fused relevance.
+	Search(ctx context.Context, q Query) ([]Hit, error)
+	// Count returns how many passages an agent has.
+	Count(ctx context.Context, agentID string) (int, error)
+	// Dim is the vector dimension the store was opened with.
+	Dim() int
+}

@@ -1,0 +1,123 @@
+// Package pager manages an agent's main context the way an OS manages RAM: the system prompt, the
+// rendered core memory blocks, a running summary and a FIFO of recent messages, within a token
+// budget. When the context crosses warn_ratio it places one memory-pressure warning; when it reaches
+// flush_ratio it evicts the oldest messages into recall storage (searchable at once), folds them into
+// a recursive summary and pages that summary out to archival memory.
+//
+// Service is the memory domain that the HTTP API serves: agents, blocks, messages, archival and
+// recall search, and the memory tools (the agent's page faults). Every paging step is one atomic
+// state.Store.Page call; archival writes go through an outbox, so a crash leaves either the state
+// before or after a step, never a lost message or a lost summary.
+package pager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/state"
+)
+
+// Kinds of domain error. The API maps each to one HTTP status (see api/errors.go).
+var (
+	ErrInvalidArgument = errors.New("invalid argument")  // 400
+	ErrNotFound        = errors.New("not found")         // 404
+	ErrReadOnly        = errors.New("permission denied") // 403
+	ErrTooLarge        = errors.New("too large")         // 413
+	ErrUnprocessable   = errors.New("unprocessable")     // 422
+	ErrConflict        = errors.New("conflict")          // 409
+)
+
+// Error is a domain error whose message is safe to show to the caller.
+type Error struct {
+	Kind error
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Kind }
+
+func errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Embedder is what the pager needs of package embed.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Dim() int
+	Model() string
+}
+
+// Config configures a Service. Store, Archival and Embedder are required.
+type Config struct {
+	Store      state.Store
+	Archival   archival.Store
+	Embedder   Embedder
+	Summarizer Summarizer // default: Extractive
+	Logger     *slog.Logger
+	Now        func() time.Time
+	// OnEvent, when set, is called after each committed paging event (for metrics).
+	OnEvent func(agentID string, e Event)
+	// EmbedInterval is how often the background embedder looks for unembedded messages.
+	EmbedInterval time.Duration
+}
+
+func (c *Config) validate() error {
+	if c.Store == nil || c.Archival == nil || c.Embedder == nil {
+		return errors.New("pager: Store, Archival and Embedder are required")
+	}
+	if c.Embedder.Dim() != c.Archival.Dim() {
+		return fmt.Errorf("pager: embedder %s has dimension %d but the archival store has %d",
+			c.Embedder.Model(), c.Embedder.Dim(), c.Archival.Dim())
+	}
+	if c.Summarizer == nil {
+		c.Summarizer = Extractive{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.EmbedInterval <= 0 {
+		c.EmbedInterval = 250 * time.Millisecond
+	}
+	return nil
+}
+
+// Service is the memory domain. Create it with New, run its background work with Start, and stop
+// it with Stop.
+type Service struct {
+	cfg    Config
+	tokens *Tokenizers
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	done    chan struct{}
+	embedCh chan struct{}
+}
+
+// New checks cfg and returns a Service. It does not start background work.
+func New(cfg Config) (*Service, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, tokens: NewTokenizers(), embedCh: make(chan struct{}, 1)}, nil
+}
+
+// Tokenizers returns the service's token counters, shared with callers that count tokens too.
+func (s *Service) Tokenizers() *Tokenizers { return s.tokens }
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// agentErr turns a store's not-found into a domain error naming the agent.
+func agentErr(agentID string, err error) error {
+	if errors.Is(err, state.ErrNotFound) {
+		return errorf(ErrNotFound, "agent %s does not exist", agentID)
+	}
+	return err
+}

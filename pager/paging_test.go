@@ -1,0 +1,200 @@
+package pager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/state"
+)
+
+func msg(role string, tokens int) state.Message { return state.Message{Role: role, Tokens: tokens} }
+
+func TestPlanEviction(t *testing.T) {
+	tests := []struct {
+		name                        string
+		msgs                        []state.Message
+		fixed, target, window, keep int
+		want                        int
+	}{
+		{"fits target already", []state.Message{msg("user", 10), msg("user", 10)}, 0, 100, 200, 0, 0},
+		{"evicts oldest to target", []state.Message{msg("user", 40), msg("user", 40), msg("user", 40)}, 0, 50, 200, 0, 2},
+		{"keeps keep_last", []state.Message{msg("user", 40), msg("user", 40), msg("user", 40)}, 0, 10, 200, 2, 1},
+		{"never splits a tool call from its results",
+			[]state.Message{msg("user", 10), msg("assistant", 10), msg("tool", 10), msg("tool", 10), msg("user", 10)}, 0, 25, 200, 0, 4},
+		{"goes past keep_last only to fit the window",
+			[]state.Message{msg("user", 60), msg("user", 60), msg("user", 60)}, 0, 50, 100, 3, 2},
+		{"never evicts the newest unit", []state.Message{msg("user", 500)}, 0, 10, 100, 0, 0},
+		{"fixed counts", []state.Message{msg("user", 10), msg("user", 10)}, 95, 100, 200, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := planEviction(tt.msgs, tt.fixed, tt.target, tt.window, tt.keep); got != tt.want {
+				t.Fatalf("planEviction = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	c, _ := svc.Tokenizers().Counter("")
+	var msgs []state.Message
+	for i := range 30 {
+		msgs = append(msgs, state.Message{Role: "user", Content: fmt.Sprintf("Message number %d talks about topic %d at length. More text.", i, i)})
+	}
+	msgs[3].Pinned = true
+	msgs[3].Content = "My locker code is 4812."
+	out, err := Extractive{}.Summarize(context.Background(), SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: 60, Count: c.Count})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Count(out) > 60 {
+		t.Fatalf("summary has %d tokens, budget 60:\n%s", c.Count(out), out)
+	}
+	if !strings.Contains(out, "[pinned] user: My locker code is 4812.") {
+		t.Fatalf("pinned message dropped:\n%s", out)
+	}
+	if !strings.Contains(out, "topic 29") {
+		t.Fatalf("the newest lines must survive:\n%s", out)
+	}
+	if strings.Contains(out, "More text") {
+		t.Fatalf("unpinned lines keep their first sentence only:\n%s", out)
+	}
+}
+
+func TestAppendPagesWithinWindow(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := newTestService(t)
+	a := createAgent(t, svc, 1200, state.Block{Label: "human", Value: "Name: Sam."})
+	var sawPressure, sawEvict, sawSummary int
+	for i := range 80 {
+		res, err := svc.Append(ctx, a.ID, []MessageInput{{Role: "user", Content: fmt.Sprintf(
+			"Message %d: the code word for day %d is zebra%d, and we discussed gardening, weather and travel plans.", i, i, i)}})
+		if err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+		if res.Context.Tokens > res.Context.Window {
+			t.Fatalf("append %d: context %d exceeds window %d", i, res.Context.Tokens, res.Context.Window)
+		}
+		for _, e := range res.Events {
+			switch e.Type {
+			case EventMemoryPressure:
+				sawPressure++
+			case EventEvicted:
+				sawEvict++
+				if e.Count == 0 || e.ThroughSeq == 0 {
+					t.Fatalf("evicted event without count/through_seq: %+v", e)
+				}
+			case EventSummarized:
+				sawSummary++
+			}
+		}
+	}
+	if sawPressure == 0 || sawEvict == 0 || sawSummary != sawEvict {
+		t.Fatalf("events: pressure=%d evicted=%d summarized=%d", sawPressure, sawEvict, sawSummary)
+	}
+	// The counters agree with a recount from the stored messages.
+	view, err := svc.Context(ctx, a.ID, FormatOpenAI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, m := range view.Stored {
+		sum += m.Tokens
+	}
+	if sum != view.Tokens.Messages {
+		t.Fatalf("message tokens counter %d, recount %d", view.Tokens.Messages, sum)
+	}
+	if view.Tokens.Total > 1200 || view.Summary == nil {
+		t.Fatalf("context: %+v", view.Tokens)
+	}
+	// Early messages are found in recall at once, evicted.
+	hits, err := svc.SearchRecall(ctx, a.ID, RecallQuery{Query: "zebra3"})
+	if err != nil || len(hits) == 0 || hits[0].Message.InContext || !strings.Contains(hits[0].Message.Content, "zebra3,") {
+		t.Fatalf("recall zebra3: %+v, %v", hits, err)
+	}
+	// The summary is in archival.
+	n, err := svc.DrainOutbox(ctx)
+	if err != nil || n != 0 {
+		t.Fatalf("outbox should be empty after appends: n=%d err=%v", n, err)
+	}
+	res, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "code word zebra", Tags: []string{"summary"}})
+	if err != nil || len(res) == 0 || res[0].Passage.Source != archival.SourceCompaction {
+		t.Fatalf("summary in archival: %+v, %v", res, err)
+	}
+	sums, _ := st.ListSummaries(ctx, a.ID)
+	if len(sums) != sawSummary || sums[len(sums)-1].PassageID == "" {
+		t.Fatalf("summaries: %d, want %d, all archived", len(sums), sawSummary)
+	}
+	msgs, _, _ := svc.History(ctx, a.ID, 0, 1000)
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("history seq %d at %d", m.Seq, i)
+		}
+	}
+}
+
+func TestAppendRejectsOversizedMessage(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newTestService(t)
+	a := createAgent(t, svc, 1200)
+	_, err := svc.Append(ctx, a.ID, []MessageInput{{Role: "user", Content: "ok"}, {Role: "user", Content: strings.Repeat("word ", 2000)}})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversized: %v, want ErrTooLarge", err)
+	}
+	msgs, _, _ := svc.History(ctx, a.ID, 0, 10)
+	if len(msgs) != 0 {
+		t.Fatalf("a refused append stored %d messages", len(msgs))
+	}
+}
+
+func TestAppendValidation(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newTestService(t)
+	a := createAgent(t, svc, 4000)
+	bad := [][]MessageInput{
+		nil,
+		{{Role: "robot", Content: "x"}},
+		{{Role: "user", Content: ""}},
+		{{Role: "tool", Content: "x"}},
+		{{Role: "user", Content: "x", ToolCalls: []byte(`[]`)}},
+		{{Role: "assistant", ToolCalls: []byte(`{"not":"array"}`)}},
+	}
+	for i, in := range bad {
+		if _, err := svc.Append(ctx, a.ID, in); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("case %d: %v, want ErrInvalidArgument", i, err)
+		}
+	}
+	if _, err := svc.Append(ctx, "ag_nope", []MessageInput{{Role: "user", Content: "x"}}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown agent: %v", err)
+	}
+}
+
+func TestToolCallGroupsStayTogether(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newTestService(t)
+	a := createAgent(t, svc, 1200)
+	long := strings.Repeat("filler words about nothing in particular ", 6)
+	for i := range 40 {
+		in := []MessageInput{{Role: "user", Content: long}}
+		if i%3 == 0 {
+			call := fmt.Sprintf(`[{"id":"c%d","type":"function","function":{"name":"f","arguments":"{}"}}]`, i)
+			in = append(in, MessageInput{Role: "assistant", ToolCalls: []byte(call)},
+				MessageInput{Role: "tool", ToolCallID: fmt.Sprintf("c%d", i), Content: long})
+		}
+		if _, err := svc.Append(ctx, a.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		view, err := svc.Context(ctx, a.ID, FormatOpenAI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(view.Stored) > 0 && view.Stored[0].Role == "tool" {
+			t.Fatalf("after append %d the context starts with a tool result cut from its call", i)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package pager
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/memsvc/memsvc/rank"
+	"github.com/memsvc/memsvc/state"
+)
+
+// RecallQuery searches an agent's message history.
+type RecallQuery struct {
+	Query string     `json:"query"`
+	K     int        `json:"k"`
+	Roles []string   `json:"roles,omitempty"`
+	From  *time.Time `json:"from,omitempty"`
+	To    *time.Time `json:"to,omitempty"`
+}
+
+// RecallHit is one recall search result.
+type RecallHit struct {
+	Message state.Message `json:"message"`
+	Score   float64       `json:"score"`
+}
+
+// SearchRecall runs a hybrid search over an agent's messages, in context and evicted. Lexical
+// matches are found at once; dense matches once the background embedder reached the message.
+func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuery) ([]RecallHit, error) {
+	if q.K == 0 {
+		q.K = 10
+	}
+	switch {
+	case strings.TrimSpace(q.Query) == "":
+		return nil, errorf(ErrInvalidArgument, "query is empty")
+	case len(q.Query) > MaxQueryBytes:
+		return nil, errorf(ErrTooLarge, "query is longer than %d bytes", MaxQueryBytes)
+	case q.K < 1 || q.K > MaxK:
+		return nil, errorf(ErrInvalidArgument, "k must be in [1, %d], got %d", MaxK, q.K)
+	case q.From != nil && q.To != nil && q.To.Before(*q.From):
+		return nil, errorf(ErrInvalidArgument, "to is before from")
+	}
+	for i, r := range q.Roles {
+		if !roles[r] {
+			return nil, errorf(ErrInvalidArgument, "roles[%d] must be user, assistant, system or tool, got %q", i, r)
+		}
+	}
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
+		return nil, agentErr(agentID, err)
+	}
+	vecs, err := s.cfg.Embedder.Embed(ctx, []string{q.Query})
+	if err != nil {
+		return nil, fmt.Errorf("pager: embed query: %w", err)
+	}
+	hits, err := s.cfg.Store.SearchMessages(ctx, state.RecallQuery{
+		AgentID: agentID, Text: q.Query, Vector: vecs[0], K: q.K, Roles: q.Roles, From: q.From, To: q.To,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RecallHit, len(hits))
+	for i, h := range hits {
+		out[i] = RecallHit{Message: h.Message, Score: rank.Default.Score(h.DenseRank, h.LexicalRank)}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Message.Seq > out[j].Message.Seq
+	})
+	if len(out) > q.K {
+		out = out[:q.K]
+	}
+	return out, nil
+}

@@ -1,0 +1,198 @@
+package pager
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/state"
+)
+
+// SummaryInput is what a Summarizer folds: the previous running summary and the evicted span.
+type SummaryInput struct {
+	Previous  string
+	Messages  []state.Message
+	MaxTokens int
+	Count     func(string) int
+}
+
+// Summarizer makes a recursive summary. The result must fit MaxTokens; the pager truncates it
+// otherwise.
+type Summarizer interface {
+	Summarize(ctx context.Context, in SummaryInput) (string, error)
+}
+
+// Extractive is the built-in summarizer: it needs no model. Each evicted message becomes one line
+// ("role: first sentence…", pinned messages verbatim), appended to the previous summary's lines;
+// when over budget, the oldest unpinned lines are dropped first.
+type Extractive struct{}
+
+const pinnedMark = "[pinned] "
+
+// Summarize implements Summarizer.
+func (Extractive) Summarize(ctx context.Context, in SummaryInput) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	var lines []string
+	for _, l := range strings.Split(in.Previous, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	for _, m := range in.Messages {
+		if m.Role == "system" && m.Name == "memsvc" {
+			continue // our own pressure warnings carry no facts
+		}
+		text := strings.Join(strings.Fields(m.Content), " ")
+		if text == "" {
+			continue
+		}
+		if m.Pinned {
+			lines = append(lines, pinnedMark+m.Role+": "+text)
+			continue
+		}
+		lines = append(lines, m.Role+": "+firstSentence(text, 160))
+	}
+	// Drop the oldest unpinned lines until the summary fits.
+	for len(lines) > 0 && in.Count(strings.Join(lines, "\n")) > in.MaxTokens {
+		drop := -1
+		for i, l := range lines {
+			if !strings.HasPrefix(l, pinnedMark) {
+				drop = i
+				break
+			}
+		}
+		if drop < 0 {
+			break // only pinned lines are left; the pager truncates
+		}
+		lines = append(lines[:drop], lines[drop+1:]...)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// firstSentence returns s up to its first sentence end, cut at max bytes on a word boundary.
+func firstSentence(s string, max int) string {
+	if i := strings.IndexAny(s, ".!?"); i >= 0 && i+1 < len(s) {
+		s = s[:i+1]
+	}
+	if len(s) <= max {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:max], ' ')
+	if cut <= 0 {
+		cut = max
+		for cut > 0 && !isRuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// truncateTokens cuts text to at most max tokens, on a word boundary.
+func truncateTokens(text string, max int, count func(string) int) string {
+	if count(text) <= max {
+		return text
+	}
+	words := strings.Fields(text)
+	lo, hi := 0, len(words)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if count(strings.Join(words[:mid], " ")) <= max {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return strings.Join(words[:lo], " ")
+}
+
+// renderSummary is how a summary enters the context.
+func renderSummary(text string) string {
+	if text == "" {
+		return ""
+	}
+	return "<summary>\nSummary of earlier messages, evicted to recall storage (search them with conversation_search):\n" +
+		text + "\n</summary>"
+}
+
+// summarize folds the evicted span into a new running summary.
+func (s *Service) summarize(ctx context.Context, p state.Page, a state.Agent, evicted []state.Message, now time.Time) (*state.Summary, error) {
+	prev, err := p.Summary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.tokens.Counter(a.Model)
+	if err != nil {
+		return nil, err
+	}
+	budget := summaryBudget(a.ContextWindow)
+	// The frame around the text costs tokens too; leave room for it.
+	frame := c.Count(renderSummary("x"))
+	in := SummaryInput{Messages: evicted, MaxTokens: budget - frame, Count: c.Count}
+	sum := &state.Summary{ID: state.NewID("sum"), AgentID: a.ID, FromSeq: evicted[0].Seq,
+		ThroughSeq: evicted[len(evicted)-1].Seq, CreatedAt: now}
+	if prev != nil {
+		in.Previous, sum.PreviousID, sum.FromSeq = prev.Text, prev.ID, prev.FromSeq
+	}
+	text, err := s.cfg.Summarizer.Summarize(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("pager: summarize: %w", err)
+	}
+	sum.Text = truncateTokens(text, in.MaxTokens, c.Count)
+	sum.Tokens = c.Count(renderSummary(sum.Text))
+	for _, m := range evicted {
+		sum.SourceMessageIDs = append(sum.SourceMessageIDs, m.ID)
+	}
+	return sum, nil
+}
+
+// summaryPassageID is the archival ID of a summary, so that writing it twice is idempotent.
+func summaryPassageID(summaryID string) string { return "psg_" + strings.TrimPrefix(summaryID, "sum_") }
+
+// archiveSummary pages a summary out to archival memory (source compaction) and clears it from
+// the outbox. It is idempotent.
+func (s *Service) archiveSummary(ctx context.Context, sum state.Summary) error {
+	if sum.Text == "" {
+		return s.cfg.Store.MarkSummaryArchived(ctx, sum.ID, "-")
+	}
+	vecs, err := s.cfg.Embedder.Embed(ctx, []string{sum.Text})
+	if err != nil {
+		return fmt.Errorf("pager: embed summary %s: %w", sum.ID, err)
+	}
+	p := archival.Passage{
+		ID: summaryPassageID(sum.ID), AgentID: sum.AgentID, Text: sum.Text, Vector: vecs[0],
+		CreatedAt: sum.CreatedAt, ValidFrom: sum.CreatedAt, Status: archival.StatusValid,
+		Source: archival.SourceCompaction, Tags: []string{"summary"},
+		Metadata: map[string]any{
+			"summary_id": sum.ID, "source_message_ids": sum.SourceMessageIDs,
+			"from_seq": sum.FromSeq, "through_seq": sum.ThroughSeq,
+		},
+	}
+	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+		return fmt.Errorf("pager: archive summary %s: %w", sum.ID, err)
+	}
+	return s.cfg.Store.MarkSummaryArchived(ctx, sum.ID, p.ID)
+}
+
+// DrainOutbox writes every summary still waiting in the outbox to archival memory. The service
+// runs it at Start and periodically; it returns how many it wrote.
+func (s *Service) DrainOutbox(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		pending, err := s.cfg.Store.PendingSummaries(ctx, 64)
+		if err != nil || len(pending) == 0 {
+			return n, err
+		}
+		for _, sum := range pending {
+			if err := s.archiveSummary(ctx, sum); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package pager
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Start runs the service's background work until Stop: it first drains the summary outbox (so a
+// crash between a paging step and its archival write is repaired), then embeds new messages for
+// dense recall search and retries the outbox, every EmbedInterval or when an append signals.
+func (s *Service) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		return errors.New("pager: already started")
+	}
+	if n, err := s.DrainOutbox(ctx); err != nil {
+		s.cfg.Logger.Warn("drain summary outbox at start", "err", err)
+	} else if n > 0 {
+		s.cfg.Logger.Info("drained summary outbox at start", "summaries", n)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel, s.done = cancel, make(chan struct{})
+	go s.run(ctx)
+	return nil
+}
+
+// Stop ends the background work and waits for it.
+func (s *Service) Stop() {
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.cancel = nil
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+func (s *Service) kickEmbedder() {
+	select {
+	case s.embedCh <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) run(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(s.cfg.EmbedInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.DrainOutbox(ctx); err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Warn("drain summary outbox", "err", err)
+			}
+		case <-s.embedCh:
+		}
+		if _, err := s.EmbedPending(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Warn("embed messages", "err", err)
+		}
+	}
+}
+
+// EmbedPending embeds messages that have no vector yet, in batches, and returns how many.
+func (s *Service) EmbedPending(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		msgs, err := s.cfg.Store.UnembeddedMessages(ctx, 256)
+		if err != nil || len(msgs) == 0 {
+			return n, err
+		}
+		texts := make([]string, len(msgs))
+		for i, m := range msgs {
+			texts[i] = m.Content
+		}
+		vecs, err := s.cfg.Embedder.Embed(ctx, texts)
+		if err != nil {
+			return n, err
+		}
+		byID := make(map[string][]float32, len(msgs))
+		for i, m := range msgs {
+			byID[m.ID] = vecs[i]
+		}
+		if err := s.cfg.Store.SetMessageVectors(ctx, byID); err != nil {
+			return n, err
+		}
+		n += len(msgs)
+	}
+}

@@ -1,0 +1,34 @@
+// Package rank fuses ranked lists into one relevance score. Every store uses it, so that the
+// embedded store, PostgreSQL and Qdrant rank the same candidates the same way.
+//
+// Fusion is weighted reciprocal rank fusion (Cormack et al., 2009): a candidate at 1-based rank r
+// in a list contributes w/(K+r). The sum is divided by its maximum, (wDense+wLexical)/(K+1), so
+// the fused relevance lies in [0, 1]: 1 means first in both lists.
+package rank
+
+// Fusion weighs the dense and lexical lists. The zero value is not useful: use Default.
+type Fusion struct {
+	K       float64 // RRF damping constant
+	Dense   float64 // weight of the dense (vector) list
+	Lexical float64 // weight of the lexical (BM25) list
+}
+
+// Default is the fusion every store uses unless told otherwise: K = 60, as in the RRF paper and
+// in the peers that use it, with equal weights.
+var Default = Fusion{K: 60, Dense: 1, Lexical: 1}
+
+// Score fuses one candidate's 1-based ranks (0 means absent from that list) into [0, 1].
+func (f Fusion) Score(denseRank, lexicalRank int) float64 {
+	max := (f.Dense + f.Lexical) / (f.K + 1)
+	if max <= 0 {
+		return 0
+	}
+	var s float64
+	if denseRank > 0 {
+		s += f.Dense / (f.K + float64(denseRank))
+	}
+	if lexicalRank > 0 {
+		s += f.Lexical / (f.K + float64(lexicalRank))
+	}
+	return s / max
+}

@@ -1,0 +1,208 @@
+package sqlitestate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/memsvc/memsvc/sqlitedb"
+	"github.com/memsvc/memsvc/state"
+)
+
+const messageCols = `m.id, m.agent_id, m.seq, m.role, m.content, m.name, m.tool_calls, m.tool_call_id, m.pinned, m.tokens,
+	m.in_context, m.created_at`
+
+func scanMessage(r scanner, extra ...any) (state.Message, error) {
+	var m state.Message
+	var calls sql.NullString
+	var created int64
+	dest := append([]any{&m.ID, &m.AgentID, &m.Seq, &m.Role, &m.Content, &m.Name, &calls, &m.ToolCallID, &m.Pinned,
+		&m.Tokens, &m.InContext, &created}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return m, err
+	}
+	if calls.Valid {
+		m.ToolCalls = []byte(calls.String)
+	}
+	m.CreatedAt = fromNanos(created)
+	return m, nil
+}
+
+func queryMessages(ctx context.Context, q querier, query string, args ...any) ([]state.Message, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestate: messages: %w", err)
+	}
+	defer rows.Close()
+	out := []state.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func inContext(ctx context.Context, q querier, agentID string) ([]state.Message, error) {
+	return queryMessages(ctx, q, `SELECT `+messageCols+` FROM messages m WHERE agent_id = ? AND in_context = 1 ORDER BY seq`, agentID)
+}
+
+// InContext implements state.Store.
+func (s *Store) InContext(ctx context.Context, agentID string) ([]state.Message, error) {
+	return inContext(ctx, s.db, agentID)
+}
+
+// ListMessages implements state.Store.
+func (s *Store) ListMessages(ctx context.Context, agentID string, afterSeq int64, limit int) ([]state.Message, error) {
+	return queryMessages(ctx, s.db, `SELECT `+messageCols+` FROM messages m WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		agentID, afterSeq, limit)
+}
+
+// UnembeddedMessages implements state.Store.
+func (s *Store) UnembeddedMessages(ctx context.Context, limit int) ([]state.Message, error) {
+	return queryMessages(ctx, s.db, `SELECT `+messageCols+` FROM messages m WHERE vector IS NULL ORDER BY rowid LIMIT ?`, limit)
+}
+
+// SetMessageVectors implements state.Store.
+func (s *Store) SetMessageVectors(ctx context.Context, vecs map[string][]float32) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for id, v := range vecs {
+		if _, err := tx.ExecContext(ctx, `UPDATE messages SET vector = ? WHERE id = ?`, sqlitedb.EncodeVector(v), id); err != nil {
+			return fmt.Errorf("sqlitestate: set vector %s: %w", id, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// recallFilter renders the WHERE conditions shared by both halves of a recall search.
+func recallFilter(q state.RecallQuery) (string, []any) {
+	where := []string{"m.agent_id = ?"}
+	args := []any{q.AgentID}
+	if len(q.Roles) > 0 {
+		where = append(where, "m.role IN (?"+strings.Repeat(",?", len(q.Roles)-1)+")")
+		for _, r := range q.Roles {
+			args = append(args, r)
+		}
+	}
+	if q.From != nil {
+		where = append(where, "m.created_at >= ?")
+		args = append(args, nanos(*q.From))
+	}
+	if q.To != nil {
+		where = append(where, "m.created_at <= ?")
+		args = append(args, nanos(*q.To))
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// candidates is how deep each half of a hybrid search looks before fusion.
+func candidates(k int) int { return max(50, 5*k) }
+
+// SearchMessages implements state.Store: FTS5 BM25 candidates and dense candidates from an exact
+// cosine scan of the agent's embedded messages, merged with their ranks.
+func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]state.MessageHit, error) {
+	where, args := recallFilter(q)
+	depth := candidates(q.K)
+	byID := map[string]*state.MessageHit{}
+	var order []string
+	if match := sqlitedb.MatchQuery(q.Text); match != "" {
+		rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+`, bm25(messages_fts) FROM messages_fts
+			JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH ? AND `+where+`
+			ORDER BY bm25(messages_fts) LIMIT ?`, append(append([]any{match}, args...), depth)...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlitestate: recall lexical: %w", err)
+		}
+		for rank := 1; rows.Next(); rank++ {
+			var bm float64
+			m, err := scanMessage(rows, &bm)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byID[m.ID] = &state.MessageHit{Message: m, Lexical: -bm, LexicalRank: rank}
+			order = append(order, m.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if len(q.Vector) > 0 {
+		dense, err := s.denseMessages(ctx, q, where, args, depth)
+		if err != nil {
+			return nil, err
+		}
+		for i, h := range dense {
+			if e, ok := byID[h.Message.ID]; ok {
+				e.Dense, e.DenseRank = h.Dense, i+1
+				continue
+			}
+			h.DenseRank = i + 1
+			byID[h.Message.ID] = &h
+			order = append(order, h.Message.ID)
+		}
+	}
+	out := make([]state.MessageHit, len(order))
+	for i, id := range order {
+		out[i] = *byID[id]
+	}
+	return out, nil
+}
+
+func (s *Store) denseMessages(ctx context.Context, q state.RecallQuery, where string, args []any, depth int) ([]state.MessageHit, error) {
+	qn := norm(q.Vector)
+	if qn == 0 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+`, m.vector FROM messages m WHERE `+where+` AND m.vector IS NOT NULL`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestate: recall dense: %w", err)
+	}
+	defer rows.Close()
+	var hits []state.MessageHit
+	for rows.Next() {
+		var blob []byte
+		m, err := scanMessage(rows, &blob)
+		if err != nil {
+			return nil, err
+		}
+		v, err := sqlitedb.DecodeVector(blob)
+		if err != nil || len(v) != len(q.Vector) {
+			continue
+		}
+		vn := norm(v)
+		if vn == 0 {
+			continue
+		}
+		var dot float64
+		for i := range v {
+			dot += float64(v[i]) * float64(q.Vector[i])
+		}
+		hits = append(hits, state.MessageHit{Message: m, Dense: dot / (qn * vn)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].Dense > hits[j].Dense })
+	if len(hits) > depth {
+		hits = hits[:depth]
+	}
+	return hits, nil
+}
+
+func norm(v []float32) float64 {
+	var s float64
+	for _, f := range v {
+		s += float64(f) * float64(f)
+	}
+	return math.Sqrt(s)
+}

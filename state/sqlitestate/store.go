@@ -1,0 +1,189 @@
+// Package sqlitestate is the embedded state.Store: agents, blocks, messages and summaries in the
+// SQLite database that sqlitedb opens. Page runs in a BEGIN IMMEDIATE transaction, which takes
+// SQLite's single write lock, so paging steps are serialized per database (and so per agent).
+// Recall search fuses FTS5 BM25 with an exact scan of the agent's message vectors.
+package sqlitestate
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/memsvc/memsvc/state"
+)
+
+// Store is the embedded state store.
+type Store struct {
+	db *sql.DB
+}
+
+var _ state.Store = (*Store)(nil)
+
+// New returns a Store over a database opened (and migrated) by sqlitedb.Open. Close closes db.
+func New(db *sql.DB) *Store { return &Store{db: db} }
+
+// DB returns the underlying database, shared with the embedded archival store.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func nanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func nullJSON(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return string(b)
+}
+
+const agentCols = `id, name, system, context_window, model, pager, tools_in_context, metadata, created_at, updated_at,
+	last_seq, system_tokens, blocks_tokens, message_tokens, in_context, warned, summary_id, summary_tokens`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAgent(r scanner) (state.Agent, error) {
+	var a state.Agent
+	var pager string
+	var meta sql.NullString
+	var created, updated int64
+	c := &a.Context
+	err := r.Scan(&a.ID, &a.Name, &a.System, &a.ContextWindow, &a.Model, &pager, &a.ToolsInContext, &meta, &created, &updated,
+		&c.LastSeq, &c.SystemTokens, &c.BlocksTokens, &c.MessageTokens, &c.InContext, &c.Warned, &c.SummaryID, &c.SummaryTokens)
+	if err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal([]byte(pager), &a.Pager); err != nil {
+		return a, fmt.Errorf("sqlitestate: agent %s pager: %w", a.ID, err)
+	}
+	if meta.Valid {
+		a.Metadata = json.RawMessage(meta.String)
+	}
+	a.CreatedAt, a.UpdatedAt = fromNanos(created), fromNanos(updated)
+	return a, nil
+}
+
+// CreateAgent implements state.Store.
+func (s *Store) CreateAgent(ctx context.Context, a state.Agent, blocks []state.Block) error {
+	pager, err := json.Marshal(a.Pager)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlitestate: create agent: %w", err)
+	}
+	defer tx.Rollback()
+	c := a.Context
+	_, err = tx.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.Name, a.System, a.ContextWindow, a.Model, string(pager), a.ToolsInContext, nullJSON(a.Metadata), nanos(a.CreatedAt), nanos(a.UpdatedAt),
+		c.LastSeq, c.SystemTokens, c.BlocksTokens, c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return fmt.Errorf("sqlitestate: agent %s: %w", a.ID, state.ErrConflict)
+		}
+		return fmt.Errorf("sqlitestate: create agent %s: %w", a.ID, err)
+	}
+	if err := putBlocks(ctx, tx, a.ID, blocks); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// GetAgent implements state.Store.
+func (s *Store) GetAgent(ctx context.Context, id string) (state.Agent, error) {
+	return getAgent(ctx, s.db, id)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+func getAgent(ctx context.Context, q querier, id string) (state.Agent, error) {
+	a, err := scanAgent(q.QueryRowContext(ctx, `SELECT `+agentCols+` FROM agents WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("sqlitestate: agent %s: %w", id, state.ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("sqlitestate: get agent %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// ListAgents implements state.Store. The cursor is the last ID of the previous page; IDs sort by
+// creation time.
+func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state.Agent, string, error) {
+	if opts.Cursor != "" && !strings.HasPrefix(opts.Cursor, "ag_") {
+		return nil, "", fmt.Errorf("sqlitestate: cursor %q: %w", opts.Cursor, state.ErrInvalid)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+agentCols+` FROM agents WHERE id > ? ORDER BY id LIMIT ?`, opts.Cursor, opts.Limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlitestate: list agents: %w", err)
+	}
+	defer rows.Close()
+	var out []state.Agent
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > opts.Limit {
+		out = out[:opts.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// DeleteAgent implements state.Store; blocks, messages and summaries go with it (ON DELETE CASCADE).
+func (s *Store) DeleteAgent(ctx context.Context, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("sqlitestate: delete agent %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlitestate: agent %s: %w", id, state.ErrNotFound)
+	}
+	return nil
+}
+
+// CheckEmbedder implements state.Store.
+func (s *Store) CheckEmbedder(ctx context.Context, model string, dim int) error {
+	want := fmt.Sprintf("%s/%d", model, dim)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var have string
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'embedder'`).Scan(&have)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('embedder', ?)`, want); err != nil {
+			return err
+		}
+		return tx.Commit()
+	case err != nil:
+		return err
+	case have != want:
+		return fmt.Errorf("%w: the store was created with embedder %s (name/dimension) but memsvc was started with %s; "+
+			"start with the same --embedder, or use a new --data directory", state.ErrDimensionMismatch, have, want)
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+// Package statetest is the conformance suite every state.Store passes: Run it from each
+// backend's tests with a constructor of a fresh, empty store.
+package statetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/memsvc/memsvc/state"
+)
+
+// Run exercises a state.Store. newStore must return a fresh, empty store.
+func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
+	t.Run("AgentCRUD", func(t *testing.T) { testAgentCRUD(t, newStore(t)) })
+	t.Run("ListAgentsPages", func(t *testing.T) { testListAgents(t, newStore(t)) })
+	t.Run("PageAppliesAtomically", func(t *testing.T) { testPageAtomic(t, newStore(t)) })
+	t.Run("PageEvictAndSummary", func(t *testing.T) { testEvict(t, newStore(t)) })
+	t.Run("ConcurrentPagesSerialize", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	t.Run("RecallSearch", func(t *testing.T) { testRecall(t, newStore(t)) })
+	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
+	t.Run("EmbedderCheck", func(t *testing.T) { testEmbedder(t, newStore(t)) })
+	t.Run("DeleteAgentRemovesAll", func(t *testing.T) { testDelete(t, newStore(t)) })
+}
+
+func newAgent(t *testing.T, s state.Store) state.Agent {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	a := state.Agent{ID: state.NewID("ag"), Name: "a", System: "sys", ContextWindow: 1000, Model: "gpt-4o",
+		Pager: state.PagerConfig{WarnRatio: 0.7, FlushRatio: 1, TargetRatio: 0.5, KeepLast: 4}, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateAgent(context.Background(), a, []state.Block{{Label: "human", Value: "v", Limit: 100}}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func appendN(t *testing.T, s state.Store, agentID string, texts ...string) []state.Message {
+	t.Helper()
+	var out []state.Message
+	err := s.Page(context.Background(), agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
+		c := p.Agent().Context
+		for _, txt := range texts {
+			c.LastSeq++
+			c.MessageTokens += 10
+			c.InContext++
+			out = append(out, state.Message{ID: state.NewID("msg"), AgentID: agentID, Seq: c.LastSeq, Role: "user",
+				Content: txt, Tokens: 10, InContext: true, CreatedAt: time.Now().UTC()})
+		}
+		return state.Change{Append: out, Context: &c}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func testAgentCRUD(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a := newAgent(t, s)
+	got, err := s.GetAgent(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != a.Name || got.System != a.System || got.ContextWindow != 1000 || got.Pager != a.Pager || !got.CreatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("round trip: got %+v, want %+v", got, a)
+	}
+	if err := s.CreateAgent(ctx, a, nil); !errors.Is(err, state.ErrConflict) {
+		t.Fatalf("duplicate create: %v, want ErrConflict", err)
+	}
+	if _, err := s.GetAgent(ctx, "ag_missing"); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("missing agent: %v, want ErrNotFound", err)
+	}
+	err = s.Page(ctx, "ag_missing", func(context.Context, state.Page) (state.Change, error) {
+		t.Fatal("fn must not run for a missing agent")
+		return state.Change{}, nil
+	})
+	if !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("page missing agent: %v", err)
+	}
+}
+
+func testListAgents(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	var ids []string
+	for range 5 {
+		ids = append(ids, newAgent(t, s).ID)
+		time.Sleep(2 * time.Millisecond) // IDs sort by millisecond
+	}
+	var seen []string
+	cursor := ""
+	for {
+		page, next, err := s.ListAgents(ctx, state.ListOptions{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page {
+			seen = append(seen, a.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if fmt.Sprint(seen) != fmt.Sprint(ids) {
+		t.Fatalf("paged list = %v, want %v", seen, ids)
+	}
+	if _, _, err := s.ListAgents(ctx, state.ListOptions{Limit: 2, Cursor: "garbage"}); !errors.Is(err, state.ErrInvalid) {
+		t.Fatalf("bad cursor: %v, want ErrInvalid", err)
+	}
+}
+
+func testPageAtomic(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a := newAgent(t, s)
+	appendN(t, s, a.ID, "one")
+	boom := errors.New("boom")
+	err := s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
+		return state.Change{}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("fn error must be returned: %v", err)
+	}
+	// A change that fails half-way (duplicate seq) must leave nothing behind.
+	err = s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
+		c := p.Agent().Context
+		c.LastSeq = 5
+		return state.Change{Append: []state.Message{
+			{ID: state.NewID("msg"), Seq: 2, Role: "user", Content: "two", Tokens: 1, CreatedAt: time.Now()},
+			{ID: state.NewID("msg"), Seq: 1, Role: "user", Content: "dup", Tokens: 1, CreatedAt: time.Now()},
+		}, Context: &c}, nil
+	})
+	if err == nil {
+		t.Fatal("a duplicate seq must fail")
+	}
+	msgs, err := s.ListMessages(ctx, a.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Content != "one" {
+		t.Fatalf("after a failed change: %+v", msgs)
+	}
+	got, _ := s.GetAgent(ctx, a.ID)
+	if got.Context.LastSeq != 1 || got.Context.InContext != 1 {
+		t.Fatalf("counters changed by a failed step: %+v", got.Context)
+	}
+}
+
+func testEvict(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a := newAgent(t, s)
+	msgs := appendN(t, s, a.ID, "m1", "m2", "m3", "m4")
+	sum := &state.Summary{ID: state.NewID("sum"), AgentID: a.ID, Text: "m1 m2", Tokens: 5, FromSeq: 1, ThroughSeq: 2,
+		SourceMessageIDs: []string{msgs[0].ID, msgs[1].ID}, CreatedAt: time.Now().UTC()}
+	err := s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
+		c := p.Agent().Context
+		c.InContext -= 2
+		c.SummaryID, c.SummaryTokens = sum.ID, sum.Tokens
+		return state.Change{EvictThrough: 2, Summary: sum, Context: &c}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := s.InContext(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in) != 2 || in[0].Seq != 3 {
+		t.Fatalf("in context after evict: %+v", in)
+	}
+	all, _ := s.ListMessages(ctx, a.ID, 0, 100)
+	if len(all) != 4 || all[0].InContext || !all[3].InContext {
+		t.Fatalf("history after evict: %+v", all)
+	}
+	err = s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
+		got, err := p.Summary(ctx)
+		if err != nil || got == nil || got.ID != sum.ID || len(got.SourceMessageIDs) != 2 {
+			t.Errorf("Page.Summary = %+v, %v", got, err)
+		}
+		return state.Change{}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.PendingSummaries(ctx, 10)
+	if err != nil || len(pending) != 1 || pending[0].ID != sum.ID {
+		t.Fatalf("outbox: %+v, %v", pending, err)
+	}
+	if err := s.MarkSummaryArchived(ctx, sum.ID, "psg_1"); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := s.PendingSummaries(ctx, 10); len(pending) != 0 {
+		t.Fatalf("outbox after mark: %+v", pending)
+	}
+	list, _ := s.ListSummaries(ctx, a.ID)
+	if len(list) != 1 || list[0].PassageID != "psg_1" {
+		t.Fatalf("summaries: %+v", list)
+	}
+}
+
+func testConcurrent(t *testing.T, s state.Store) {
+	a := newAgent(t, s)
+	const workers, each = 8, 10
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				appendN(t, s, a.ID, fmt.Sprintf("w%d-%d", w, i))
+			}
+		}()
+	}
+	wg.Wait()
+	msgs, err := s.ListMessages(context.Background(), a.ID, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != workers*each {
+		t.Fatalf("got %d messages, want %d", len(msgs), workers*each)
+	}
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("seq %d at position %d: seqs must be 1..n with no gap", m.Seq, i)
+		}
+	}
+}
+
+func testRecall(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a, b := newAgent(t, s), newAgent(t, s)
+	msgs := appendN(t, s, a.ID, "Alice moved to Berlin last spring", "The weather is nice", "We talked about pasta recipes")
+	appendN(t, s, b.ID, "Bob moved to Berlin too")
+	hits, err := s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: "Berlin", K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0].Message.ID != msgs[0].ID || hits[0].LexicalRank != 1 {
+		t.Fatalf("lexical recall: %+v", hits)
+	}
+	unembedded, err := s.UnembeddedMessages(ctx, 100)
+	if err != nil || len(unembedded) != 4 {
+		t.Fatalf("unembedded: %d, %v", len(unembedded), err)
+	}
+	vecs := map[string][]float32{msgs[0].ID: {1, 0, 0}, msgs[1].ID: {0, 1, 0}, msgs[2].ID: {0.6, 0.8, 0}}
+	if err := s.SetMessageVectors(ctx, vecs); err != nil {
+		t.Fatal(err)
+	}
+	hits, err = s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: "", Vector: []float32{0, 1, 0}, K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 3 || hits[0].Message.ID != msgs[1].ID || hits[0].DenseRank != 1 || hits[1].Message.ID != msgs[2].ID {
+		t.Fatalf("dense recall order: %+v", hits)
+	}
+	hits, err = s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: "pasta", Roles: []string{"assistant"}, K: 10})
+	if err != nil || len(hits) != 0 {
+		t.Fatalf("role filter: %+v, %v", hits, err)
+	}
+	for _, q := range []string{`"`, `NEAR(`, `*`, `a:b -c`} {
+		if _, err := s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: q, K: 5}); err != nil {
+			t.Errorf("hostile query %q: %v", q, err)
+		}
+	}
+}
+
+func testBlocks(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a := newAgent(t, s)
+	err := s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
+		return state.Change{PutBlocks: []state.Block{{Label: "human", Value: "new", Limit: 50}, {Label: "persona", Value: "p", Limit: 10, ReadOnly: true}}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := s.ListBlocks(ctx, a.ID)
+	if err != nil || len(bs) != 2 || bs[0].Label != "human" || bs[0].Value != "new" || !bs[1].ReadOnly {
+		t.Fatalf("blocks: %+v, %v", bs, err)
+	}
+	if _, err := s.GetBlock(ctx, a.ID, "nope"); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("missing block: %v", err)
+	}
+}
+
+func testEmbedder(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	if err := s.CheckEmbedder(ctx, "m1", 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckEmbedder(ctx, "m1", 100); err != nil {
+		t.Fatalf("same embedder again: %v", err)
+	}
+	if err := s.CheckEmbedder(ctx, "m1", 768); !errors.Is(err, state.ErrDimensionMismatch) {
+		t.Fatalf("other dimension: %v", err)
+	}
+	if err := s.CheckEmbedder(ctx, "m2", 100); !errors.Is(err, state.ErrDimensionMismatch) {
+		t.Fatalf("other model: %v", err)
+	}
+}
+
+func testDelete(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a := newAgent(t, s)
+	appendN(t, s, a.ID, "hello berlin")
+	if err := s.DeleteAgent(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAgent(ctx, a.ID); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("deleted agent: %v", err)
+	}
+	if msgs, _ := s.ListMessages(ctx, a.ID, 0, 10); len(msgs) != 0 {
+		t.Fatalf("messages survive their agent: %+v", msgs)
+	}
+	if hits, _ := s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: "berlin", K: 5}); len(hits) != 0 {
+		t.Fatalf("recall finds a deleted agent's messages: %+v", hits)
+	}
+	if err := s.DeleteAgent(ctx, a.ID); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
