@@ -20,8 +20,11 @@ func (s *Store) Lookup(ctx context.Context, key string) (status int, body []byte
 	return status, body, true, nil
 }
 
-// Save stores the answer for an idempotency key; the first answer wins.
+// Save stores the answer for an idempotency key; the first answer wins. A nil body is empty.
 func (s *Store) Save(ctx context.Context, key string, status int, body []byte) error {
+	if body == nil {
+		body = []byte{}
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO idempotency (key, status, body, created_at) VALUES (?,?,?,?)
 		ON CONFLICT (key) DO NOTHING`, key, status, body, time.Now().UnixNano())
 	if err != nil {

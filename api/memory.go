@@ -1,0 +1,57 @@
+package api
+
+import (
+	"context"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/pager"
+	"github.com/memsvc/memsvc/state"
+)
+
+// Memory is what the API calls on the memory domain; *pager.Service implements it.
+//
+// Every method takes the request's context first. Errors a caller caused are *pager.Error values
+// whose Kind is one of pager.ErrInvalidArgument, ErrNotFound (an unknown agent, block or passage),
+// ErrReadOnly, ErrTooLarge, ErrUnprocessable or ErrConflict, and whose message is safe to show.
+// Anything else (a store failure, a cancelled context) is an internal error; the API logs it and
+// answers a generic message.
+type Memory interface {
+	// CreateAgent validates spec and stores a new agent with its blocks.
+	CreateAgent(ctx context.Context, spec pager.AgentSpec) (pager.AgentView, error)
+	// GetAgent returns an agent with its blocks and context state; ErrNotFound if it does not exist.
+	GetAgent(ctx context.Context, id string) (pager.AgentView, error)
+	// ListAgents lists agents oldest first; next is "" on the last page. ErrInvalidArgument for a
+	// bad limit or cursor.
+	ListAgents(ctx context.Context, opts state.ListOptions) (agents []state.Agent, next string, err error)
+	// UpdateAgent applies a patch; nil fields stay as they are.
+	UpdateAgent(ctx context.Context, id string, patch pager.AgentPatch) (pager.AgentView, error)
+	// DeleteAgent removes an agent and every memory it has.
+	DeleteAgent(ctx context.Context, id string) error
+
+	// Append adds messages as one paging step. ErrTooLarge for a message that cannot fit the window.
+	Append(ctx context.Context, agentID string, in []pager.MessageInput) (pager.AppendResult, error)
+	// Context returns the main context shaped for format ("openai" or "anthropic", "" for openai).
+	Context(ctx context.Context, agentID, format string) (pager.ContextView, error)
+	// History returns messages with seq > afterSeq, oldest first; next is the afterSeq of the
+	// following page, 0 at the end. A limit of 0 takes the default.
+	History(ctx context.Context, agentID string, afterSeq int64, limit int) (msgs []state.Message, next int64, err error)
+
+	// ListBlocks returns an agent's blocks ordered by label; GetBlock one of them.
+	ListBlocks(ctx context.Context, agentID string) ([]state.Block, error)
+	GetBlock(ctx context.Context, agentID, label string) (state.Block, error)
+	// PutBlock creates or replaces a block: ErrReadOnly for a read-only block, ErrUnprocessable for
+	// a value over its limit.
+	PutBlock(ctx context.Context, agentID, label string, in pager.BlockInput) (state.Block, error)
+
+	// InsertPassage stores a passage in archival memory; GetPassage and DeletePassage answer
+	// ErrNotFound for an unknown passage.
+	InsertPassage(ctx context.Context, agentID string, in pager.PassageInput) (archival.Passage, error)
+	GetPassage(ctx context.Context, agentID, id string) (archival.Passage, error)
+	DeletePassage(ctx context.Context, agentID, id string) error
+	// SearchArchival and SearchRecall return hits best first.
+	SearchArchival(ctx context.Context, agentID string, q pager.ArchivalQuery) ([]pager.ArchivalHit, error)
+	SearchRecall(ctx context.Context, agentID string, q pager.RecallQuery) ([]pager.RecallHit, error)
+
+	// CallTool runs one memory tool. A bad argument is a result with IsError, not an error.
+	CallTool(ctx context.Context, agentID string, call pager.ToolCall) (pager.ToolResult, error)
+}

@@ -1,0 +1,290 @@
+package api
+
+// The JSON Schemas of the OpenAPI document, one per request and answer shape. Their properties
+// follow the JSON fields of the pager, state and archival types; TestOpenAPISchemasMatchTypes
+// keeps them in step.
+
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func object(required []string, props obj) obj {
+	o := obj{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func arrayOf(items obj) obj { return obj{"type": "array", "items": items} }
+
+func typed(t, desc string) obj {
+	o := obj{"type": t}
+	if desc != "" {
+		o["description"] = desc
+	}
+	return o
+}
+
+func str(desc string) obj     { return typed("string", desc) }
+func integer(desc string) obj { return typed("integer", desc) }
+func number(desc string) obj  { return typed("number", desc) }
+func boolean(desc string) obj { return typed("boolean", desc) }
+
+func enum(desc string, values ...string) obj {
+	return obj{"type": "string", "enum": values, "description": desc}
+}
+
+func timestamp(desc string) obj {
+	return obj{"type": "string", "format": "date-time", "description": desc}
+}
+
+func nullableTime(desc string) obj {
+	return obj{"type": []string{"string", "null"}, "format": "date-time", "description": desc}
+}
+
+func nullable(o obj) obj { return obj{"anyOf": []any{o, obj{"type": "null"}}} }
+
+func with(o obj, kv ...any) obj {
+	out := obj{}
+	for k, v := range o {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
+}
+
+var anyJSON = obj{"description": "Any JSON value."}
+
+var roleEnum = []string{"user", "assistant", "system", "tool"}
+
+func schemas() obj {
+	agentFields := obj{
+		"id":               str("Opaque agent ID chosen by the server."),
+		"name":             str(""),
+		"system":           str("The system prompt."),
+		"context_window":   integer("The context window, in tokens."),
+		"model":            str("Names the tokenizer; default an o200k-style BPE."),
+		"pager":            ref("PagerConfig"),
+		"tools_in_context": boolean("The model is handed memsvc's memory tools, so their definitions count against the window."),
+		"metadata":         anyJSON,
+		"created_at":       timestamp(""),
+		"updated_at":       timestamp(""),
+	}
+	agentRequired := []string{"id", "name", "system", "context_window", "model", "pager", "tools_in_context", "created_at", "updated_at"}
+	agentView := with(agentFields,
+		"blocks", arrayOf(ref("Block")),
+		"context", ref("ContextState"))
+
+	return obj{
+		"Error": object([]string{"error"}, obj{
+			"error": object([]string{"code", "message"}, obj{
+				"code": enum("What went wrong, one per status.", "invalid_argument", "unauthenticated",
+					"permission_denied", "not_found", "conflict", "too_large", "unprocessable", "rate_limited",
+					"unavailable", "internal"),
+				"message": str("A message for a person; never internal detail."),
+			}),
+		}),
+		"Status": object([]string{"status"}, obj{"status": enum("", "ok")}),
+
+		"PagerConfig": object([]string{"warn_ratio", "flush_ratio", "target_ratio", "keep_last"}, obj{
+			"warn_ratio":   number("Place a memory-pressure warning when the context crosses this share of the window."),
+			"flush_ratio":  number("Evict when the context reaches this share of the window."),
+			"target_ratio": number("Evict down to this share of the window."),
+			"keep_last":    integer("Messages never evicted, newest last."),
+		}),
+		"PagerSpec": object(nil, obj{
+			"warn_ratio":   with(number(""), "default", 0.7, "exclusiveMinimum", 0, "maximum", 1),
+			"flush_ratio":  with(number(""), "default", 1.0, "exclusiveMinimum", 0, "maximum", 1),
+			"target_ratio": with(number(""), "default", 0.5, "exclusiveMinimum", 0, "exclusiveMaximum", 1),
+			"keep_last":    with(integer(""), "default", 4, "minimum", 0, "maximum", 1000),
+		}),
+		"Agent":         object(append(agentRequired, "blocks", "context"), agentView),
+		"AgentListItem": object(agentRequired, agentFields),
+		"AgentCreate": object(nil, obj{
+			"name":             str(""),
+			"system":           str("The system prompt."),
+			"context_window":   with(integer("Tokens; default 8192."), "minimum", 256, "maximum", 2000000),
+			"model":            str("Names the tokenizer; default an o200k-style BPE."),
+			"blocks":           with(arrayOf(ref("Block")), "maxItems", 64),
+			"pager":            ref("PagerSpec"),
+			"tools_in_context": with(boolean("Count the memory tools' definitions against the window."), "default", true),
+			"metadata":         anyJSON,
+		}),
+		"AgentPatch": object(nil, obj{
+			"name":             str("Absent or null keeps the current value; so for every field."),
+			"system":           str(""),
+			"context_window":   with(integer(""), "minimum", 256, "maximum", 2000000),
+			"model":            str(""),
+			"pager":            ref("PagerSpec"),
+			"tools_in_context": boolean(""),
+			"metadata":         anyJSON,
+		}),
+		"AgentList": listOf("AgentListItem"),
+
+		"Block": object([]string{"label", "value", "limit", "read_only", "description"}, obj{
+			"label":       with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
+			"value":       str(""),
+			"limit":       integer("Characters; 0 on create means 2000."),
+			"read_only":   boolean(""),
+			"description": str(""),
+		}),
+		"BlockInput": object(nil, obj{
+			"value":       str("Required to create a block; absent keeps the current value."),
+			"limit":       integer("Characters."),
+			"read_only":   boolean(""),
+			"description": str(""),
+		}),
+		"BlockList": listOf("Block"),
+
+		"Message": object([]string{"id", "agent_id", "seq", "role", "content", "pinned", "tokens", "in_context", "created_at"}, obj{
+			"id":           str(""),
+			"agent_id":     str(""),
+			"seq":          integer("Position in the agent's history, from 1."),
+			"role":         enum("", roleEnum...),
+			"content":      str(""),
+			"name":         str(""),
+			"tool_calls":   arrayOf(obj{"type": "object", "description": "An OpenAI tool call."}),
+			"tool_call_id": str(""),
+			"pinned":       boolean("A fact that compaction must keep."),
+			"tokens":       integer(""),
+			"in_context":   boolean("False once the pager evicted the message to recall storage."),
+			"created_at":   timestamp(""),
+		}),
+		"MessageInput": object([]string{"role"}, obj{
+			"role":         enum("", roleEnum...),
+			"content":      str("Required unless tool_calls is given."),
+			"name":         str(""),
+			"tool_calls":   arrayOf(obj{"type": "object", "description": "An OpenAI tool call."}),
+			"tool_call_id": str("Required on a tool message."),
+			"pinned":       boolean("A fact that compaction must keep."),
+		}),
+		"MessageList": listOf("Message"),
+		"AppendRequest": object([]string{"messages"}, obj{
+			"messages": with(arrayOf(ref("MessageInput")), "minItems", 1, "maxItems", 256),
+		}),
+		"AppendResult": object([]string{"messages", "context", "events"}, obj{
+			"messages": arrayOf(ref("Message")),
+			"context":  ref("ContextState"),
+			"events":   arrayOf(ref("Event")),
+		}),
+		"ContextState": object([]string{"tokens", "window", "pressure", "in_context"}, obj{
+			"tokens":     integer("Total tokens of the main context."),
+			"window":     integer(""),
+			"pressure":   enum("", "ok", "warn"),
+			"in_context": integer("Messages in the context."),
+		}),
+		"Event": object([]string{"type"}, obj{
+			"type":        enum("", "memory_pressure", "evicted", "summarized", "compaction_queued"),
+			"count":       integer("Messages evicted."),
+			"through_seq": integer("Messages up to this seq were evicted."),
+			"summary_id":  str(""),
+			"job_id":      str(""),
+			"tokens":      integer(""),
+		}),
+		"TokenBreakdown": object([]string{"system", "blocks", "tools", "summary", "messages", "total", "window"}, obj{
+			"system": integer(""), "blocks": integer(""), "tools": integer(""), "summary": integer(""),
+			"messages": integer(""), "total": integer(""), "window": integer(""),
+		}),
+		"ContextView": object([]string{"system", "messages", "tokens", "pressure", "in_context", "summary"}, obj{
+			"system":     str("The full system text: prompt, blocks and summary."),
+			"messages":   arrayOf(obj{"type": "object", "description": "A message in the requested provider's shape."}),
+			"tokens":     ref("TokenBreakdown"),
+			"pressure":   enum("", "ok", "warn"),
+			"in_context": integer(""),
+			"summary":    nullable(ref("Summary")),
+		}),
+		"Summary": object([]string{"id", "agent_id", "text", "tokens", "from_seq", "through_seq", "source_message_ids", "created_at"}, obj{
+			"id":                 str(""),
+			"agent_id":           str(""),
+			"text":               str(""),
+			"tokens":             integer(""),
+			"from_seq":           integer(""),
+			"through_seq":        integer(""),
+			"previous_id":        str(""),
+			"source_message_ids": arrayOf(str("")),
+			"passage_id":         str("The archival passage holding the summary, once written."),
+			"created_at":         timestamp(""),
+		}),
+
+		"Passage": object([]string{"id", "agent_id", "text", "created_at", "valid_from", "valid_to", "status", "source", "tags"}, obj{
+			"id":            str(""),
+			"agent_id":      str(""),
+			"text":          str(""),
+			"created_at":    timestamp("When stored."),
+			"valid_from":    timestamp("When it became true."),
+			"valid_to":      nullableTime("Null while valid."),
+			"status":        enum("", "valid", "superseded", "invalidated", "expired"),
+			"supersedes":    str(""),
+			"superseded_by": str(""),
+			"key":           str("Slot of a single-valued fact, e.g. alice/city."),
+			"source":        enum("", "user", "agent", "tool", "compaction", "import"),
+			"tags":          arrayOf(str("")),
+			"metadata":      obj{"type": "object"},
+		}),
+		"PassageInput": object([]string{"text"}, obj{
+			"text":       with(str(""), "maxLength", 65536),
+			"valid_from": timestamp("Default: now."),
+			"key":        with(str(""), "maxLength", 256),
+			"tags":       with(arrayOf(str("")), "maxItems", 32),
+			"source":     with(enum("", "user", "agent", "tool", "compaction", "import"), "default", "user"),
+			"metadata":   obj{"type": "object"},
+			"supersedes": str("ID of a passage this one supersedes."),
+		}),
+		"Weights": object(nil, obj{
+			"relevance": number(""), "recency": number(""), "validity": number(""),
+		}),
+		"Scores": object([]string{"relevance", "recency", "validity"}, obj{
+			"relevance": number(""), "recency": number(""), "validity": number(""),
+		}),
+		"ArchivalQuery": object([]string{"query"}, obj{
+			"query":           str(""),
+			"k":               with(integer(""), "default", 10, "minimum", 1, "maximum", 100),
+			"as_of":           timestamp("Only passages valid at this time."),
+			"include_invalid": with(boolean(""), "default", false),
+			"tags":            arrayOf(str("")),
+			"weights":         ref("Weights"),
+		}),
+		"ArchivalHit": object([]string{"passage", "score", "scores"}, obj{
+			"passage": ref("Passage"), "score": number(""), "scores": ref("Scores"),
+		}),
+		"ArchivalResults": object([]string{"results"}, obj{"results": arrayOf(ref("ArchivalHit"))}),
+
+		"RecallQuery": object([]string{"query"}, obj{
+			"query": str(""),
+			"k":     with(integer(""), "default", 10, "minimum", 1, "maximum", 100),
+			"roles": arrayOf(enum("", roleEnum...)),
+			"from":  timestamp(""),
+			"to":    timestamp(""),
+		}),
+		"RecallHit":     object([]string{"message", "score"}, obj{"message": ref("Message"), "score": number("")}),
+		"RecallResults": object([]string{"results"}, obj{"results": arrayOf(ref("RecallHit"))}),
+
+		"ToolList": object([]string{"tools"}, obj{
+			"tools": arrayOf(obj{"type": "object", "description": "A tool definition in the requested provider's shape."}),
+		}),
+		"ToolCall": object([]string{"name"}, obj{
+			"name": enum("", "archival_memory_insert", "archival_memory_search", "conversation_search",
+				"core_memory_append", "core_memory_replace", "memory_invalidate"),
+			"arguments": obj{"type": []string{"object", "string"}, "description": "An object, or a string holding one as OpenAI sends it."},
+			"call_id":   str(""),
+			"record":    boolean("Append the call and its result to the context."),
+		}),
+		"ToolResult": object([]string{"content", "data", "is_error"}, obj{
+			"content":  str("Text to return to the model."),
+			"data":     anyJSON,
+			"is_error": boolean("The model passed a bad argument; content says what to fix."),
+			"recorded": ref("AppendResult"),
+		}),
+	}
+}
+
+// listOf is the schema of a paginated list of the named schema.
+func listOf(item string) obj {
+	return object([]string{"items", "next_cursor"}, obj{
+		"items":       arrayOf(ref(item)),
+		"next_cursor": str(`Pass as ?cursor= for the next page; "" on the last page.`),
+	})
+}

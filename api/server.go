@@ -1,0 +1,190 @@
+// Package api serves memsvc's HTTP API, v1, as specified in API.md, on echo v4. It translates HTTP
+// to calls on a Memory (the pager) and back; it holds no memory of its own.
+//
+// The contract it keeps:
+//   - JSON in and out. Request bodies are decoded strictly: at most Config.BodyLimit bytes (413
+//     too_large), a JSON Content-Type, one JSON object, no unknown fields (400 invalid_argument
+//     naming the field). Query parameters are strict too: unknown names and malformed values are 400.
+//   - Every error answers {"error": {"code", "message"}} through one echo HTTPErrorHandler. Caller
+//     errors (*pager.Error) keep their message; internal errors answer a generic message and are
+//     logged with their detail. A deadline passed answers 503 unavailable.
+//   - Writes (POST, PUT, PATCH, DELETE) honour an Idempotency-Key header when Config.Idempotency
+//     is set: the first 2xx answer is stored and replayed for a repeat with the same key.
+//   - Each request runs under Config.RequestTimeout; a panic answers 500 and is logged.
+//   - /healthz, /readyz, /metrics (Prometheus) and /openapi.json (OpenAPI 3.1, which describes every
+//     route the server has) are served beside /v1.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Defaults of Config.
+const (
+	DefaultBodyLimit      = 2 << 20
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Config configures a Server. Memory is required; everything else has a default.
+type Config struct {
+	Memory Memory
+	// Idempotency stores answers to writes; nil ignores the Idempotency-Key header.
+	Idempotency Idempotency
+	// Ready reports whether the stores are reachable (GET /readyz); nil is always ready.
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+	// Registry receives the HTTP and pager metrics and is served at /metrics; nil makes a new one
+	// with the Go and process collectors.
+	Registry *prometheus.Registry
+	// BodyLimit is the largest request body in bytes (default 2 MiB).
+	BodyLimit int64
+	// RequestTimeout bounds each request (default 30s).
+	RequestTimeout time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Memory == nil {
+		c.Logger.Error("api: Config.Memory is nil; every /v1 request will fail")
+	}
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+}
+
+// Server is the HTTP API. Create it with New and serve Handler.
+type Server struct {
+	cfg     Config
+	mem     Memory
+	log     *slog.Logger
+	echo    *echo.Echo
+	metrics *metrics
+	openapi []byte
+	keys    keyLocks
+}
+
+// New returns a Server with every route registered.
+func New(cfg Config) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, mem: cfg.Memory, log: cfg.Logger}
+	s.metrics = newMetrics(cfg.Registry, cfg.Logger)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+
+	// Outermost first: metrics sees the final status, so it also renders errors.
+	e.Use(s.metrics.middleware())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableErrorHandler: true, // the error flows back to the metrics middleware
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("api: panic", "method", c.Request().Method, "route", c.Path(), "err", err, "stack", string(stack))
+			return fmt.Errorf("api: panic: %w", err)
+		},
+	}))
+	e.Use(s.timeout)
+	e.Use(s.idempotency)
+
+	s.routes()
+	doc, err := openAPIDocument()
+	if err != nil {
+		s.log.Error("api: build the OpenAPI document", "err", err)
+	}
+	s.openapi = doc
+	return s
+}
+
+// Handler returns the http.Handler that serves the API.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	e.GET("/openapi.json", s.openAPI)
+
+	e.POST("/v1/agents", s.createAgent)
+	e.GET("/v1/agents", s.listAgents)
+	e.GET("/v1/agents/:agent_id", s.getAgent)
+	e.PATCH("/v1/agents/:agent_id", s.updateAgent)
+	e.DELETE("/v1/agents/:agent_id", s.deleteAgent)
+
+	e.POST("/v1/agents/:agent_id/messages", s.appendMessages)
+	e.GET("/v1/agents/:agent_id/messages", s.listMessages)
+	e.GET("/v1/agents/:agent_id/context", s.getContext)
+
+	e.GET("/v1/agents/:agent_id/blocks", s.listBlocks)
+	e.GET("/v1/agents/:agent_id/blocks/:label", s.getBlock)
+	e.PUT("/v1/agents/:agent_id/blocks/:label", s.putBlock)
+
+	e.POST("/v1/agents/:agent_id/archival", s.insertPassage)
+	e.POST("/v1/agents/:agent_id/archival/search", s.searchArchival)
+	e.GET("/v1/agents/:agent_id/archival/:passage_id", s.getPassage)
+	e.DELETE("/v1/agents/:agent_id/archival/:passage_id", s.deletePassage)
+
+	e.POST("/v1/agents/:agent_id/recall/search", s.searchRecall)
+
+	e.GET("/v1/agents/:agent_id/tools", s.listTools)
+	e.POST("/v1/agents/:agent_id/tool-calls", s.callTool)
+}
+
+// timeout bounds the request's context by Config.RequestTimeout.
+func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.Request().Context()); err != nil {
+			s.log.Warn("api: not ready", "err", err)
+			return fail(errUnavailable, "not ready: a store is unreachable")
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) openAPI(c echo.Context) error {
+	if s.openapi == nil {
+		return errors.New("api: no OpenAPI document")
+	}
+	return c.JSONBlob(http.StatusOK, s.openapi)
+}
+
+// list is the answer of a paginated list; NextCursor is "" on the last page.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// nonNil makes an empty list answer [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

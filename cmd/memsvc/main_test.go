@@ -1,0 +1,371 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testMain starts Main on 127.0.0.1:0 with dir as its data directory.
+func testMain(t *testing.T, dir string) *Main {
+	t.Helper()
+	m := NewMain(io.Discard)
+	if err := m.ParseFlags([]string{"--addr", "127.0.0.1:0", "--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		m.Close()
+		t.Fatal(err)
+	}
+	return m
+}
+
+type client struct {
+	t    *testing.T
+	base string
+}
+
+// do sends a JSON request and decodes the answer into out (when not nil), returning the status.
+func (c client) do(method, path string, body, out any) int {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			c.t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type appendAnswer struct {
+	Messages []struct {
+		ID  string `json:"id"`
+		Seq int64  `json:"seq"`
+	} `json:"messages"`
+	Context struct {
+		Tokens, Window int
+	} `json:"context"`
+	Events []struct {
+		Type       string `json:"type"`
+		Count      int    `json:"count"`
+		ThroughSeq int64  `json:"through_seq"`
+		SummaryID  string `json:"summary_id"`
+	} `json:"events"`
+}
+
+func createAgent(c client, window int) string {
+	c.t.Helper()
+	var agent struct{ ID string }
+	st := c.do("POST", "/v1/agents", map[string]any{
+		"name": "e2e", "system": "You are a helpful assistant.", "context_window": window, "tools_in_context": false,
+		"blocks": []map[string]any{
+			{"label": "human", "value": "Name: Sam.", "limit": 200},
+			{"label": "persona", "value": "I am a careful assistant.", "limit": 200, "read_only": true},
+		},
+	}, &agent)
+	if st != 201 || agent.ID == "" {
+		c.t.Fatalf("create agent: %d %+v", st, agent)
+	}
+	return agent.ID
+}
+
+// TestEndToEndPagingSurvivesRestart drives an agent with a 1,200-token window through overflow over
+// HTTP, then restarts the service on the same data directory.
+func TestEndToEndPagingSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	m := testMain(t, dir)
+	c := client{t, "http://" + m.Addr()}
+	id := createAgent(c, 1200)
+
+	var pressure, evicted, summarized int
+	for i := range 80 {
+		var a appendAnswer
+		st := c.do("POST", "/v1/agents/"+id+"/messages", map[string]any{"messages": []map[string]any{{
+			"role": "user", "content": fmt.Sprintf("Note %d: the parcel for order %d goes to dock %d; remember the password tulip%d.", i, 1000+i, i%7, i),
+		}}}, &a)
+		if st != 200 {
+			t.Fatalf("append %d: status %d", i, st)
+		}
+		if a.Context.Tokens > a.Context.Window {
+			t.Fatalf("append %d: %d tokens in a %d window", i, a.Context.Tokens, a.Context.Window)
+		}
+		for _, e := range a.Events {
+			switch e.Type {
+			case "memory_pressure":
+				pressure++
+			case "evicted":
+				evicted++
+			case "summarized":
+				summarized++
+			}
+		}
+	}
+	if pressure == 0 || evicted == 0 || summarized == 0 {
+		t.Fatalf("events: memory_pressure=%d evicted=%d summarized=%d", pressure, evicted, summarized)
+	}
+
+	var ctxView struct {
+		Messages []map[string]any `json:"messages"`
+		Tokens   map[string]int   `json:"tokens"`
+		Summary  *struct{ ID string }
+	}
+	if st := c.do("GET", "/v1/agents/"+id+"/context", nil, &ctxView); st != 200 {
+		t.Fatalf("context: %d", st)
+	}
+	if ctxView.Tokens["total"] > 1200 || ctxView.Tokens["window"] != 1200 || ctxView.Summary == nil {
+		t.Fatalf("context view: %+v", ctxView.Tokens)
+	}
+	for _, k := range []string{"system", "blocks", "tools", "summary", "messages", "total", "window"} {
+		if _, ok := ctxView.Tokens[k]; !ok {
+			t.Fatalf("context tokens lack %q: %+v", k, ctxView.Tokens)
+		}
+	}
+
+	check := func(c client) {
+		t.Helper()
+		var recall struct {
+			Results []struct {
+				Message struct {
+					Content   string `json:"content"`
+					InContext bool   `json:"in_context"`
+				} `json:"message"`
+			} `json:"results"`
+		}
+		if st := c.do("POST", "/v1/agents/"+id+"/recall/search", map[string]any{"query": "password tulip2"}, &recall); st != 200 {
+			t.Fatalf("recall: %d", st)
+		}
+		if len(recall.Results) == 0 || !strings.Contains(recall.Results[0].Message.Content, "tulip2.") || recall.Results[0].Message.InContext {
+			t.Fatalf("recall of an evicted message: %+v", recall.Results)
+		}
+		var arch struct {
+			Results []struct {
+				Passage struct {
+					Source string `json:"source"`
+					Text   string `json:"text"`
+				} `json:"passage"`
+			} `json:"results"`
+		}
+		if st := c.do("POST", "/v1/agents/"+id+"/archival/search", map[string]any{"query": "parcel order dock password", "tags": []string{"summary"}}, &arch); st != 200 {
+			t.Fatalf("archival search: %d", st)
+		}
+		if len(arch.Results) == 0 || arch.Results[0].Passage.Source != "compaction" {
+			t.Fatalf("no compaction summary in archival: %+v", arch.Results)
+		}
+		var tool struct {
+			Content string `json:"content"`
+		}
+		if st := c.do("POST", "/v1/agents/"+id+"/tool-calls", map[string]any{"name": "conversation_search",
+			"arguments": map[string]any{"query": "tulip3"}}, &tool); st != 200 || !strings.Contains(tool.Content, "tulip3") {
+			t.Fatalf("conversation_search tool: %d %q", st, tool.Content)
+		}
+		var hist struct {
+			Items []struct{ Seq int64 } `json:"items"`
+		}
+		if st := c.do("GET", "/v1/agents/"+id+"/messages?limit=1000", nil, &hist); st != 200 {
+			t.Fatalf("history: %d", st)
+		}
+		users := 0
+		for i, m := range hist.Items {
+			if m.Seq != int64(i+1) {
+				t.Fatalf("history seq %d at %d", m.Seq, i)
+			}
+			users++
+		}
+		if users < 80 {
+			t.Fatalf("history has %d messages, want at least 80", users)
+		}
+	}
+	check(c)
+
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m2 := testMain(t, dir)
+	defer m2.Close()
+	check(client{t, "http://" + m2.Addr()})
+}
+
+func TestErrorsOverHTTP(t *testing.T) {
+	m := testMain(t, t.TempDir())
+	defer m.Close()
+	c := client{t, "http://" + m.Addr()}
+	id := createAgent(c, 1200)
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	post := func(path, body string) int {
+		resp, err := http.Post(c.base+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		e.Error.Code, e.Error.Message = "", ""
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode
+	}
+	tests := []struct {
+		name, method, path string
+		body               any
+		raw                string
+		status             int
+		code               string
+	}{
+		{"malformed JSON", "POST", "/v1/agents/" + id + "/messages", nil, `{"messages": [`, 400, "invalid_argument"},
+		{"unknown agent", "GET", "/v1/agents/ag_nope", nil, "", 404, "not_found"},
+		{"over-limit block", "PUT", "/v1/agents/" + id + "/blocks/human", map[string]any{"value": strings.Repeat("x", 201)}, "", 422, "unprocessable"},
+		{"read-only block", "PUT", "/v1/agents/" + id + "/blocks/persona", map[string]any{"value": "new"}, "", 403, "permission_denied"},
+		{"oversized message", "POST", "/v1/agents/" + id + "/messages", map[string]any{"messages": []map[string]any{{"role": "user", "content": strings.Repeat("word ", 3000)}}}, "", 413, "too_large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st int
+			if tt.raw != "" {
+				st = post(tt.path, tt.raw)
+			} else {
+				e.Error.Code = ""
+				st = c.do(tt.method, tt.path, tt.body, &e)
+			}
+			if st != tt.status || e.Error.Code != tt.code || e.Error.Message == "" {
+				t.Fatalf("status %d code %q message %q; want %d %q", st, e.Error.Code, e.Error.Message, tt.status, tt.code)
+			}
+		})
+	}
+	// Nothing stored changed.
+	var hist struct{ Items []any }
+	c.do("GET", "/v1/agents/"+id+"/messages", nil, &hist)
+	var block struct{ Value string }
+	c.do("GET", "/v1/agents/"+id+"/blocks/persona", nil, &block)
+	if len(hist.Items) != 0 || block.Value != "I am a careful assistant." {
+		t.Fatalf("a refused request changed state: %d messages, persona %q", len(hist.Items), block.Value)
+	}
+}
+
+// TestKillNineKeepsAcknowledgedMessages runs the real binary, appends from a stream, kills it with
+// SIGKILL mid-stream, restarts it and checks every acknowledged message is there, in order.
+func TestKillNineKeepsAcknowledgedMessages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "memsvc")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	start := func() (*exec.Cmd, client) {
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir)
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The log line "memsvc serving addr=…" tells where it listens.
+		buf := make([]byte, 0, 4096)
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			chunk := make([]byte, 512)
+			n, err := stderr.Read(chunk)
+			buf = append(buf, chunk[:n]...)
+			if i := bytes.Index(buf, []byte("addr=")); i >= 0 {
+				rest := buf[i+5:]
+				if j := bytes.IndexAny(rest, " \n"); j > 0 {
+					go io.Copy(io.Discard, stderr)
+					return cmd, client{t, "http://" + string(rest[:j])}
+				}
+			}
+			if err != nil {
+				t.Fatalf("memsvc exited: %v\n%s", err, buf)
+			}
+		}
+		t.Fatalf("memsvc did not start:\n%s", buf)
+		return nil, client{}
+	}
+	cmd, c := start()
+	id := createAgent(c, 1200)
+	var acked []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			b, _ := json.Marshal(map[string]any{"messages": []map[string]any{{"role": "user", "content": fmt.Sprintf("stream message %d about topic %d", i, i)}}})
+			resp, err := http.Post(c.base+"/v1/agents/"+id+"/messages", "application/json", bytes.NewReader(b))
+			if err != nil {
+				return
+			}
+			var a appendAnswer
+			err = json.NewDecoder(resp.Body).Decode(&a)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 {
+				return
+			}
+			acked = append(acked, a.Messages[0].ID)
+		}
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	_ = cmd.Wait()
+	if len(acked) < 10 {
+		t.Fatalf("only %d appends acknowledged before the kill", len(acked))
+	}
+	cmd2, c2 := start()
+	defer func() { cmd2.Process.Signal(os.Interrupt); cmd2.Wait() }()
+	var hist struct {
+		Items []struct {
+			ID  string
+			Seq int64
+		} `json:"items"`
+	}
+	if st := c2.do("GET", "/v1/agents/"+id+"/messages?limit=1000", nil, &hist); st != 200 {
+		t.Fatalf("history: %d", st)
+	}
+	pos := map[string]int{}
+	for i, m := range hist.Items {
+		pos[m.ID] = i
+		if m.Seq != int64(i+1) {
+			t.Fatalf("seq %d at %d after restart", m.Seq, i)
+		}
+	}
+	last := -1
+	for _, id := range acked {
+		p, ok := pos[id]
+		if !ok {
+			t.Fatalf("acknowledged message %s lost after kill -9 (%d acknowledged)", id, len(acked))
+		}
+		if p <= last {
+			t.Fatalf("acknowledged message %s out of order", id)
+		}
+		last = p
+	}
+	t.Logf("%d acknowledged messages, all present after kill -9", len(acked))
+}
