@@ -1,0 +1,117 @@
+// Package memarchival is the embedded archival backend: passages live in the `passages` table of
+// memsvc's SQLite database (see package sqlitedb), lexical search uses its FTS5 index
+// (`passages_fts`, BM25), and dense search uses an in-process vecindex.Exact.
+//
+// The rows are the source of truth. New rebuilds from them the vector index and a small map of
+// the fields search filters on (status, validity interval, tags, created_at), found by agent and
+// id and by rowid, so that both candidate lists are filtered in memory by one rule and FTS5
+// matches need no row lookups. Writes update the memory copy only after their transaction
+// commits, and are serialized inside the Store so the copy follows the commit order. Only this
+// Store may write the passages table while it is open; it does not own db and never closes it.
+//
+// Encodings: vectors are little-endian float32 BLOBs, times are unix nanoseconds (returned in
+// UTC), tags a JSON array (never null), metadata a JSON object or NULL. Errors wrap the sentinel
+// errors of package archival.
+package memarchival
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/vecindex"
+)
+
+// MaxK is the largest number of hits one Search may ask for.
+const MaxK = 1000
+
+// Store is the embedded archival store. It is safe for concurrent use.
+type Store struct {
+	db  *sql.DB
+	dim int
+	idx vecindex.Index
+
+	// writeSem serializes writes (transaction plus memory update) and honours ctx while waiting.
+	writeSem chan struct{}
+	// mu guards the filter fields of every passage, found by agent and id (meta) and by rowid
+	// (byRow, for FTS5 results).
+	mu    sync.RWMutex
+	meta  map[string]map[string]*entry
+	byRow map[int64]*entry
+}
+
+var _ archival.Store = (*Store)(nil)
+
+// New opens the store over db, whose migrations must be applied, with vectors of length dim, and
+// loads every passage into memory. A stored vector of another length is ErrDimensionMismatch:
+// the database was filled by another embedder.
+func New(ctx context.Context, db *sql.DB, dim int) (*Store, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("memarchival: new: dimension %d: %w", dim, archival.ErrInvalid)
+	}
+	s := &Store{
+		db:       db,
+		dim:      dim,
+		idx:      vecindex.NewExact(dim),
+		writeSem: make(chan struct{}, 1),
+		meta:     make(map[string]map[string]*entry),
+		byRow:    make(map[int64]*entry),
+	}
+	if err := s.load(ctx); err != nil {
+		return nil, fmt.Errorf("memarchival: new: %w", err)
+	}
+	return s, nil
+}
+
+// Dim is the vector dimension the store was opened with.
+func (s *Store) Dim() int { return s.dim }
+
+// load fills the index and the filter map from the passages table.
+func (s *Store) load(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT rowid, agent_id, id, vector, created_at, valid_from,
+		valid_to, status, tags FROM passages`)
+	if err != nil {
+		return dbErr(ctx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			e            entry
+			status, tags string
+			blob         []byte
+			validTo      sql.NullInt64
+		)
+		if err := rows.Scan(&e.rowid, &e.agentID, &e.id, &blob, &e.createdAt, &e.validFrom, &validTo, &status, &tags); err != nil {
+			return err
+		}
+		if len(blob) != 4*s.dim {
+			return fmt.Errorf("passage %s of agent %s has a %d-byte vector, want dimension %d: %w",
+				e.id, e.agentID, len(blob), s.dim, archival.ErrDimensionMismatch)
+		}
+		e.validTo, e.hasValidTo = validTo.Int64, validTo.Valid
+		e.status = archival.Status(status)
+		if e.tags, err = decodeTags(tags); err != nil {
+			return fmt.Errorf("passage %s of agent %s: %w", e.id, e.agentID, err)
+		}
+		s.idx.Add(e.agentID, e.id, decodeVector(blob))
+		s.setEntry(&e)
+	}
+	return dbErr(ctx, rows.Err())
+}
+
+// lockWrite takes the write lock, or gives up when ctx ends first.
+func (s *Store) lockWrite(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case s.writeSem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Store) unlockWrite() { <-s.writeSem }

@@ -1,0 +1,136 @@
+package memarchival
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/memsvc/memsvc/archival"
+)
+
+// passageColumns are the columns scanPassage reads, in order.
+const passageColumns = `id, agent_id, text, vector, created_at, valid_from, valid_to, status,
+	supersedes, superseded_by, key, source, tags, metadata`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanPassage reads one row of passageColumns.
+func scanPassage(sc scanner) (archival.Passage, error) {
+	var (
+		p                    archival.Passage
+		blob                 []byte
+		created, validFrom   int64
+		validTo              sql.NullInt64
+		status, source, tags string
+		metadata             sql.NullString
+	)
+	if err := sc.Scan(&p.ID, &p.AgentID, &p.Text, &blob, &created, &validFrom, &validTo, &status,
+		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &tags, &metadata); err != nil {
+		return archival.Passage{}, err
+	}
+	p.Vector = decodeVector(blob)
+	p.CreatedAt, p.ValidFrom = fromNanos(created), fromNanos(validFrom)
+	if validTo.Valid {
+		t := fromNanos(validTo.Int64)
+		p.ValidTo = &t
+	}
+	p.Status, p.Source = archival.Status(status), archival.Source(source)
+	var err error
+	if p.Tags, err = decodeTags(tags); err != nil {
+		return archival.Passage{}, err
+	}
+	if metadata.Valid {
+		if p.Metadata, err = decodeMetadata(&metadata.String); err != nil {
+			return archival.Passage{}, err
+		}
+	}
+	return p, nil
+}
+
+// Get returns one passage of an agent, or ErrNotFound (also when the id belongs to another agent).
+func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+passageColumns+` FROM passages
+		WHERE agent_id = ? AND id = ?`, agentID, id)
+	p, err := scanPassage(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return archival.Passage{}, fmt.Errorf("memarchival: get %s: %w", id, archival.ErrNotFound)
+	}
+	if err != nil {
+		return archival.Passage{}, fmt.Errorf("memarchival: get %s: %w", id, dbErr(ctx, err))
+	}
+	return p, nil
+}
+
+// getMany returns the passages of agentID among ids, by id; missing ones are absent.
+func (s *Store) getMany(ctx context.Context, agentID string, ids []string) (map[string]archival.Passage, error) {
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, agentID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages
+		WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	defer rows.Close()
+	out := make(map[string]archival.Passage, len(ids))
+	for rows.Next() {
+		p, err := scanPassage(rows)
+		if err != nil {
+			return nil, dbErr(ctx, err)
+		}
+		out[p.ID] = p
+	}
+	return out, dbErr(ctx, rows.Err())
+}
+
+// Delete removes one passage of an agent, or returns ErrNotFound.
+func (s *Store) Delete(ctx context.Context, agentID, id string) error {
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, err)
+	}
+	defer s.unlockWrite()
+	res, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ? AND id = ?`, agentID, id)
+	if err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, err)
+	} else if n == 0 {
+		return fmt.Errorf("memarchival: delete %s: %w", id, archival.ErrNotFound)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idx.Remove(agentID, id)
+	s.removeEntry(agentID, id)
+	return nil
+}
+
+// DeleteAgent removes every passage of an agent; an agent with none is not an error.
+func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
+	if err := s.lockWrite(ctx); err != nil {
+		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, err)
+	}
+	defer s.unlockWrite()
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ?`, agentID); err != nil {
+		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idx.RemoveAgent(agentID)
+	s.removeAgent(agentID)
+	return nil
+}
+
+// Count returns how many passages an agent has.
+func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM passages WHERE agent_id = ?`, agentID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("memarchival: count %s: %w", agentID, dbErr(ctx, err))
+	}
+	return n, nil
+}
