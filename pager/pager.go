@@ -62,7 +62,8 @@ type Config struct {
 	Now        func() time.Time
 	// OnEvent, when set, is called after each committed paging event (for metrics).
 	OnEvent func(agentID string, e Event)
-	// EmbedInterval is how often the background embedder looks for unembedded messages.
+	// EmbedInterval is how often the background worker embeds new messages (in batches, off the
+	// request path) and retries the summary outbox. Default 250ms.
 	EmbedInterval time.Duration
 }
 
@@ -95,10 +96,9 @@ type Service struct {
 	cfg    Config
 	tokens *Tokenizers
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	done    chan struct{}
-	embedCh chan struct{}
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // New checks cfg and returns a Service. It does not start background work.
@@ -106,7 +106,7 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, tokens: NewTokenizers(), embedCh: make(chan struct{}, 1)}, nil
+	return &Service{cfg: cfg, tokens: NewTokenizers()}, nil
 }
 
 // Tokenizers returns the service's token counters, shared with callers that count tokens too.

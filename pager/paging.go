@@ -161,7 +161,6 @@ func (s *Service) Append(ctx context.Context, agentID string, in []MessageInput)
 			s.cfg.OnEvent(agentID, e)
 		}
 	}
-	s.kickEmbedder()
 	return res, nil
 }
 

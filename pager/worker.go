@@ -8,7 +8,7 @@ import (
 
 // Start runs the service's background work until Stop: it first drains the summary outbox (so a
 // crash between a paging step and its archival write is repaired), then embeds new messages for
-// dense recall search and retries the outbox, every EmbedInterval or when an append signals.
+// dense recall search and retries the outbox, every EmbedInterval.
 func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -38,13 +38,6 @@ func (s *Service) Stop() {
 	}
 }
 
-func (s *Service) kickEmbedder() {
-	select {
-	case s.embedCh <- struct{}{}:
-	default:
-	}
-}
-
 func (s *Service) run(ctx context.Context) {
 	defer close(s.done)
 	t := time.NewTicker(s.cfg.EmbedInterval)
@@ -57,7 +50,6 @@ func (s *Service) run(ctx context.Context) {
 			if _, err := s.DrainOutbox(ctx); err != nil && ctx.Err() == nil {
 				s.cfg.Logger.Warn("drain summary outbox", "err", err)
 			}
-		case <-s.embedCh:
 		}
 		if _, err := s.EmbedPending(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Warn("embed messages", "err", err)
@@ -69,7 +61,7 @@ func (s *Service) run(ctx context.Context) {
 func (s *Service) EmbedPending(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		msgs, err := s.cfg.Store.UnembeddedMessages(ctx, 256)
+		msgs, err := s.cfg.Store.UnembeddedMessages(ctx, embedBatch)
 		if err != nil || len(msgs) == 0 {
 			return n, err
 		}
@@ -91,3 +83,7 @@ func (s *Service) EmbedPending(ctx context.Context) (int, error) {
 		n += len(msgs)
 	}
 }
+
+// embedBatch is how many message vectors one write stores. Small batches keep each write short, so
+// appends waiting for the store's write lock are not held up behind the embedder.
+const embedBatch = 32

@@ -34,7 +34,8 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 // OpenFile opens the database at path and applies pending migrations.
 func OpenFile(ctx context.Context, path string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)",
+		"mmap_size(268435456)", "cache_size(-16384)", "wal_autocheckpoint(0)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

@@ -2,7 +2,11 @@ package sqlitedb
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestOpenAppliesMigrationsOnce(t *testing.T) {
@@ -40,5 +44,41 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 	// FTS5 must be compiled into the driver.
 	if _, err := db.ExecContext(ctx, `INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')`); err != nil {
 		t.Fatalf("fts5: %v", err)
+	}
+}
+
+func TestCheckpointerEmptiesTheLog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := range 200 {
+		if _, err := db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, 'x')`, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wal := filepath.Join(dir, FileName+"-wal")
+	if st, err := os.Stat(wal); err != nil || st.Size() == 0 {
+		t.Fatalf("the log should hold the writes before a checkpoint: %v", err)
+	}
+	c := &Checkpointer{DB: db, Interval: 10 * time.Millisecond}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(wal); err != nil || st.Size() != 0 {
+		t.Fatalf("after Stop the log should be truncated: size %d, %v", st.Size(), err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM meta`).Scan(&n); err != nil || n != 200 {
+		t.Fatalf("rows after checkpoint: %d, %v", n, err)
+	}
+	if err := Checkpoint(ctx, db, "BOGUS"); err == nil {
+		t.Fatal("unknown mode must fail")
 	}
 }

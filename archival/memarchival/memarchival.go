@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/vecindex"
 )
 
@@ -33,8 +34,9 @@ type Store struct {
 	dim int
 	idx vecindex.Index
 
-	// writeSem serializes writes (transaction plus memory update) and honours ctx while waiting.
-	writeSem chan struct{}
+	// gate serializes writes (transaction plus memory update) with every other writer of the
+	// database in this process, and honours ctx while waiting.
+	gate *sqlitedb.Gate
 	// mu guards the filter fields of every passage, found by agent and id (meta) and by rowid
 	// (byRow, for FTS5 results).
 	mu    sync.RWMutex
@@ -52,12 +54,12 @@ func New(ctx context.Context, db *sql.DB, dim int) (*Store, error) {
 		return nil, fmt.Errorf("memarchival: new: dimension %d: %w", dim, archival.ErrInvalid)
 	}
 	s := &Store{
-		db:       db,
-		dim:      dim,
-		idx:      vecindex.NewExact(dim),
-		writeSem: make(chan struct{}, 1),
-		meta:     make(map[string]map[string]*entry),
-		byRow:    make(map[int64]*entry),
+		db:    db,
+		dim:   dim,
+		idx:   vecindex.NewExact(dim),
+		gate:  sqlitedb.GateFor(db),
+		meta:  make(map[string]map[string]*entry),
+		byRow: make(map[int64]*entry),
 	}
 	if err := s.load(ctx); err != nil {
 		return nil, fmt.Errorf("memarchival: new: %w", err)
@@ -106,12 +108,7 @@ func (s *Store) lockWrite(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	select {
-	case s.writeSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.gate.Lock(ctx)
 }
 
-func (s *Store) unlockWrite() { <-s.writeSem }
+func (s *Store) unlockWrite() { s.gate.Unlock() }

@@ -40,6 +40,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	db     *sql.DB
+	ckpt   *sqlitedb.Checkpointer
 	state  *sqlitestate.Store
 	svc    *pager.Service
 	server *http.Server
@@ -122,6 +123,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.db = db
+	m.ckpt = &sqlitedb.Checkpointer{DB: db, Logger: m.Logger}
+	if err := m.ckpt.Start(ctx); err != nil {
+		return err
+	}
 	m.state = sqlitestate.New(db)
 	emb := embed.NewBuiltin()
 	if err := emb.Load(); err != nil {
@@ -182,6 +187,10 @@ func (m *Main) Close() error {
 	if m.svc != nil {
 		m.svc.Stop()
 		m.svc = nil
+	}
+	if m.ckpt != nil {
+		errs = append(errs, m.ckpt.Stop())
+		m.ckpt = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

@@ -25,8 +25,11 @@ func (s *Store) Save(ctx context.Context, key string, status int, body []byte) e
 	if body == nil {
 		body = []byte{}
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO idempotency (key, status, body, created_at) VALUES (?,?,?,?)
+	err := s.write(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, `INSERT INTO idempotency (key, status, body, created_at) VALUES (?,?,?,?)
 		ON CONFLICT (key) DO NOTHING`, key, status, body, time.Now().UnixNano())
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlitestate: idempotency save: %w", err)
 	}

@@ -70,17 +70,14 @@ func (s *Store) UnembeddedMessages(ctx context.Context, limit int) ([]state.Mess
 
 // SetMessageVectors implements state.Store.
 func (s *Store) SetMessageVectors(ctx context.Context, vecs map[string][]float32) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for id, v := range vecs {
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET vector = ? WHERE id = ?`, sqlitedb.EncodeVector(v), id); err != nil {
-			return fmt.Errorf("sqlitestate: set vector %s: %w", id, err)
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		for id, v := range vecs {
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET vector = ? WHERE id = ?`, sqlitedb.EncodeVector(v), id); err != nil {
+				return fmt.Errorf("sqlitestate: set vector %s: %w", id, err)
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // recallFilter renders the WHERE conditions shared by both halves of a recall search.

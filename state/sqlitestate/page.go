@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/memsvc/memsvc/state"
@@ -36,32 +37,124 @@ func (p *page) Summary(ctx context.Context) (*state.Summary, error) {
 	return &s, nil
 }
 
-// Page implements state.Store. The transaction begins IMMEDIATE (see sqlitedb), so it holds the
-// write lock from the first statement: no other Page, in this process or another, interleaves.
+// pageReq is one Page call waiting for a group commit.
+type pageReq struct {
+	ctx     context.Context
+	agentID string
+	fn      func(ctx context.Context, p state.Page) (state.Change, error)
+	err     error
+	done    bool // set under Store.mu once err is final
+}
+
+// maxBatch bounds how many Page calls one transaction commits.
+const maxBatch = 128
+
+// Page implements state.Store with group commit: every caller queues its step, and whichever
+// caller holds the write gate runs all queued steps in one IMMEDIATE transaction, each inside its
+// own savepoint (a failing step rolls back alone), then commits once for all. A commit costs far
+// more than a step, so concurrent appends share it. No step is acknowledged before its commit.
 func (s *Store) Page(ctx context.Context, agentID string, fn func(ctx context.Context, p state.Page) (state.Change, error)) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlitestate: begin: %w", err)
+	req := &pageReq{ctx: ctx, agentID: agentID, fn: fn}
+	s.mu.Lock()
+	s.queue = append(s.queue, req)
+	s.mu.Unlock()
+	for {
+		if err := s.gate.Lock(ctx); err != nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if req.done {
+				return req.err // a leader finished it while we gave up waiting
+			}
+			req.done, req.err = true, err // a later leader skips it
+			return err
+		}
+		s.mu.Lock()
+		if req.done {
+			s.mu.Unlock()
+			s.gate.Unlock()
+			return req.err
+		}
+		n := min(len(s.queue), maxBatch)
+		batch := append([]*pageReq(nil), s.queue[:n]...)
+		s.queue = append(s.queue[:0], s.queue[n:]...)
+		s.mu.Unlock()
+		s.runBatch(batch)
+		s.gate.Unlock()
 	}
-	defer tx.Rollback()
-	a, err := getAgent(ctx, tx, agentID)
-	if err != nil {
+}
+
+// runBatch runs queued steps in one transaction and marks each done with its result.
+func (s *Store) runBatch(batch []*pageReq) {
+	results := make([]error, len(batch))
+	applied := make([]bool, len(batch))
+	err := func() error {
+		// The transaction outlives any one caller's ctx; each step runs under its own.
+		tx, err := s.db.BeginTx(context.Background(), nil)
+		if err != nil {
+			return fmt.Errorf("sqlitestate: begin: %w", err)
+		}
+		defer tx.Rollback()
+		for i, r := range batch {
+			s.mu.Lock()
+			skip := r.done
+			s.mu.Unlock()
+			if skip {
+				continue
+			}
+			applied[i], results[i] = s.step(tx, r)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlitestate: commit: %w", err)
+		}
+		return nil
+	}()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, r := range batch {
+		if r.done {
+			continue
+		}
+		r.done, r.err = true, results[i]
+		if err != nil && (applied[i] || results[i] == nil) {
+			r.err = err
+		}
+	}
+}
+
+// step runs one Page call inside a savepoint. applied reports whether it wrote anything.
+func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
+	ctx := r.ctx
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT page`); err != nil {
+		return false, fmt.Errorf("sqlitestate: savepoint: %w", err)
+	}
+	release := func() error {
+		_, err := tx.ExecContext(context.Background(), `RELEASE page`)
 		return err
 	}
-	ch, err := fn(ctx, &page{tx: tx, agent: a})
+	rollback := func(cause error) (bool, error) {
+		if _, err := tx.ExecContext(context.Background(), `ROLLBACK TO page`); err != nil {
+			return false, errors.Join(cause, fmt.Errorf("sqlitestate: rollback to savepoint: %w", err))
+		}
+		return false, errors.Join(cause, release())
+	}
+	a, err := getAgent(ctx, tx, r.agentID)
 	if err != nil {
-		return err
+		return rollback(err)
+	}
+	ch, err := r.fn(ctx, &page{tx: tx, agent: a})
+	if err != nil {
+		return rollback(err)
 	}
 	if isEmpty(ch) {
-		return nil // read-only step: the deferred rollback ends it
+		return false, release()
 	}
 	if err := apply(ctx, tx, a, ch); err != nil {
-		return err
+		return rollback(err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlitestate: commit: %w", err)
-	}
-	return nil
+	return true, release()
 }
 
 func isEmpty(ch state.Change) bool {

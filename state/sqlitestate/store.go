@@ -11,26 +11,59 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/state"
 )
 
 // Store is the embedded state store.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	gate *sqlitedb.Gate
+
+	mu    sync.Mutex // guards queue and every pageReq's done and err
+	queue []*pageReq // Page calls waiting for a group commit
 }
 
 var _ state.Store = (*Store)(nil)
 
 // New returns a Store over a database opened (and migrated) by sqlitedb.Open. Close closes db.
-func New(db *sql.DB) *Store { return &Store{db: db} }
+func New(db *sql.DB) *Store { return &Store{db: db, gate: sqlitedb.GateFor(db)} }
 
 // DB returns the underlying database, shared with the embedded archival store.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// write runs fn holding the database's write gate.
+func (s *Store) write(ctx context.Context, fn func() error) error {
+	if err := s.gate.Lock(ctx); err != nil {
+		return err
+	}
+	defer s.gate.Unlock()
+	return fn()
+}
+
+// writeTx runs fn in a transaction holding the write gate, committing when fn succeeds.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.write(ctx, func() error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlitestate: begin: %w", err)
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlitestate: commit: %w", err)
+		}
+		return nil
+	})
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -78,14 +111,15 @@ func (s *Store) CreateAgent(ctx context.Context, a state.Agent, blocks []state.B
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlitestate: create agent: %w", err)
-	}
-	defer tx.Rollback()
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		return createAgent(ctx, tx, a, string(pager), blocks)
+	})
+}
+
+func createAgent(ctx context.Context, tx *sql.Tx, a state.Agent, pager string, blocks []state.Block) error {
 	c := a.Context
-	_, err = tx.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		a.ID, a.Name, a.System, a.ContextWindow, a.Model, string(pager), a.ToolsInContext, nullJSON(a.Metadata), nanos(a.CreatedAt), nanos(a.UpdatedAt),
+	_, err := tx.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.Name, a.System, a.ContextWindow, a.Model, pager, a.ToolsInContext, nullJSON(a.Metadata), nanos(a.CreatedAt), nanos(a.UpdatedAt),
 		c.LastSeq, c.SystemTokens, c.BlocksTokens, c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
@@ -93,10 +127,7 @@ func (s *Store) CreateAgent(ctx context.Context, a state.Agent, blocks []state.B
 		}
 		return fmt.Errorf("sqlitestate: create agent %s: %w", a.ID, err)
 	}
-	if err := putBlocks(ctx, tx, a.ID, blocks); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return putBlocks(ctx, tx, a.ID, blocks)
 }
 
 // GetAgent implements state.Store.
@@ -153,7 +184,11 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 
 // DeleteAgent implements state.Store; blocks, messages and summaries go with it (ON DELETE CASCADE).
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
+	var res sql.Result
+	err := s.write(ctx, func() (err error) {
+		res, err = s.db.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlitestate: delete agent %s: %w", id, err)
 	}
@@ -166,24 +201,19 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 // CheckEmbedder implements state.Store.
 func (s *Store) CheckEmbedder(ctx context.Context, model string, dim int) error {
 	want := fmt.Sprintf("%s/%d", model, dim)
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var have string
-	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'embedder'`).Scan(&have)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('embedder', ?)`, want); err != nil {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		var have string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'embedder'`).Scan(&have)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('embedder', ?)`, want)
 			return err
+		case err != nil:
+			return err
+		case have != want:
+			return fmt.Errorf("%w: the store was created with embedder %s (name/dimension) but memsvc was started with %s; "+
+				"start with the same --embedder, or use a new --data directory", state.ErrDimensionMismatch, have, want)
 		}
-		return tx.Commit()
-	case err != nil:
-		return err
-	case have != want:
-		return fmt.Errorf("%w: the store was created with embedder %s (name/dimension) but memsvc was started with %s; "+
-			"start with the same --embedder, or use a new --data directory", state.ErrDimensionMismatch, have, want)
-	}
-	return nil
+		return nil
+	})
 }

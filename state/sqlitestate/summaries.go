@@ -68,7 +68,10 @@ func (s *Store) PendingSummaries(ctx context.Context, limit int) ([]state.Summar
 
 // MarkSummaryArchived implements state.Store.
 func (s *Store) MarkSummaryArchived(ctx context.Context, summaryID, passageID string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE summaries SET passage_id = ? WHERE id = ?`, passageID, summaryID)
+	err := s.write(ctx, func() error {
+		_, err := s.db.ExecContext(ctx, `UPDATE summaries SET passage_id = ? WHERE id = ?`, passageID, summaryID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlitestate: mark summary %s archived: %w", summaryID, err)
 	}

@@ -20,6 +20,7 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("PageAppliesAtomically", func(t *testing.T) { testPageAtomic(t, newStore(t)) })
 	t.Run("PageEvictAndSummary", func(t *testing.T) { testEvict(t, newStore(t)) })
 	t.Run("ConcurrentPagesSerialize", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	t.Run("ConcurrentFailuresStayAlone", func(t *testing.T) { testConcurrentFailures(t, newStore(t)) })
 	t.Run("RecallSearch", func(t *testing.T) { testRecall(t, newStore(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
 	t.Run("EmbedderCheck", func(t *testing.T) { testEmbedder(t, newStore(t)) })
@@ -318,5 +319,55 @@ func testDelete(t *testing.T, s state.Store) {
 	}
 	if err := s.DeleteAgent(ctx, a.ID); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
+	}
+}
+
+// testConcurrentFailures runs failing and succeeding steps concurrently (a store may commit them
+// together): each failing step must leave nothing, each succeeding one must land.
+func testConcurrentFailures(t *testing.T, s state.Store) {
+	ctx := context.Background()
+	a := newAgent(t, s)
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
+				c := p.Agent().Context
+				c.LastSeq++
+				c.InContext++
+				m := state.Message{ID: state.NewID("msg"), Seq: c.LastSeq, Role: "user", Content: fmt.Sprint("ok ", i),
+					Tokens: 1, CreatedAt: time.Now()}
+				if i%2 == 1 {
+					// A step that fails after its writes were planned: a duplicate message ID.
+					return state.Change{Append: []state.Message{m, {ID: m.ID, Seq: c.LastSeq + 1, Role: "user",
+						Content: "dup", Tokens: 1, CreatedAt: time.Now()}}, Context: &c}, nil
+				}
+				return state.Change{Append: []state.Message{m}, Context: &c}, nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%2 == 1) != (err != nil) {
+			t.Fatalf("step %d: err = %v", i, err)
+		}
+	}
+	msgs, err := s.ListMessages(ctx, a.ID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 20 {
+		t.Fatalf("%d messages stored, want the 20 of the succeeding steps", len(msgs))
+	}
+	for i, m := range msgs {
+		if m.Seq != int64(i+1) || m.Content == "dup" {
+			t.Fatalf("message %d: %+v", i, m)
+		}
+	}
+	got, _ := s.GetAgent(ctx, a.ID)
+	if got.Context.LastSeq != 20 || got.Context.InContext != 20 {
+		t.Fatalf("counters: %+v", got.Context)
 	}
 }
