@@ -198,3 +198,23 @@ func TestToolCallGroupsStayTogether(t *testing.T) {
 		}
 	}
 }
+
+// Messages that differ only in words the embedder does not know (numbers) get one vector; the
+// lexical list must decide between them, not the order of equal cosines.
+func TestRecallPrefersTheExactNumber(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newTestService(t)
+	a := createAgent(t, svc, 100000)
+	for i := 1; i <= 20; i++ {
+		if _, err := svc.Append(ctx, a.ID, []MessageInput{{Role: "user", Content: fmt.Sprintf("My locker number at the gym is %d.", 1000+i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.EmbedPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := svc.SearchRecall(ctx, a.ID, RecallQuery{Query: "locker 1013", K: 3})
+	if err != nil || len(hits) == 0 || !strings.Contains(hits[0].Message.Content, "1013") {
+		t.Fatalf("top hit for locker 1013: %+v, %v", hits, err)
+	}
+}

@@ -32,3 +32,23 @@ func (f Fusion) Score(denseRank, lexicalRank int) float64 {
 	}
 	return s / max
 }
+
+// tieEpsilon is how close two scores must be to share a rank. Texts that differ only in words the
+// embedder does not know (numbers, names, codes) get the same vector; their cosines tie, and
+// ranking them apart by chance would let the dense list outvote the lexical one, which can tell
+// them apart.
+const tieEpsilon = 1e-6
+
+// Ranks returns 1-based competition ranks ("1224") for scores sorted best first: scores within
+// tieEpsilon of the first of their run share its rank.
+func Ranks(sorted []float64) []int {
+	ranks := make([]int, len(sorted))
+	for i := range sorted {
+		if i > 0 && sorted[i-1]-sorted[i] <= tieEpsilon && sorted[ranks[i-1]-1]-sorted[i] <= tieEpsilon {
+			ranks[i] = ranks[i-1]
+		} else {
+			ranks[i] = i + 1
+		}
+	}
+	return ranks
+}

@@ -40,3 +40,16 @@ func TestScoreOrdering(t *testing.T) {
 		t.Fatalf("zero weights must score 0, got %v", got)
 	}
 }
+
+func TestRanksShareTies(t *testing.T) {
+	got := Ranks([]float64{0.9, 0.9, 0.9 - 1e-9, 0.5, 0.5, 0.1})
+	want := []int{1, 1, 1, 4, 4, 6}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Ranks = %v, want %v", got, want)
+		}
+	}
+	if len(Ranks(nil)) != 0 {
+		t.Fatal("no scores, no ranks")
+	}
+}

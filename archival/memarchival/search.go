@@ -92,8 +92,14 @@ func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*candida
 		e := ents[id]
 		return e != nil && f.keep(e)
 	}
-	for i, r := range s.idx.Search(q.AgentID, q.Vector, depth, keep) {
-		cands[r.ID] = &candidate{id: r.ID, dense: r.Score, denseRank: i + 1, createdAt: ents[r.ID].createdAt}
+	res := s.idx.Search(q.AgentID, q.Vector, depth, keep)
+	scores := make([]float64, len(res))
+	for i, r := range res {
+		scores[i] = r.Score
+	}
+	ranks := rank.Ranks(scores)
+	for i, r := range res {
+		cands[r.ID] = &candidate{id: r.ID, dense: r.Score, denseRank: ranks[i], createdAt: ents[r.ID].createdAt}
 	}
 	return cands
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/memsvc/memsvc/rank"
 	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/state"
 )
@@ -138,12 +139,17 @@ func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]stat
 		if err != nil {
 			return nil, err
 		}
+		scores := make([]float64, len(dense))
+		for i, h := range dense {
+			scores[i] = h.Dense
+		}
+		ranks := rank.Ranks(scores)
 		for i, h := range dense {
 			if e, ok := byID[h.Message.ID]; ok {
-				e.Dense, e.DenseRank = h.Dense, i+1
+				e.Dense, e.DenseRank = h.Dense, ranks[i]
 				continue
 			}
-			h.DenseRank = i + 1
+			h.DenseRank = ranks[i]
 			byID[h.Message.ID] = &h
 			order = append(order, h.Message.ID)
 		}
