@@ -45,6 +45,8 @@ var errorKinds = []struct {
 	{pager.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", "the request is too large"},
 	{pager.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "the request cannot be applied"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "the service is unavailable"},
+	{state.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the store is unavailable; retry later"},
+	{archival.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the archival store is unavailable; retry later"},
 	{state.ErrNotFound, http.StatusNotFound, "not_found", "the resource does not exist"},
 	{state.ErrConflict, http.StatusConflict, "conflict", "the request conflicts with the current state"},
 	{state.ErrInvalid, http.StatusBadRequest, "invalid_argument", "the request is not valid"},

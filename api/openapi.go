@@ -47,6 +47,8 @@ var operations = []operation{
 	{method: "GET", path: "/v1/agents/{agent_id}/context", id: "getContext", summary: "The window to send to the model.", tag: "context",
 		params: []string{"AgentID", "Format"}, status: 200, result: "ContextView", errors: []int{404}},
 
+	{method: "GET", path: "/v1/agents/{agent_id}/summaries", id: "listSummaries", summary: "The agent's running summaries, oldest first, each with the messages it was made from.", tag: "context",
+		params: []string{"AgentID"}, status: 200, result: "SummaryList", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks", id: "listBlocks", summary: "The agent's core memory blocks, by label.", tag: "blocks",
 		params: []string{"AgentID"}, status: 200, result: "BlockList", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks/{label}", id: "getBlock", summary: "One core memory block.", tag: "blocks",

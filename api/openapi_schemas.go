@@ -137,7 +137,8 @@ func schemas() obj {
 			"read_only":   boolean(""),
 			"description": str(""),
 		}),
-		"BlockList": listOf("Block"),
+		"BlockList":   listOf("Block"),
+		"SummaryList": listOf("Summary"),
 
 		"Message": object([]string{"id", "agent_id", "seq", "role", "content", "pinned", "tokens", "in_context", "created_at"}, obj{
 			"id":           str(""),

@@ -128,6 +128,7 @@ func (s *Server) routes() {
 	e.POST("/v1/agents/:agent_id/messages", s.appendMessages)
 	e.GET("/v1/agents/:agent_id/messages", s.listMessages)
 	e.GET("/v1/agents/:agent_id/context", s.getContext)
+	e.GET("/v1/agents/:agent_id/summaries", s.listSummaries)
 
 	e.GET("/v1/agents/:agent_id/blocks", s.listBlocks)
 	e.GET("/v1/agents/:agent_id/blocks/:label", s.getBlock)

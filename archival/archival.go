@@ -19,6 +19,8 @@ var (
 	ErrNotFound = errors.New("archival: not found")
 	// ErrDimensionMismatch means a vector's length differs from the store's dimension.
 	ErrDimensionMismatch = errors.New("archival: vector dimension mismatch")
+	// ErrUnavailable means the backend cannot be reached right now; the request may be retried.
+	ErrUnavailable = errors.New("archival: backend unavailable")
 	// ErrInvalid means a passage or query is malformed (empty id, empty agent, k out of range).
 	ErrInvalid = errors.New("archival: invalid argument")
 )

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql postgres/*.sql
 var files stdembed.FS
 
 // Migration is one numbered SQL file.

@@ -196,3 +196,11 @@ func (s *Service) DrainOutbox(ctx context.Context) (int, error) {
 		}
 	}
 }
+
+// ListSummaries returns an agent's summaries, oldest first, each with its source messages.
+func (s *Service) ListSummaries(ctx context.Context, agentID string) ([]state.Summary, error) {
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
+		return nil, agentErr(agentID, err)
+	}
+	return s.cfg.Store.ListSummaries(ctx, agentID)
+}

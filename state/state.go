@@ -21,6 +21,8 @@ import (
 var (
 	ErrNotFound = errors.New("state: not found")
 	ErrConflict = errors.New("state: conflict")
+	// ErrUnavailable means the store cannot be reached right now; the request may be retried.
+	ErrUnavailable = errors.New("state: store unavailable")
 	// ErrInvalid means an argument the store parses (a list cursor) is malformed.
 	ErrInvalid = errors.New("state: invalid argument")
 	// ErrDimensionMismatch means the store was created with another embedder (name or dimension).
