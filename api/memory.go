@@ -51,6 +51,11 @@ type Memory interface {
 	InsertPassage(ctx context.Context, agentID string, in pager.PassageInput) (archival.Passage, error)
 	GetPassage(ctx context.Context, agentID, id string) (archival.Passage, error)
 	DeletePassage(ctx context.Context, agentID, id string) error
+	// Invalidate marks a passage no longer true; Restore undoes it (ErrConflict when the passage is
+	// valid); PassageHistory lists its validity changes, oldest first.
+	Invalidate(ctx context.Context, agentID, id, reason, supersededBy string) (archival.Passage, error)
+	Restore(ctx context.Context, agentID, id string) (archival.Passage, error)
+	PassageHistory(ctx context.Context, agentID, id string) ([]archival.Event, error)
 	// SearchArchival and SearchRecall return hits best first.
 	SearchArchival(ctx context.Context, agentID string, q pager.ArchivalQuery) ([]pager.ArchivalHit, error)
 	SearchRecall(ctx context.Context, agentID string, q pager.RecallQuery) ([]pager.RecallHit, error)

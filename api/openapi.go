@@ -64,6 +64,12 @@ var operations = []operation{
 		params: []string{"AgentID", "PassageID"}, status: 200, result: "Passage", errors: []int{404}},
 	{method: "DELETE", path: "/v1/agents/{agent_id}/archival/{passage_id}", id: "deletePassage", summary: "Delete a passage.", tag: "archival",
 		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, status: 204, errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/archival/{passage_id}/history", id: "passageHistory", summary: "Every validity change of a passage, with its cause, oldest first.", tag: "archival",
+		params: []string{"AgentID", "PassageID"}, status: 200, result: "PassageEventList", errors: []int{404}},
+	{method: "POST", path: "/v1/agents/{agent_id}/archival/{passage_id}/invalidate", id: "invalidatePassage", summary: "Mark a passage no longer true: superseded when superseded_by is given, else invalidated. Recorded in its history.", tag: "archival",
+		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, body: "InvalidateRequest", status: 200, result: "Passage", errors: []int{404}},
+	{method: "POST", path: "/v1/agents/{agent_id}/archival/{passage_id}/restore", id: "restorePassage", summary: "Undo an invalidation or supersession. Recorded in the passage's history. 409 when the passage is valid.", tag: "archival",
+		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, status: 200, result: "Passage", errors: []int{404, 409}},
 
 	{method: "POST", path: "/v1/agents/{agent_id}/recall/search", id: "searchRecall", summary: "Hybrid search of the message history, evicted messages included.", tag: "recall",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "RecallQuery", status: 200, result: "RecallResults", errors: []int{404, 413}},

@@ -134,7 +134,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"BlockList": list[state.Block]{}, "Message": state.Message{}, "MessageInput": pager.MessageInput{},
 		"MessageList": list[state.Message]{}, "AppendRequest": appendRequest{}, "AppendResult": pager.AppendResult{},
 		"ContextState": pager.ContextState{}, "Event": pager.Event{}, "TokenBreakdown": pager.TokenBreakdown{},
-		"ContextView": pager.ContextView{}, "Summary": state.Summary{}, "SummaryList": list[state.Summary]{}, "Passage": archival.Passage{},
+		"ContextView": pager.ContextView{}, "Summary": state.Summary{}, "InvalidateRequest": invalidateRequest{}, "PassageEventList": list[archival.Event]{}, "PassageEvent": archival.Event{}, "SummaryList": list[state.Summary]{}, "Passage": archival.Passage{},
 		"PassageInput": pager.PassageInput{}, "Weights": pager.Weights{}, "Scores": pager.Scores{},
 		"ArchivalQuery": pager.ArchivalQuery{}, "ArchivalHit": pager.ArchivalHit{}, "ArchivalResults": archivalResults{},
 		"RecallQuery": pager.RecallQuery{}, "RecallHit": pager.RecallHit{}, "RecallResults": recallResults{},

@@ -138,6 +138,9 @@ func (s *Server) routes() {
 	e.POST("/v1/agents/:agent_id/archival/search", s.searchArchival)
 	e.GET("/v1/agents/:agent_id/archival/:passage_id", s.getPassage)
 	e.DELETE("/v1/agents/:agent_id/archival/:passage_id", s.deletePassage)
+	e.GET("/v1/agents/:agent_id/archival/:passage_id/history", s.passageHistory)
+	e.POST("/v1/agents/:agent_id/archival/:passage_id/invalidate", s.invalidatePassage)
+	e.POST("/v1/agents/:agent_id/archival/:passage_id/restore", s.restorePassage)
 
 	e.POST("/v1/agents/:agent_id/recall/search", s.searchRecall)
 

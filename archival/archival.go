@@ -82,6 +82,14 @@ type Passage struct {
 	Source       Source         `json:"source"`
 	Tags         []string       `json:"tags"`
 	Metadata     map[string]any `json:"metadata,omitempty"`
+	// PossiblySupersededBy names a newer passage about the same subject that may replace this
+	// one, found without a key; Confidence says how sure that is, in (0, 1]. The status stays
+	// valid: scoring applies a soft penalty, and nothing is invalidated silently.
+	PossiblySupersededBy string  `json:"possibly_superseded_by,omitempty"`
+	Confidence           float64 `json:"supersession_confidence,omitempty"`
+
+	// Cause, on a write, says why (recorded in the history of every validity change it makes).
+	Cause string `json:"-"`
 }
 
 // Query is a hybrid search over one agent's passages.
@@ -100,6 +108,30 @@ type Query struct {
 	IncludeInvalid bool
 }
 
+// Event is one entry of a passage's history: its creation or a change of its validity.
+type Event struct {
+	AgentID      string    `json:"agent_id"`
+	PassageID    string    `json:"passage_id"`
+	Seq          int64     `json:"seq"` // order of events in the store
+	At           time.Time `json:"at"`
+	Action       string    `json:"action"` // see the Action* constants
+	FromStatus   Status    `json:"from_status,omitempty"`
+	ToStatus     Status    `json:"to_status"`
+	SupersededBy string    `json:"superseded_by,omitempty"`
+	Cause        string    `json:"cause,omitempty"`
+	Confidence   float64   `json:"confidence,omitempty"`
+}
+
+// History actions.
+const (
+	ActionCreated            = "created"
+	ActionSuperseded         = "superseded"
+	ActionInvalidated        = "invalidated"
+	ActionExpired            = "expired"
+	ActionRestored           = "restored"
+	ActionPossiblySuperseded = "possibly_superseded"
+)
+
 // Hit is one search result with the raw evidence behind it. Backends fill DenseRank/LexicalRank
 // (1-based, 0 when the passage was not in that list) so that ranking can be fused the same way on
 // every backend (see package rank).
@@ -116,15 +148,20 @@ type Hit struct {
 type Store interface {
 	// Upsert inserts or replaces passages by ID (idempotent). It returns ErrDimensionMismatch
 	// when a vector has the wrong length and ErrInvalid for a passage without ID or agent.
-	// A failed call stores none of the batch.
+	// A failed call stores none of the batch. In the same atomic step it enforces the key rule
+	// (see ResolveKey) for every key the batch touches, and appends to the history an Event for
+	// every passage created and every validity change, the batch's own and the key rule's.
 	Upsert(ctx context.Context, ps []Passage) error
+	// History returns a passage's events, oldest first, or ErrNotFound for an unknown passage.
+	History(ctx context.Context, agentID, id string) ([]Event, error)
 	// Get returns one passage of an agent, or ErrNotFound.
 	Get(ctx context.Context, agentID, id string) (Passage, error)
 	// Delete removes one passage of an agent, or returns ErrNotFound.
 	Delete(ctx context.Context, agentID, id string) error
 	// DeleteAgent removes every passage of an agent. Deleting an agent with none is not an error.
 	DeleteAgent(ctx context.Context, agentID string) error
-	// Search returns up to q.K hits, best first, by fused relevance.
+	// Search returns up to q.K hits, best first, by fused relevance. Hits carry their
+	// passage's Vector.
 	Search(ctx context.Context, q Query) ([]Hit, error)
 	// Count returns how many passages an agent has.
 	Count(ctx context.Context, agentID string) (int, error)

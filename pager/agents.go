@@ -111,6 +111,9 @@ func validateAgent(a *state.Agent) error {
 	if a.ContextWindow < MinContextWindow || a.ContextWindow > MaxContextWindow {
 		return errorf(ErrInvalidArgument, "context_window must be in [%d, %d], got %d", MinContextWindow, MaxContextWindow, a.ContextWindow)
 	}
+	if err := errors.Join(checkText("name", a.Name), checkText("system", a.System), checkText("model", a.Model)); err != nil {
+		return err
+	}
 	if len(a.Metadata) > 0 && !json.Valid(a.Metadata) {
 		return errorf(ErrInvalidArgument, "metadata is not valid JSON")
 	}
@@ -127,6 +130,9 @@ func normalizeBlock(b *state.Block) error {
 	}
 	if b.Limit < 0 || b.Limit > MaxBlockLimit {
 		return errorf(ErrInvalidArgument, "block %q: limit must be in [1, %d], got %d", b.Label, MaxBlockLimit, b.Limit)
+	}
+	if err := errors.Join(checkText("block value", b.Value), checkText("block description", b.Description)); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(b.Value); n > b.Limit {
 		return errorf(ErrUnprocessable, "block %q: value has %d characters, over its limit of %d", b.Label, n, b.Limit)

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
+	"github.com/memsvc/memsvc/validity"
 )
 
 // Limits on archival requests.
@@ -32,12 +31,20 @@ type PassageInput struct {
 	Supersedes string          `json:"supersedes,omitempty"`
 }
 
-// Weights weigh the terms of a hit's score; nil fields take defaults.
+// Weights weigh the terms of a hit's score; nil fields take defaults. 0 turns a term off.
 type Weights struct {
 	Relevance *float64 `json:"relevance,omitempty"`
 	Recency   *float64 `json:"recency,omitempty"`
 	Validity  *float64 `json:"validity,omitempty"`
+	Subject   *float64 `json:"subject,omitempty"`
 }
+
+// Retrieval modes: which candidate lists relevance is fused from.
+const (
+	ModeHybrid  = "hybrid"  // dense and lexical, fused (the default)
+	ModeLexical = "lexical" // BM25 only
+	ModeDense   = "dense"   // the embedder only
+)
 
 // ArchivalQuery searches an agent's archival memory.
 type ArchivalQuery struct {
@@ -47,6 +54,8 @@ type ArchivalQuery struct {
 	IncludeInvalid bool       `json:"include_invalid"`
 	Tags           []string   `json:"tags,omitempty"`
 	Weights        *Weights   `json:"weights,omitempty"`
+	// Mode selects the candidate lists: hybrid (default), lexical or dense.
+	Mode string `json:"mode,omitempty"`
 }
 
 // Scores is a hit's score breakdown.
@@ -54,6 +63,7 @@ type Scores struct {
 	Relevance float64 `json:"relevance"`
 	Recency   float64 `json:"recency"`
 	Validity  float64 `json:"validity"`
+	Subject   float64 `json:"subject"`
 }
 
 // ArchivalHit is one archival search result.
@@ -84,8 +94,10 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 		return archival.Passage{}, errorf(ErrInvalidArgument, "text is empty")
 	case len(text) > MaxPassageBytes:
 		return archival.Passage{}, errorf(ErrTooLarge, "text is longer than %d bytes", MaxPassageBytes)
-	case !utf8.ValidString(text):
-		return archival.Passage{}, errorf(ErrInvalidArgument, "text is not valid UTF-8")
+	case checkText("text", text) != nil:
+		return archival.Passage{}, checkText("text", text)
+	case checkText("key", in.Key) != nil:
+		return archival.Passage{}, checkText("key", in.Key)
 	case len(in.Key) > 256:
 		return archival.Passage{}, errorf(ErrInvalidArgument, "key is longer than 256 bytes")
 	}
@@ -105,7 +117,7 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 	p := archival.Passage{
 		ID: newPassageID(), AgentID: agentID, Text: text, CreatedAt: now, ValidFrom: now,
 		Status: archival.StatusValid, Key: in.Key, Source: in.Source, Tags: in.Tags, Metadata: in.Metadata,
-		Supersedes: in.Supersedes,
+		Supersedes: in.Supersedes, Cause: "inserted (source " + string(in.Source) + ")",
 	}
 	if p.Tags == nil {
 		p.Tags = []string{}
@@ -113,6 +125,11 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 	if in.ValidFrom != nil {
 		p.ValidFrom = in.ValidFrom.UTC()
 	}
+	vecs, err := s.cfg.Embedder.Embed(ctx, []string{text})
+	if err != nil {
+		return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
+	}
+	p.Vector = vecs[0]
 	batch := []archival.Passage{p}
 	if in.Supersedes != "" {
 		old, err := s.cfg.Archival.Get(ctx, agentID, in.Supersedes)
@@ -123,25 +140,20 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 		}
 		vf := p.ValidFrom
 		old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
+		old.Cause = "superseded explicitly by " + p.ID
 		batch = append(batch, old)
-	}
-	vecs, err := s.cfg.Embedder.Embed(ctx, []string{text})
-	if err != nil {
-		return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
-	}
-	batch[0].Vector = vecs[0]
-	if len(batch) > 1 && len(batch[1].Vector) == 0 {
-		// Backends may not return vectors from Get; re-embed so the upsert keeps one.
-		if v, err := s.cfg.Embedder.Embed(ctx, []string{batch[1].Text}); err == nil {
-			batch[1].Vector = v[0]
-		} else {
-			return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
+	} else {
+		more, err := s.possibleSupersessions(ctx, &batch[0])
+		if err != nil {
+			return archival.Passage{}, err
 		}
+		batch = append(batch, more...)
 	}
 	if err := s.cfg.Archival.Upsert(ctx, batch); err != nil {
 		return archival.Passage{}, err
 	}
-	return batch[0], nil
+	// The key rule may have changed the new passage too (a late-arriving older value).
+	return s.cfg.Archival.Get(ctx, agentID, p.ID)
 }
 
 func newPassageID() string { return state.NewID("psg") }
@@ -189,6 +201,13 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 	if err := q.Weights.validate(); err != nil {
 		return nil, err
 	}
+	switch q.Mode {
+	case "":
+		q.Mode = ModeHybrid
+	case ModeHybrid, ModeLexical, ModeDense:
+	default:
+		return nil, errorf(ErrInvalidArgument, "mode must be hybrid, lexical or dense, got %q", q.Mode)
+	}
 	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
 		return nil, agentErr(agentID, err)
 	}
@@ -196,22 +215,40 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 	if err != nil {
 		return nil, fmt.Errorf("pager: embed query: %w", err)
 	}
-	hits, err := s.cfg.Archival.Search(ctx, archival.Query{
-		AgentID: agentID, Text: q.Query, Vector: vecs[0], K: q.K, Tags: q.Tags, AsOf: q.AsOf, IncludeInvalid: q.IncludeInvalid,
-	})
+	aq := archival.Query{AgentID: agentID, Text: q.Query, Vector: vecs[0], K: q.K, Tags: q.Tags, AsOf: q.AsOf, IncludeInvalid: q.IncludeInvalid}
+	switch q.Mode {
+	case ModeLexical:
+		aq.Vector = nil
+	case ModeDense:
+		aq.Text = ""
+	}
+	// Score more candidates than asked for: validity and subject terms reorder them.
+	aq.K = min(max(4*q.K, 40), 1000)
+	hits, err := s.cfg.Archival.Search(ctx, aq)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ArchivalHit, len(hits))
+	cands := make([]validity.Candidate, len(hits))
 	for i, h := range hits {
-		validity := 1.0
-		if h.Passage.Status != archival.StatusValid && q.AsOf == nil {
-			validity = 0
+		p := h.Passage
+		cands[i] = validity.Candidate{Relevance: h.Relevance, Vector: p.Vector, Text: p.Text, Key: p.Key,
+			Status: validity.Status(p.Status), ValidFrom: p.ValidFrom, ValidTo: p.ValidTo}
+		if p.PossiblySupersededBy != "" {
+			cands[i].Confidence = p.Confidence
 		}
-		sc := Scores{Relevance: h.Relevance, Recency: 0, Validity: validity}
-		out[i] = ArchivalHit{Passage: h.Passage, Scores: sc, Score: q.Weights.combine(sc)}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	cfg := q.Weights.apply(s.cfg.Scoring)
+	out := make([]ArchivalHit, 0, q.K)
+	for _, r := range validity.Rank(validity.Query{Text: q.Query, Now: s.now(), AsOf: q.AsOf}, cands, cfg) {
+		if len(out) == q.K {
+			break
+		}
+		if r.Scores.Validity == 0 && !q.IncludeInvalid && cfg.Weights.Validity > 0 {
+			continue // expired by its interval although its status still says valid
+		}
+		sc := Scores{Relevance: r.Scores.Relevance, Recency: r.Scores.Recency, Validity: r.Scores.Validity, Subject: r.Scores.Subject}
+		out = append(out, ArchivalHit{Passage: hits[r.Index].Passage, Score: r.Score, Scores: sc})
+	}
 	return out, nil
 }
 
@@ -219,23 +256,26 @@ func (w *Weights) validate() error {
 	if w == nil {
 		return nil
 	}
-	for name, v := range map[string]*float64{"relevance": w.Relevance, "recency": w.Recency, "validity": w.Validity} {
-		if v != nil && (*v < 0 || *v > 100) {
-			return errorf(ErrInvalidArgument, "weights.%s must be in [0, 100], got %v", name, *v)
+	for name, v := range map[string]*float64{"relevance": w.Relevance, "recency": w.Recency, "validity": w.Validity, "subject": w.Subject} {
+		if v != nil && (*v < 0 || *v > 1 && name != "relevance" || *v > 10) {
+			return errorf(ErrInvalidArgument, "weights.%s must be in [0, 1] (relevance, an exponent: [0, 10]), got %v", name, *v)
 		}
 	}
 	return nil
 }
 
-// combine scores a hit: relevance weighted, scaled by validity (an invalid passage sinks below
-// every valid one). Recency scoring arrives with package validity.
-func (w *Weights) combine(sc Scores) float64 {
-	rel, val := 1.0, 1.0
-	if w != nil && w.Relevance != nil {
-		rel = *w.Relevance
+// apply returns cfg with the weights a request set.
+func (w *Weights) apply(cfg validity.Config) validity.Config {
+	if w == nil {
+		return cfg
 	}
-	if w != nil && w.Validity != nil {
-		val = *w.Validity
+	for _, f := range []struct {
+		v   *float64
+		dst *float64
+	}{{w.Relevance, &cfg.Weights.Relevance}, {w.Recency, &cfg.Weights.Recency}, {w.Validity, &cfg.Weights.Validity}, {w.Subject, &cfg.Weights.Subject}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
 	}
-	return rel * sc.Relevance * (1 - val*(1-sc.Validity))
+	return cfg
 }

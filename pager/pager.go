@@ -15,11 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
+	"github.com/memsvc/memsvc/validity"
 )
 
 // Kinds of domain error. The API maps each to one HTTP status (see api/errors.go).
@@ -45,6 +48,18 @@ func errorf(kind error, format string, args ...any) error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
 
+// checkText refuses text no store can keep alike: invalid UTF-8, or NUL bytes (PostgreSQL
+// rejects them in text).
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return errorf(ErrInvalidArgument, "%s is not valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return errorf(ErrInvalidArgument, "%s contains a NUL byte", field)
+	}
+	return nil
+}
+
 // Embedder is what the pager needs of package embed.
 type Embedder interface {
 	Embed(ctx context.Context, texts []string) ([][]float32, error)
@@ -62,6 +77,8 @@ type Config struct {
 	Now        func() time.Time
 	// OnEvent, when set, is called after each committed paging event (for metrics).
 	OnEvent func(agentID string, e Event)
+	// Scoring is the retrieval scorer's policy; default validity.Default.
+	Scoring validity.Config
 	// EmbedInterval is how often the background worker embeds new messages (in batches, off the
 	// request path) and retries the summary outbox. Default 250ms.
 	EmbedInterval time.Duration
@@ -80,6 +97,9 @@ func (c *Config) validate() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Scoring == (validity.Config{}) {
+		c.Scoring = validity.Default
 	}
 	if c.Now == nil {
 		c.Now = time.Now

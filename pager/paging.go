@@ -93,8 +93,10 @@ func validateMessages(in []MessageInput) error {
 			return errorf(ErrInvalidArgument, "messages[%d].role must be user, assistant, system or tool, got %q", i, m.Role)
 		case len(m.Content) > MaxContentBytes:
 			return errorf(ErrTooLarge, "messages[%d].content is longer than %d bytes", i, MaxContentBytes)
-		case !utf8.ValidString(m.Content):
-			return errorf(ErrInvalidArgument, "messages[%d].content is not valid UTF-8", i)
+		case checkText("content", m.Content) != nil:
+			return checkText(fmt.Sprintf("messages[%d].content", i), m.Content)
+		case checkText("name", m.Name) != nil:
+			return checkText(fmt.Sprintf("messages[%d].name", i), m.Name)
 		case utf8.RuneCountInString(m.Name) > 64:
 			return errorf(ErrInvalidArgument, "messages[%d].name is longer than 64 characters", i)
 		case m.Role == "tool" && m.ToolCallID == "":

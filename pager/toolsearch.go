@@ -2,7 +2,6 @@ package pager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -47,6 +46,9 @@ func (s *Service) archivalSearchTool(ctx context.Context, agentID, query string,
 func describeStatus(p archival.Passage) string {
 	switch p.Status {
 	case archival.StatusValid:
+		if p.PossiblySupersededBy != "" {
+			return fmt.Sprintf("valid, but possibly superseded by %s (confidence %.2f): check which is current", p.PossiblySupersededBy, p.Confidence)
+		}
 		return "valid"
 	case archival.StatusSuperseded:
 		if p.SupersededBy != "" {
@@ -79,45 +81,4 @@ func (s *Service) conversationSearchTool(ctx context.Context, agentID, query str
 			firstSentence(strings.Join(strings.Fields(m.Content), " "), 600))
 	}
 	return ToolResult{Content: b.String(), Data: map[string]any{"results": hits[lo:hi], "page": page}}, nil
-}
-
-// Invalidate marks a passage as no longer true (superseded when supersededBy is given).
-func (s *Service) Invalidate(ctx context.Context, agentID, id, reason, supersededBy string) (archival.Passage, error) {
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return archival.Passage{}, agentErr(agentID, err)
-	}
-	p, err := s.cfg.Archival.Get(ctx, agentID, id)
-	if err != nil {
-		return archival.Passage{}, passageErr(id, err)
-	}
-	if supersededBy != "" {
-		if supersededBy == id {
-			return archival.Passage{}, errorf(ErrInvalidArgument, "a passage cannot supersede itself")
-		}
-		if _, err := s.cfg.Archival.Get(ctx, agentID, supersededBy); errors.Is(err, archival.ErrNotFound) {
-			return archival.Passage{}, errorf(ErrNotFound, "superseded_by: passage %s does not exist", supersededBy)
-		} else if err != nil {
-			return archival.Passage{}, err
-		}
-		p.Status, p.SupersededBy = archival.StatusSuperseded, supersededBy
-	} else {
-		p.Status = archival.StatusInvalidated
-	}
-	now := s.now()
-	p.ValidTo = &now
-	if p.Metadata == nil {
-		p.Metadata = map[string]any{}
-	}
-	p.Metadata["invalidation_reason"] = reason
-	if len(p.Vector) == 0 {
-		v, err := s.cfg.Embedder.Embed(ctx, []string{p.Text})
-		if err != nil {
-			return archival.Passage{}, err
-		}
-		p.Vector = v[0]
-	}
-	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
-		return archival.Passage{}, err
-	}
-	return p, nil
 }

@@ -49,6 +49,8 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 		{"TopKHybrid", testTopKHybrid},
 		{"AgentIsolation", testAgentIsolation},
 		{"HostileText", testHostileText},
+		{"KeyChain", testKeyChain},
+		{"History", testHistory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,12 +12,18 @@ import (
 
 // passageColumns are the columns scanPassage reads, in order.
 const passageColumns = `id, agent_id, text, vector, created_at, valid_from, valid_to, status,
-	supersedes, superseded_by, key, source, tags, metadata`
+	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence, rowid`
 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanPassage reads one row of passageColumns.
 func scanPassage(sc scanner) (archival.Passage, error) {
+	p, _, err := scanPassageRow(sc)
+	return p, err
+}
+
+// scanPassageRow reads one row of passageColumns and its rowid.
+func scanPassageRow(sc scanner) (archival.Passage, int64, error) {
 	var (
 		p                    archival.Passage
 		blob                 []byte
@@ -26,9 +32,11 @@ func scanPassage(sc scanner) (archival.Passage, error) {
 		status, source, tags string
 		metadata             sql.NullString
 	)
+	var rowid int64
 	if err := sc.Scan(&p.ID, &p.AgentID, &p.Text, &blob, &created, &validFrom, &validTo, &status,
-		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &tags, &metadata); err != nil {
-		return archival.Passage{}, err
+		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &tags, &metadata, &p.PossiblySupersededBy,
+		&p.Confidence, &rowid); err != nil {
+		return archival.Passage{}, 0, err
 	}
 	p.Vector = decodeVector(blob)
 	p.CreatedAt, p.ValidFrom = fromNanos(created), fromNanos(validFrom)
@@ -39,14 +47,14 @@ func scanPassage(sc scanner) (archival.Passage, error) {
 	p.Status, p.Source = archival.Status(status), archival.Source(source)
 	var err error
 	if p.Tags, err = decodeTags(tags); err != nil {
-		return archival.Passage{}, err
+		return archival.Passage{}, 0, err
 	}
 	if metadata.Valid {
 		if p.Metadata, err = decodeMetadata(&metadata.String); err != nil {
-			return archival.Passage{}, err
+			return archival.Passage{}, 0, err
 		}
 	}
-	return p, nil
+	return p, rowid, nil
 }
 
 // Get returns one passage of an agent, or ErrNotFound (also when the id belongs to another agent).
@@ -93,7 +101,8 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 		return fmt.Errorf("memarchival: delete %s: %w", id, err)
 	}
 	defer s.unlockWrite()
-	res, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ? AND id = ?`, agentID, id)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ? AND id = ?;
+		DELETE FROM passage_history WHERE agent_id = ? AND passage_id = ?`, agentID, id, agentID, id)
 	if err != nil {
 		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
 	}
@@ -115,7 +124,8 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, err)
 	}
 	defer s.unlockWrite()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ?`, agentID); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ?;
+		DELETE FROM passage_history WHERE agent_id = ?`, agentID, agentID); err != nil {
 		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
 	}
 	s.mu.Lock()

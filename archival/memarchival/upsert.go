@@ -2,6 +2,8 @@ package memarchival
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -43,16 +45,16 @@ func (s *Store) Upsert(ctx context.Context, ps []archival.Passage) error {
 		return fmt.Errorf("memarchival: upsert: %w", err)
 	}
 	defer s.unlockWrite()
-	rowids, err := s.insert(ctx, rows)
+	written, err := s.write(ctx, rows, now)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i, r := range rows {
-		p := r.p
+	for _, w := range written {
+		p := w.p
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
-		e := &entry{agentID: p.AgentID, id: p.ID, rowid: rowids[i], createdAt: p.CreatedAt.UnixNano(),
+		e := &entry{agentID: p.AgentID, id: p.ID, rowid: w.rowid, createdAt: p.CreatedAt.UnixNano(),
 			validFrom: p.ValidFrom.UnixNano(), status: p.Status, tags: slices.Clone(p.Tags)}
 		if p.ValidTo != nil {
 			e.validTo, e.hasValidTo = p.ValidTo.UnixNano(), true
@@ -118,16 +120,24 @@ func checkFinite(v []float32) error {
 // upsertSQL replaces every column on conflict. Setting text fires passages_au, which keeps
 // passages_fts in step (SQLite runs UPDATE triggers for the DO UPDATE branch of an upsert).
 const upsertSQL = `INSERT INTO passages (id, agent_id, text, vector, created_at, valid_from, valid_to,
-	status, supersedes, superseded_by, key, source, tags, metadata)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	status, supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (agent_id, id) DO UPDATE SET text = excluded.text, vector = excluded.vector,
 	created_at = excluded.created_at, valid_from = excluded.valid_from, valid_to = excluded.valid_to,
 	status = excluded.status, supersedes = excluded.supersedes, superseded_by = excluded.superseded_by,
-	key = excluded.key, source = excluded.source, tags = excluded.tags, metadata = excluded.metadata
+	key = excluded.key, source = excluded.source, tags = excluded.tags, metadata = excluded.metadata,
+	possibly_superseded_by = excluded.possibly_superseded_by, confidence = excluded.confidence
 RETURNING rowid`
 
-// insert writes rows in one transaction and returns their rowids.
-func (s *Store) insert(ctx context.Context, rows []row) (rowids []int64, err error) {
+// written is a passage as a write left it, with its rowid.
+type written struct {
+	p     archival.Passage
+	rowid int64
+}
+
+// write stores rows, applies the key rule to every key they touch and appends the history, in
+// one transaction. It returns every passage it wrote or changed, in order of writing.
+func (s *Store) write(ctx context.Context, rows []row, now time.Time) (out []written, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("memarchival: upsert: begin: %w", dbErr(ctx, err))
@@ -142,21 +152,116 @@ func (s *Store) insert(ctx context.Context, rows []row) (rowids []int64, err err
 		return nil, fmt.Errorf("memarchival: upsert: prepare: %w", dbErr(ctx, err))
 	}
 	defer stmt.Close()
-	rowids = make([]int64, len(rows))
-	for i, r := range rows {
+	type agentKey struct{ agent, key string }
+	var keys []agentKey
+	seenKey := map[agentKey]bool{}
+	addKey := func(agent, key string) {
+		if k := (agentKey{agent, key}); key != "" && !seenKey[k] {
+			seenKey[k] = true
+			keys = append(keys, k)
+		}
+	}
+	var events []archival.Event
+	for _, r := range rows {
 		p := r.p
+		old, err := getTx(ctx, tx, p.AgentID, p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("memarchival: upsert %s: %w", p.ID, err)
+		}
 		var validTo any
 		if p.ValidTo != nil {
 			validTo = p.ValidTo.UnixNano()
 		}
+		var rowid int64
 		if err := stmt.QueryRowContext(ctx, p.ID, p.AgentID, p.Text, encodeVector(p.Vector),
 			p.CreatedAt.UnixNano(), p.ValidFrom.UnixNano(), validTo, string(p.Status), p.Supersedes,
-			p.SupersededBy, p.Key, string(p.Source), r.tags, r.metadata).Scan(&rowids[i]); err != nil {
+			p.SupersededBy, p.Key, string(p.Source), r.tags, r.metadata, p.PossiblySupersededBy,
+			p.Confidence).Scan(&rowid); err != nil {
 			return nil, fmt.Errorf("memarchival: upsert %s: %w", p.ID, dbErr(ctx, err))
 		}
+		out = append(out, written{p, rowid})
+		if e, ok := archival.Diff(old, p, now); ok {
+			events = append(events, e)
+		}
+		addKey(p.AgentID, p.Key)
+		if old != nil {
+			addKey(old.AgentID, old.Key)
+		}
+	}
+	for _, k := range keys {
+		changed, err := resolveKey(ctx, tx, k.agent, k.key, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range changed {
+			out = append(out, c.written)
+			events = append(events, c.event)
+		}
+	}
+	if err := appendHistory(ctx, tx, events); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("memarchival: upsert: commit: %w", dbErr(ctx, err))
 	}
-	return rowids, nil
+	return out, nil
+}
+
+// getTx reads one passage inside tx, or nil when there is none.
+func getTx(ctx context.Context, tx *sql.Tx, agentID, id string) (*archival.Passage, error) {
+	p, err := scanPassage(tx.QueryRowContext(ctx, `SELECT `+passageColumns+` FROM passages WHERE agent_id = ? AND id = ?`, agentID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	return &p, nil
+}
+
+type keyChange struct {
+	written
+	event archival.Event
+}
+
+// resolveKey applies archival.ResolveKey to one key of one agent and stores what it changes.
+func resolveKey(ctx context.Context, tx *sql.Tx, agentID, key string, now time.Time) ([]keyChange, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages WHERE agent_id = ? AND key = ?`, agentID, key)
+	if err != nil {
+		return nil, fmt.Errorf("memarchival: key %s: %w", key, dbErr(ctx, err))
+	}
+	var ps []archival.Passage
+	rowids := map[string]int64{}
+	for rows.Next() {
+		p, rowid, err := scanPassageRow(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("memarchival: key %s: %w", key, err)
+		}
+		ps = append(ps, p)
+		rowids[p.ID] = rowid
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	byID := make(map[string]archival.Passage, len(ps))
+	for _, p := range ps {
+		byID[p.ID] = p
+	}
+	var out []keyChange
+	for _, c := range archival.ResolveKey(ps) {
+		var validTo any
+		if c.ValidTo != nil {
+			validTo = c.ValidTo.UnixNano()
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE passages SET status = ?, superseded_by = ?, valid_to = ? WHERE rowid = ?`,
+			string(c.Status), c.SupersededBy, validTo, rowids[c.ID]); err != nil {
+			return nil, fmt.Errorf("memarchival: key %s: %w", key, dbErr(ctx, err))
+		}
+		old := byID[c.ID]
+		e, _ := archival.Diff(&old, c, now)
+		out = append(out, keyChange{written{c, rowids[c.ID]}, e})
+	}
+	return out, nil
 }

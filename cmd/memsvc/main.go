@@ -59,11 +59,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := m.ParseFlags(args[1:]); err != nil {
 			return err
 		}
-		n, err := m.Migrate(ctx)
-		if err != nil {
+		if _, err := m.Migrate(ctx); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "applied %d migrations\n", n)
+		fmt.Fprintln(stdout, "schema is up to date")
 		return nil
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)

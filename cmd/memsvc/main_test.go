@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -276,38 +277,9 @@ func TestKillNineKeepsAcknowledgedMessages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "memsvc")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dir := t.TempDir()
-	start := func() (*exec.Cmd, client) {
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir)
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// The log line "memsvc serving addr=…" tells where it listens.
-		buf := make([]byte, 0, 4096)
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			chunk := make([]byte, 512)
-			n, err := stderr.Read(chunk)
-			buf = append(buf, chunk[:n]...)
-			if i := bytes.Index(buf, []byte("addr=")); i >= 0 {
-				rest := buf[i+5:]
-				if j := bytes.IndexAny(rest, " \n"); j > 0 {
-					go io.Copy(io.Discard, stderr)
-					return cmd, client{t, "http://" + string(rest[:j])}
-				}
-			}
-			if err != nil {
-				t.Fatalf("memsvc exited: %v\n%s", err, buf)
-			}
-		}
-		t.Fatalf("memsvc did not start:\n%s", buf)
-		return nil, client{}
-	}
+	start := func() (*exec.Cmd, client) { return startProcess(t, bin, "--data", dir) }
 	cmd, c := start()
 	id := createAgent(c, 1200)
 	var acked []string
@@ -368,4 +340,60 @@ func TestKillNineKeepsAcknowledgedMessages(t *testing.T) {
 		last = p
 	}
 	t.Logf("%d acknowledged messages, all present after kill -9", len(acked))
+}
+
+// buildBinary builds memsvc into a temp dir once per test.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "memsvc")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startProcess runs `memsvc serve --addr 127.0.0.1:0 args…` and waits for its "serving" log line,
+// which says where it listens. The process is killed when the test ends if still running.
+func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, client) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		close(lines)
+	}()
+	timeout := time.After(60 * time.Second)
+	var seen []string
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("memsvc exited before serving:\n%s", strings.Join(seen, "\n"))
+			}
+			seen = append(seen, line)
+			if strings.Contains(line, "memsvc serving") {
+				_, rest, _ := strings.Cut(line, "addr=")
+				addr, _, _ := strings.Cut(rest, " ")
+				return cmd, client{t, "http://" + addr}
+			}
+		case <-timeout:
+			t.Fatalf("memsvc did not start:\n%s", strings.Join(seen, "\n"))
+		}
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,16 +14,14 @@ import (
 	"time"
 
 	"github.com/memsvc/memsvc/api"
-	"github.com/memsvc/memsvc/archival/memarchival"
 	"github.com/memsvc/memsvc/embed"
-	"github.com/memsvc/memsvc/migrations"
 	"github.com/memsvc/memsvc/pager"
-	"github.com/memsvc/memsvc/sqlitedb"
-	"github.com/memsvc/memsvc/state/sqlitestate"
+	"github.com/memsvc/memsvc/stores"
 )
 
 // Config is everything the command line sets. Each flag is also read from MEMSVC_<NAME>.
 type Config struct {
+	Migrate    bool
 	Addr       string
 	Data       string
 	Store      string
@@ -39,9 +36,7 @@ type Main struct {
 	Config Config
 	Logger *slog.Logger
 
-	db     *sql.DB
-	ckpt   *sqlitedb.Checkpointer
-	state  *sqlitestate.Store
+	stores *stores.Stores
 	svc    *pager.Service
 	server *http.Server
 	ln     net.Listener
@@ -51,7 +46,7 @@ type Main struct {
 // NewMain returns a Main with default configuration, logging to w.
 func NewMain(w io.Writer) *Main {
 	return &Main{
-		Config: Config{Addr: "127.0.0.1:8080", Data: "./memsvc-data", Store: "embedded", Archival: "",
+		Config: Config{Migrate: true, Addr: "127.0.0.1:8080", Data: "./memsvc-data", Store: "embedded", Archival: "",
 			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434"},
 		Logger: newLogger(w),
 	}
@@ -63,7 +58,8 @@ func (m *Main) ParseFlags(args []string) error {
 	c := &m.Config
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.StringVar(&c.Data, "data", c.Data, "data directory of the embedded store")
-	fs.StringVar(&c.Store, "store", c.Store, "where all state lives: embedded")
+	fs.StringVar(&c.Store, "store", c.Store, "where all state lives: embedded, or a postgres:// URL")
+	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations at start-up (PostgreSQL)")
 	fs.StringVar(&c.Archival, "archival", c.Archival, "where archival vectors live: empty for the state store")
 	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin")
 	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin")
@@ -93,8 +89,8 @@ func (m *Main) ParseFlags(args []string) error {
 
 func (c Config) validate() error {
 	switch {
-	case c.Store != "embedded":
-		return fmt.Errorf("--store %q: only \"embedded\" is supported in this build", c.Store)
+	case c.Store != "embedded" && !stores.IsPostgres(c.Store):
+		return fmt.Errorf("--store %q: want embedded or a postgres:// URL", c.Store)
 	case c.Archival != "":
 		return fmt.Errorf("--archival %q: only the state store's own archival memory is supported in this build", c.Archival)
 	case c.Embedder != "builtin":
@@ -105,51 +101,40 @@ func (c Config) validate() error {
 	return nil
 }
 
-// Migrate opens the store, which applies its pending migrations, and closes it.
+func (c Config) storesConfig(dim int, logger *slog.Logger) stores.Config {
+	return stores.Config{Store: c.Store, Data: c.Data, Dim: dim, Migrate: c.Migrate, Logger: logger}
+}
+
+// Migrate applies the store's pending migrations and returns how many the schema has applied.
 func (m *Main) Migrate(ctx context.Context) (int, error) {
-	db, err := sqlitedb.Open(ctx, m.Config.Data)
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	return migrations.ApplySQLite(ctx, db)
+	return stores.Migrate(ctx, m.Config.storesConfig(embed.NewBuiltin().Dim(), m.Logger))
 }
 
 // Run opens the stores, starts the pager's background work and starts serving. It returns once
 // the listener is open; Close stops everything.
 func (m *Main) Run(ctx context.Context) error {
-	db, err := sqlitedb.Open(ctx, m.Config.Data)
-	if err != nil {
-		return err
-	}
-	m.db = db
-	m.ckpt = &sqlitedb.Checkpointer{DB: db, Logger: m.Logger}
-	if err := m.ckpt.Start(ctx); err != nil {
-		return err
-	}
-	m.state = sqlitestate.New(db)
 	emb := embed.NewBuiltin()
 	if err := emb.Load(); err != nil {
 		return err
 	}
-	if err := m.state.CheckEmbedder(ctx, emb.Model(), emb.Dim()); err != nil {
+	st, err := stores.Open(ctx, m.Config.storesConfig(emb.Dim(), m.Logger))
+	if err != nil {
 		return err
 	}
-	arch, err := memarchival.New(ctx, db, emb.Dim())
-	if err != nil {
+	m.stores = st
+	if err := st.State.CheckEmbedder(ctx, emb.Model(), emb.Dim()); err != nil {
 		return err
 	}
 	var srv *api.Server
 	m.svc, err = pager.New(pager.Config{
-		Store: m.state, Archival: arch, Embedder: emb, Logger: m.Logger,
+		Store: st.State, Archival: st.Archival, Embedder: emb, Logger: m.Logger,
 		OnEvent: func(agentID string, e pager.Event) { srv.RecordEvent(agentID, e) },
 	})
 	if err != nil {
 		return err
 	}
 	srv = api.New(api.Config{
-		Memory: m.svc, Idempotency: m.state, Logger: m.Logger,
-		Ready: func(ctx context.Context) error { return m.state.Ping(ctx) },
+		Memory: m.svc, Idempotency: st.State, Logger: m.Logger, Ready: st.Ping,
 	})
 	if err := m.svc.Start(ctx); err != nil {
 		return err
@@ -188,13 +173,9 @@ func (m *Main) Close() error {
 		m.svc.Stop()
 		m.svc = nil
 	}
-	if m.ckpt != nil {
-		errs = append(errs, m.ckpt.Stop())
-		m.ckpt = nil
-	}
-	if m.db != nil {
-		errs = append(errs, m.db.Close())
-		m.db = nil
+	if m.stores != nil {
+		errs = append(errs, m.stores.Close())
+		m.stores = nil
 	}
 	return errors.Join(errs...)
 }

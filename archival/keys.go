@@ -1,0 +1,99 @@
+package archival
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// ResolveKey applies the rule for single-valued facts to the passages of one agent that share
+// one key: among those that take part, only the one with the latest ValidFrom stays valid, and
+// each earlier one is superseded by the next, its ValidTo set to the next one's ValidFrom.
+// Whatever order they arrived in, the result is the same, so a late-arriving older value never
+// wins.
+//
+// A passage takes part while it is valid or superseded within the chain (by another passage of
+// the key, or by nothing). An invalidated or expired passage, or one superseded from outside
+// the key, does not, so invalidating the newest value makes the one before it current again.
+//
+// ResolveKey returns the passages whose Status, SupersededBy or ValidTo must change, with those
+// fields changed and Cause set; the others are left as they are.
+func ResolveKey(ps []Passage) []Passage {
+	ids := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		ids[p.ID] = true
+	}
+	var chain []Passage
+	for _, p := range ps {
+		switch {
+		case p.Status == StatusValid || p.Status == "":
+		case p.Status == StatusSuperseded && (p.SupersededBy == "" || ids[p.SupersededBy]):
+		default:
+			continue
+		}
+		chain = append(chain, p)
+	}
+	sort.SliceStable(chain, func(i, j int) bool {
+		a, b := chain[i], chain[j]
+		switch {
+		case !a.ValidFrom.Equal(b.ValidFrom):
+			return a.ValidFrom.Before(b.ValidFrom)
+		case !a.CreatedAt.Equal(b.CreatedAt):
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		return a.ID < b.ID
+	})
+	var changed []Passage
+	for i, p := range chain {
+		want := p
+		if i == len(chain)-1 {
+			want.Status, want.SupersededBy, want.ValidTo = StatusValid, "", nil
+			want.Cause = fmt.Sprintf("key %s: the newest value", p.Key)
+		} else {
+			next := chain[i+1]
+			vt := next.ValidFrom
+			want.Status, want.SupersededBy, want.ValidTo = StatusSuperseded, next.ID, &vt
+			want.Cause = fmt.Sprintf("key %s: a newer value (%s)", p.Key, next.ID)
+		}
+		if want.Status != p.Status || want.SupersededBy != p.SupersededBy || !sameTime(want.ValidTo, p.ValidTo) {
+			changed = append(changed, want)
+		}
+	}
+	return changed
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// Diff returns the history event that a write of next makes (old is nil for a new passage), and
+// false when the write changes nothing the history records.
+func Diff(old *Passage, next Passage, at time.Time) (Event, bool) {
+	e := Event{AgentID: next.AgentID, PassageID: next.ID, At: at, ToStatus: next.Status,
+		SupersededBy: next.SupersededBy, Cause: next.Cause}
+	if next.Status == "" {
+		e.ToStatus = StatusValid
+	}
+	if old == nil {
+		e.Action = ActionCreated
+		return e, true
+	}
+	from := old.Status
+	e.FromStatus = from
+	switch {
+	case from != e.ToStatus && e.ToStatus == StatusValid:
+		e.Action = ActionRestored
+	case from != e.ToStatus || (e.ToStatus == StatusSuperseded && old.SupersededBy != next.SupersededBy):
+		e.Action = string(e.ToStatus) // superseded, invalidated or expired
+	case next.PossiblySupersededBy != "" && next.PossiblySupersededBy != old.PossiblySupersededBy:
+		e.Action, e.SupersededBy, e.Confidence = ActionPossiblySuperseded, next.PossiblySupersededBy, next.Confidence
+	case next.PossiblySupersededBy == "" && old.PossiblySupersededBy != "":
+		e.Action = ActionRestored // a possible supersession was dismissed
+	default:
+		return Event{}, false
+	}
+	return e, true
+}

@@ -1,0 +1,67 @@
+package archival
+
+import (
+	"testing"
+	"time"
+)
+
+func day(d int) time.Time { return time.Date(2025, 1, d, 0, 0, 0, 0, time.UTC) }
+
+func TestResolveKeyIsOrderIndependent(t *testing.T) {
+	a := Passage{ID: "a", Key: "alice/city", Status: StatusValid, ValidFrom: day(1), CreatedAt: day(10)}
+	b := Passage{ID: "b", Key: "alice/city", Status: StatusValid, ValidFrom: day(5), CreatedAt: day(2)}
+	c := Passage{ID: "c", Key: "alice/city", Status: StatusValid, ValidFrom: day(3), CreatedAt: day(20)}
+	changed := ResolveKey([]Passage{a, b, c})
+	got := map[string]Passage{}
+	for _, p := range changed {
+		got[p.ID] = p
+	}
+	if len(changed) != 2 || got["a"].SupersededBy != "c" || got["c"].SupersededBy != "b" {
+		t.Fatalf("changed = %+v", changed)
+	}
+	if !got["a"].ValidTo.Equal(day(3)) || !got["c"].ValidTo.Equal(day(5)) || got["a"].Status != StatusSuperseded {
+		t.Fatalf("valid_to must be the next value's valid_from: %+v", changed)
+	}
+	// Applying the result again changes nothing.
+	a, c = got["a"], got["c"]
+	if again := ResolveKey([]Passage{c, a, b}); len(again) != 0 {
+		t.Fatalf("resolved chain changed again: %+v", again)
+	}
+	// Invalidating the newest makes the one before it current.
+	b.Status = StatusInvalidated
+	changed = ResolveKey([]Passage{a, b, c})
+	if len(changed) != 1 || changed[0].ID != "c" || changed[0].Status != StatusValid || changed[0].ValidTo != nil {
+		t.Fatalf("after invalidating b: %+v", changed)
+	}
+}
+
+func TestResolveKeyLeavesOutsidersAlone(t *testing.T) {
+	x := Passage{ID: "x", Key: "k", Status: StatusSuperseded, SupersededBy: "elsewhere", ValidFrom: day(9)}
+	y := Passage{ID: "y", Key: "k", Status: StatusValid, ValidFrom: day(1)}
+	if changed := ResolveKey([]Passage{x, y}); len(changed) != 0 {
+		t.Fatalf("a passage superseded from outside the key must not join the chain: %+v", changed)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	p := Passage{ID: "p", Status: StatusValid}
+	if e, ok := Diff(nil, p, day(1)); !ok || e.Action != ActionCreated || e.ToStatus != StatusValid {
+		t.Fatalf("create: %+v", e)
+	}
+	q := p
+	q.Status, q.SupersededBy = StatusSuperseded, "n"
+	if e, ok := Diff(&p, q, day(1)); !ok || e.Action != ActionSuperseded || e.FromStatus != StatusValid || e.SupersededBy != "n" {
+		t.Fatalf("supersede: %+v", e)
+	}
+	if e, ok := Diff(&q, p, day(1)); !ok || e.Action != ActionRestored {
+		t.Fatalf("restore: %+v", e)
+	}
+	r := p
+	r.PossiblySupersededBy, r.Confidence = "n", 0.7
+	if e, ok := Diff(&p, r, day(1)); !ok || e.Action != ActionPossiblySuperseded || e.Confidence != 0.7 {
+		t.Fatalf("possible: %+v", e)
+	}
+	if _, ok := Diff(&p, p, day(1)); ok {
+		t.Fatal("an unchanged write records nothing")
+	}
+}

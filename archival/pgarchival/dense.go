@@ -1,0 +1,90 @@
+package pgarchival
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/rank"
+)
+
+// maxEfSearch is the largest hnsw.ef_search pgvector accepts; deeper lists come from its iterative
+// scan.
+const maxEfSearch = 1000
+
+// queueDense queues on b the dense half of q: the depth nearest passages of the agent by cosine
+// distance that pass f, through the HNSW index when the planner picks it (a small agent in a
+// large table is better served by its primary-key range and an exact sort, which the planner
+// also knows). Set first, for this transaction only: hnsw.ef_search = max(100, 2·depth) (at most
+// 1000) and hnsw.iterative_scan = relaxed_order, so that a filter which rejects most of the
+// graph's nearest rows still yields depth rows (pgvector 0.8). Relaxed order may return rows
+// slightly out of order; readDense sorts them again. It stores the candidates in *out.
+func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*candidate) {
+	ef := min(maxEfSearch, max(100, 2*depth))
+	b.Queue(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+		strconv.Itoa(ef))
+	args := []any{q.AgentID, pgvector.NewVector(q.Vector), depth}
+	cond, args := f.where(args)
+	b.Queue(`SELECT id, created_at, embedding <=> $2 FROM passages
+		WHERE agent_id = $1 AND `+cond+`
+		ORDER BY embedding <=> $2 LIMIT $3`, args...).Query(func(rows pgx.Rows) error {
+		cands, err := readDense(rows)
+		*out = cands
+		return err
+	})
+}
+
+// readDense reads the dense rows, best first by cosine similarity (1 - distance, clamped to
+// [-1, 1]; a stored zero vector, whose distance is NaN, scores 0 as in memarchival), ties by id,
+// and gives them competition ranks that let near-equal similarities share one (rank.Ranks).
+func readDense(rows pgx.Rows) ([]*candidate, error) {
+	var cands []*candidate
+	for rows.Next() {
+		var (
+			c        candidate
+			created  time.Time
+			distance float64
+		)
+		if err := rows.Scan(&c.id, &created, &distance); err != nil {
+			return nil, err
+		}
+		c.dense = 1 - distance
+		if math.IsNaN(c.dense) {
+			c.dense = 0
+		}
+		c.dense = max(-1, min(1, c.dense))
+		c.createdAt = created.UnixMicro()
+		cands = append(cands, &c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].dense != cands[j].dense {
+			return cands[i].dense > cands[j].dense
+		}
+		return cands[i].id < cands[j].id
+	})
+	scores := make([]float64, len(cands))
+	for i, c := range cands {
+		scores[i] = c.dense
+	}
+	for i, r := range rank.Ranks(scores) {
+		cands[i].denseRank = r
+	}
+	return cands, nil
+}
+
+func nonZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
+}

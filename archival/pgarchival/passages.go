@@ -1,0 +1,149 @@
+package pgarchival
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pgvector/pgvector-go"
+
+	"github.com/memsvc/memsvc/archival"
+)
+
+// passageColumns are the columns scanPassage reads, in order.
+const passageColumns = `id, agent_id, text, embedding, created_at, valid_from, valid_to, status,
+	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence`
+
+// scanPassage reads one row of passageColumns. Times come back in UTC, tags never nil.
+func scanPassage(row pgx.Row) (archival.Passage, error) {
+	var (
+		p              archival.Passage
+		vec            pgvector.Vector
+		validTo        *time.Time
+		status, source string
+		metadata       []byte
+	)
+	if err := row.Scan(&p.ID, &p.AgentID, &p.Text, &vec, &p.CreatedAt, &p.ValidFrom, &validTo, &status,
+		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &p.Tags, &metadata, &p.PossiblySupersededBy,
+		&p.Confidence); err != nil {
+		return archival.Passage{}, err
+	}
+	p.Vector = vec.Slice()
+	p.CreatedAt, p.ValidFrom = p.CreatedAt.UTC(), p.ValidFrom.UTC()
+	if validTo != nil {
+		t := validTo.UTC()
+		p.ValidTo = &t
+	}
+	p.Status, p.Source = archival.Status(status), archival.Source(source)
+	if p.Tags == nil {
+		p.Tags = []string{}
+	}
+	if metadata != nil {
+		if err := json.Unmarshal(metadata, &p.Metadata); err != nil {
+			return archival.Passage{}, fmt.Errorf("decode metadata: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// Get returns one passage of an agent, or ErrNotFound (also when the id belongs to another agent).
+func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, error) {
+	if err := ctx.Err(); err != nil {
+		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, err)
+	}
+	if !storable(agentID) || !storable(id) {
+		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, archival.ErrNotFound)
+	}
+	p, err := scanPassage(s.pool.QueryRow(ctx, `SELECT `+passageColumns+` FROM passages
+		WHERE agent_id = $1 AND id = $2`, agentID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, archival.ErrNotFound)
+	}
+	if err != nil {
+		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, dbErr(ctx, err))
+	}
+	return p, nil
+}
+
+// getMany returns the passages of agentID among ids, by id; missing ones are absent.
+func (s *Store) getMany(ctx context.Context, agentID string, ids []string) (map[string]archival.Passage, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+passageColumns+` FROM passages
+		WHERE agent_id = $1 AND id = ANY($2)`, agentID, ids)
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	defer rows.Close()
+	out := make(map[string]archival.Passage, len(ids))
+	for rows.Next() {
+		p, err := scanPassage(rows)
+		if err != nil {
+			return nil, dbErr(ctx, err)
+		}
+		out[p.ID] = p
+	}
+	return out, dbErr(ctx, rows.Err())
+}
+
+// Delete removes one passage of an agent and its history, or returns ErrNotFound. It is one
+// pgx.Batch, which PostgreSQL runs as one implicit transaction; like every write it first takes
+// the agent's write lock (see lockAgentsSQL).
+func (s *Store) Delete(ctx context.Context, agentID, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgarchival: delete %s: %w", id, err)
+	}
+	if !storable(agentID) || !storable(id) {
+		return fmt.Errorf("pgarchival: delete %s: %w", id, archival.ErrNotFound)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM archival_stats WHERE agent_id = $1 FOR UPDATE`, agentID)
+	del := b.Queue(`DELETE FROM passages WHERE agent_id = $1 AND id = $2`, agentID, id)
+	var n int64
+	del.Exec(func(tag pgconn.CommandTag) error { n = tag.RowsAffected(); return nil })
+	b.Queue(`DELETE FROM passage_history WHERE agent_id = $1 AND passage_id = $2`, agentID, id)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("pgarchival: delete %s: %w", id, dbErr(ctx, err))
+	}
+	if n == 0 {
+		return fmt.Errorf("pgarchival: delete %s: %w", id, archival.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteAgent removes every passage of an agent and their history, in one implicit transaction;
+// an agent with none is not an error.
+func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgarchival: delete agent %s: %w", agentID, err)
+	}
+	if !storable(agentID) {
+		return nil
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1 FROM archival_stats WHERE agent_id = $1 FOR UPDATE`, agentID)
+	b.Queue(`DELETE FROM passages WHERE agent_id = $1`, agentID)
+	b.Queue(`DELETE FROM passage_history WHERE agent_id = $1`, agentID)
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("pgarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
+	}
+	return nil
+}
+
+// Count returns how many passages an agent has, from archival_stats (kept by triggers in the
+// writing transaction, so it agrees with count(*) in every snapshot).
+func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("pgarchival: count %s: %w", agentID, err)
+	}
+	if !storable(agentID) {
+		return 0, nil
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce((SELECT n FROM archival_stats WHERE agent_id = $1), 0)`, agentID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("pgarchival: count %s: %w", agentID, dbErr(ctx, err))
+	}
+	return n, nil
+}

@@ -1,0 +1,74 @@
+package pgarchival_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/archival/archivaltest"
+	"github.com/memsvc/memsvc/archival/pgarchival"
+	"github.com/memsvc/memsvc/pgdb/pgdbtest"
+)
+
+const dim = 100
+
+// newStore returns a store on a fresh schema, whose archival_stats are checked against the
+// passages when the test ends.
+func newStore(t *testing.T) (*pgarchival.Store, *pgxpool.Pool) {
+	t.Helper()
+	pool := pgdbtest.Pool(t, dim)
+	t.Cleanup(func() {
+		if err := consistentStats(pool); err != nil {
+			t.Errorf("archival_stats out of step with passages: %v", err)
+		}
+	})
+	return pgarchival.New(pool, dim), pool
+}
+
+func TestConformance(t *testing.T) {
+	archivaltest.Run(t, func(t *testing.T) archival.Store {
+		s, _ := newStore(t)
+		return s
+	})
+}
+
+// consistentStats reports whether archival_stats holds exactly each agent's passage count and
+// token total.
+func consistentStats(pool *pgxpool.Pool) error {
+	rows, err := pool.Query(context.Background(), `
+		SELECT coalesce(s.agent_id, p.agent_id), s.n, s.total_len, p.n, p.total_len
+		FROM archival_stats s FULL JOIN (
+			SELECT agent_id, count(*) AS n, sum(archival_doc_len(tsv)) AS total_len FROM passages GROUP BY agent_id
+		) p ON p.agent_id = s.agent_id
+		WHERE s.n IS DISTINCT FROM p.n OR s.total_len IS DISTINCT FROM p.total_len`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var bad []string
+	for rows.Next() {
+		var agent string
+		var sn, sl, pn, pl *int64
+		if err := rows.Scan(&agent, &sn, &sl, &pn, &pl); err != nil {
+			return err
+		}
+		bad = append(bad, fmt.Sprintf("agent %s: stats n=%v len=%v, passages n=%v len=%v", agent, deref(sn), deref(sl), deref(pn), deref(pl)))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%v", bad)
+	}
+	return nil
+}
+
+func deref(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

@@ -1,0 +1,142 @@
+package pgarchival
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/rank"
+)
+
+// minDepth is the least depth of each candidate list; a search of k reads max(minDepth, 5k).
+const minDepth = 50
+
+// candidate is one passage found by either list. createdAt is in unix microseconds.
+type candidate struct {
+	id                     string
+	dense, lexical         float64
+	denseRank, lexicalRank int
+	createdAt              int64
+	relevance              float64
+}
+
+// Search returns up to q.K hits of q.AgentID, best first. It fuses two candidate lists with
+// rank.Default: dense (cosine over the HNSW index; only when q.Vector is set and not zero) and
+// lexical (BM25 over the words of q.Text), both filtered alike (see filter). Ties in relevance go
+// to the higher cosine, then the newer passage, then the smaller id.
+//
+// Both lists come back from one pgx.Batch (one round trip); the passages of the best k follow in
+// a second query, and one deleted in between is skipped, the next candidate taking its place.
+//
+// ErrInvalid: empty agent, K outside 1..MaxK, a non-finite vector or an AsOf beyond unix
+// nanoseconds. ErrDimensionMismatch: a vector that is neither empty nor of length Dim.
+func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, error) {
+	if err := s.validate(q); err != nil {
+		return nil, fmt.Errorf("pgarchival: search: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("pgarchival: search: %w", err)
+	}
+	if !storable(q.AgentID) {
+		return []archival.Hit{}, nil // no passage can belong to it
+	}
+	f := newFilter(q)
+	depth := max(minDepth, 5*q.K)
+	var dense, lexical []*candidate
+	b := &pgx.Batch{}
+	if nonZero(q.Vector) {
+		queueDense(b, q, f, depth, &dense)
+	}
+	if text, ok := lexicalText(q.Text); ok {
+		queueLexical(b, q.AgentID, text, f, depth, &lexical)
+	}
+	if b.Len() > 0 {
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
+		}
+	}
+	ranked := fuse(dense, lexical)
+	hits, err := s.hits(ctx, q.AgentID, ranked, q.K)
+	if err != nil {
+		return nil, fmt.Errorf("pgarchival: search: %w", err)
+	}
+	return hits, nil
+}
+
+func (s *Store) validate(q archival.Query) error {
+	switch {
+	case q.AgentID == "":
+		return fmt.Errorf("empty agent id: %w", archival.ErrInvalid)
+	case q.K < 1 || q.K > MaxK:
+		return fmt.Errorf("k = %d, want 1..%d: %w", q.K, MaxK, archival.ErrInvalid)
+	case len(q.Vector) != 0 && len(q.Vector) != s.dim:
+		return fmt.Errorf("query vector length %d, want %d: %w", len(q.Vector), s.dim, archival.ErrDimensionMismatch)
+	case q.AsOf != nil && !representable(*q.AsOf):
+		return fmt.Errorf("as_of %v out of range: %w", *q.AsOf, archival.ErrInvalid)
+	}
+	return checkFinite(q.Vector)
+}
+
+// fuse merges the two lists by id, scores each candidate with rank.Default and sorts them best
+// first with memarchival's tie-breaks.
+func fuse(dense, lexical []*candidate) []*candidate {
+	byID := make(map[string]*candidate, len(dense)+len(lexical))
+	for _, c := range dense {
+		byID[c.id] = c
+	}
+	for _, l := range lexical {
+		if c := byID[l.id]; c != nil {
+			c.lexical, c.lexicalRank = l.lexical, l.lexicalRank
+		} else {
+			byID[l.id] = l
+		}
+	}
+	ranked := make([]*candidate, 0, len(byID))
+	for _, c := range byID {
+		c.relevance = rank.Default.Score(c.denseRank, c.lexicalRank)
+		ranked = append(ranked, c)
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		a, b := ranked[i], ranked[j]
+		switch {
+		case a.relevance != b.relevance:
+			return a.relevance > b.relevance
+		case a.dense != b.dense:
+			return a.dense > b.dense
+		case a.createdAt != b.createdAt:
+			return a.createdAt > b.createdAt
+		}
+		return a.id < b.id
+	})
+	return ranked
+}
+
+// hits reads the passages of the best k ranked candidates. A candidate deleted since it was
+// ranked is skipped and the next one takes its place.
+func (s *Store) hits(ctx context.Context, agentID string, ranked []*candidate, k int) ([]archival.Hit, error) {
+	hits := make([]archival.Hit, 0, min(k, len(ranked)))
+	for len(hits) < k && len(ranked) > 0 {
+		batch := ranked[:min(k-len(hits), len(ranked))]
+		ranked = ranked[len(batch):]
+		ids := make([]string, len(batch))
+		for i, c := range batch {
+			ids[i] = c.id
+		}
+		ps, err := s.getMany(ctx, agentID, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range batch {
+			p, ok := ps[c.id]
+			if !ok {
+				continue
+			}
+			hits = append(hits, archival.Hit{Passage: p, Dense: c.dense, Lexical: c.lexical,
+				DenseRank: c.denseRank, LexicalRank: c.lexicalRank, Relevance: c.relevance})
+		}
+	}
+	return hits, nil
+}

@@ -1,0 +1,125 @@
+package pager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/validity"
+)
+
+// possibleSupersessions finds the agent's valid passages that p may replace, or that may replace
+// p when p arrived late: no key on either, the same subject, and a cosine of at least
+// Scoring.SupersedeCosine, but not the same text. The older of each pair is marked possibly
+// superseded by the newer, with a confidence; nothing is invalidated. It returns the passages
+// to write besides p, and may mark p itself.
+func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage) ([]archival.Passage, error) {
+	subject := validity.SubjectOf(p.Key, p.Text)
+	if p.Key != "" || subject == "" || s.cfg.Scoring.SupersedeCosine <= 0 {
+		return nil, nil
+	}
+	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Vector: p.Vector, K: 20})
+	if err != nil {
+		return nil, err
+	}
+	var out []archival.Passage
+	for _, h := range hits {
+		o := h.Passage
+		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
+		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) {
+			continue
+		}
+		cause := fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)
+		if o.ValidFrom.After(p.ValidFrom) {
+			if conf > p.Confidence {
+				p.PossiblySupersededBy, p.Confidence = o.ID, conf
+			}
+			continue
+		}
+		if o.PossiblySupersededBy != "" && o.Confidence >= conf {
+			continue
+		}
+		o.PossiblySupersededBy, o.Confidence, o.Cause = p.ID, conf, "possibly superseded by "+p.ID+": "+cause
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func sameText(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
+// Invalidate marks a passage as no longer true: superseded when supersededBy names the passage
+// that replaces it, else invalidated. Its validity interval ends now (or when the replacement
+// became true), and the change is recorded in its history with the reason.
+func (s *Service) Invalidate(ctx context.Context, agentID, id, reason, supersededBy string) (archival.Passage, error) {
+	if strings.TrimSpace(reason) == "" {
+		return archival.Passage{}, errorf(ErrInvalidArgument, "reason is required")
+	}
+	if len(reason) > 2000 {
+		return archival.Passage{}, errorf(ErrInvalidArgument, "reason is longer than 2000 bytes")
+	}
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
+		return archival.Passage{}, agentErr(agentID, err)
+	}
+	p, err := s.cfg.Archival.Get(ctx, agentID, id)
+	if err != nil {
+		return archival.Passage{}, passageErr(id, err)
+	}
+	end := s.now()
+	if supersededBy != "" {
+		if supersededBy == id {
+			return archival.Passage{}, errorf(ErrInvalidArgument, "a passage cannot supersede itself")
+		}
+		by, err := s.cfg.Archival.Get(ctx, agentID, supersededBy)
+		if errors.Is(err, archival.ErrNotFound) {
+			return archival.Passage{}, errorf(ErrNotFound, "superseded_by: passage %s does not exist", supersededBy)
+		} else if err != nil {
+			return archival.Passage{}, err
+		}
+		if by.ValidFrom.After(p.ValidFrom) {
+			end = by.ValidFrom
+		}
+		p.Status, p.SupersededBy = archival.StatusSuperseded, supersededBy
+	} else {
+		p.Status, p.SupersededBy = archival.StatusInvalidated, ""
+	}
+	p.ValidTo, p.Cause = &end, reason
+	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+		return archival.Passage{}, err
+	}
+	return s.cfg.Archival.Get(ctx, agentID, id)
+}
+
+// Restore undoes an invalidation or supersession: the passage is valid again, open-ended, and
+// the restoration is recorded in its history. Within a key the newest valid value still wins,
+// so restoring an older value of a key leaves it superseded while a newer one is valid.
+func (s *Service) Restore(ctx context.Context, agentID, id string) (archival.Passage, error) {
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
+		return archival.Passage{}, agentErr(agentID, err)
+	}
+	p, err := s.cfg.Archival.Get(ctx, agentID, id)
+	if err != nil {
+		return archival.Passage{}, passageErr(id, err)
+	}
+	if p.Status == archival.StatusValid && p.PossiblySupersededBy == "" {
+		return archival.Passage{}, errorf(ErrConflict, "passage %s is valid: there is nothing to restore", id)
+	}
+	p.Status, p.SupersededBy, p.ValidTo = archival.StatusValid, "", nil
+	p.PossiblySupersededBy, p.Confidence, p.Cause = "", 0, "restored"
+	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+		return archival.Passage{}, err
+	}
+	return s.cfg.Archival.Get(ctx, agentID, id)
+}
+
+// PassageHistory returns a passage's validity history, oldest first.
+func (s *Service) PassageHistory(ctx context.Context, agentID, id string) ([]archival.Event, error) {
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
+		return nil, agentErr(agentID, err)
+	}
+	h, err := s.cfg.Archival.History(ctx, agentID, id)
+	return h, passageErr(id, err)
+}

@@ -1,0 +1,222 @@
+package validity
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Status is a memory's validity status, as the archival contract names it.
+type Status string
+
+// The statuses.
+const (
+	Valid       Status = "valid"
+	Superseded  Status = "superseded"
+	Invalidated Status = "invalidated"
+	Expired     Status = "expired"
+)
+
+// Candidate is one retrieved memory with what scoring needs of it.
+type Candidate struct {
+	Relevance float64   // fused dense and lexical relevance, in [0, 1]
+	Vector    []float32 // optional: finds memories that compete for one slot
+	Text      string
+	Key       string
+	Status    Status
+	// Confidence that the memory is superseded although its status is valid (a possible
+	// supersession found without a key); 0 when none.
+	Confidence float64
+	ValidFrom  time.Time
+	ValidTo    *time.Time
+}
+
+// Query is what a search asks.
+type Query struct {
+	Text string
+	Now  time.Time
+	// AsOf, when set, judges validity at that time by the validity interval alone.
+	AsOf *time.Time
+}
+
+// Weights scale each term's effect, from 0 (off) to 1 (full).
+type Weights struct {
+	Relevance float64 // exponent of relevance; 1 keeps it as fused
+	Recency   float64
+	Validity  float64
+	Subject   float64
+}
+
+// Config is the scorer's policy.
+type Config struct {
+	Weights Weights
+	// HalfLife is how fast an older memory fades against a newer competitor for its slot.
+	HalfLife time.Duration
+	// GroupCosine is the cosine at and above which two memories about one subject compete for
+	// one slot (memories with one key always compete).
+	GroupCosine float64
+	// Softness scales the penalty of a possible supersession: validity = 1 - Softness·confidence.
+	Softness float64
+	// OtherSubject is the subject term of a memory about another subject than the query's.
+	OtherSubject float64
+	// SupersedeCosine is the cosine at and above which a newer memory about the same subject is
+	// taken to possibly supersede an older one (found without a key). Confidence grows from 0.5
+	// at this cosine to 1 at cosine 1.
+	SupersedeCosine float64
+	// GlobalRecency applies recency from Query.Now to every memory instead of within slots. It
+	// exists to measure that choice (see bench); the default is off.
+	GlobalRecency bool
+}
+
+// Default is the policy memsvc uses unless a request sets weights. Its figures were chosen on
+// the development data only (bench/RESULTS.md says how).
+var Default = Config{
+	Weights:      Weights{Relevance: 1, Recency: 1, Validity: 1, Subject: 0.5},
+	HalfLife:     30 * 24 * time.Hour,
+	GroupCosine:  0.75,
+	Softness:     0.5,
+	OtherSubject: 0,
+
+	SupersedeCosine: 0.85,
+}
+
+// SupersessionConfidence maps the cosine of two memories about one subject to the confidence
+// that the newer supersedes the older, or 0 below cfg.SupersedeCosine.
+func (cfg Config) SupersessionConfidence(cos float64) float64 {
+	t := cfg.SupersedeCosine
+	if t <= 0 || t >= 1 || cos < t {
+		return 0
+	}
+	return clamp01(0.5 + 0.5*(cos-t)/(1-t))
+}
+
+// Scores is the breakdown of one memory's score.
+type Scores struct {
+	Relevance float64
+	Recency   float64
+	Validity  float64
+	Subject   float64
+}
+
+// Result is one scored candidate: Index into the input, its score and the breakdown.
+type Result struct {
+	Index  int
+	Score  float64
+	Scores Scores
+}
+
+// Rank scores every candidate and returns them best first (ties keep input order).
+func Rank(q Query, cands []Candidate, cfg Config) []Result {
+	qNames := Entities(q.Text)
+	subjects := make([]string, len(cands))
+	for i, c := range cands {
+		subjects[i] = SubjectOf(c.Key, c.Text)
+	}
+	out := make([]Result, len(cands))
+	for i, c := range cands {
+		s := Scores{
+			Relevance: c.Relevance,
+			Validity:  validityOf(c, q, cfg.Softness),
+			Subject:   subjectOf(subjects[i], c.Text, qNames, cfg.OtherSubject),
+		}
+		if cfg.GlobalRecency {
+			s.Recency = decay(q.Now.Sub(c.ValidFrom), cfg.HalfLife)
+		} else {
+			s.Recency = slotRecency(i, cands, subjects, cfg)
+		}
+		w := cfg.Weights
+		score := math.Pow(math.Max(s.Relevance, 0), w.Relevance)
+		score *= 1 - w.Validity*(1-s.Validity)
+		score *= 1 - w.Recency*(1-s.Recency)
+		score *= 1 - w.Subject*(1-s.Subject)
+		out[i] = Result{Index: i, Score: score, Scores: s}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
+	return out
+}
+
+func validityOf(c Candidate, q Query, softness float64) float64 {
+	if q.AsOf != nil {
+		if c.ValidFrom.After(*q.AsOf) || (c.ValidTo != nil && !q.AsOf.Before(*c.ValidTo)) {
+			return 0
+		}
+		return 1
+	}
+	if c.Status != Valid && c.Status != "" {
+		return 0
+	}
+	if c.ValidTo != nil && !q.Now.Before(*c.ValidTo) {
+		return 0 // its interval has ended: expired
+	}
+	return 1 - softness*clamp01(c.Confidence)
+}
+
+// subjectOf is 1 when the memory's subject is one the query names, or when either names none;
+// a memory about another subject that still mentions a queried name scores halfway.
+func subjectOf(subject, text string, qNames []string, other float64) float64 {
+	if subject == "" || len(qNames) == 0 {
+		return 1
+	}
+	for _, n := range qNames {
+		if n == subject {
+			return 1
+		}
+	}
+	for _, m := range Entities(text) {
+		for _, n := range qNames {
+			if m == n {
+				return (1 + other) / 2
+			}
+		}
+	}
+	return other
+}
+
+// slotRecency compares a memory with the others that compete for its slot: the same key, or the
+// same subject and similar content. The newest of a slot scores 1.
+func slotRecency(i int, cands []Candidate, subjects []string, cfg Config) float64 {
+	c := cands[i]
+	newest := c.ValidFrom
+	for j, o := range cands {
+		if j == i || !o.ValidFrom.After(newest) {
+			continue
+		}
+		if competes(c, o, subjects[i], subjects[j], cfg.GroupCosine) {
+			newest = o.ValidFrom
+		}
+	}
+	return decay(newest.Sub(c.ValidFrom), cfg.HalfLife)
+}
+
+func competes(a, b Candidate, sa, sb string, minCos float64) bool {
+	if a.Key != "" && a.Key == b.Key {
+		return true
+	}
+	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) {
+		return false
+	}
+	return cosine(a.Vector, b.Vector) >= minCos
+}
+
+// decay is 2^(-age/halfLife), 1 for no age.
+func decay(age, halfLife time.Duration) float64 {
+	if age <= 0 || halfLife <= 0 {
+		return 1
+	}
+	return math.Exp2(-float64(age) / float64(halfLife))
+}
+
+func cosine(a, b []float32) float64 {
+	var dot, na, nb float64
+	for i := range a {
+		dot += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	if na == 0 || nb == 0 {
+		return 0
+	}
+	return dot / math.Sqrt(na*nb)
+}
+
+func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }

@@ -1,0 +1,157 @@
+package validity
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+var (
+	t2024 = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	t2025 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	now   = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
+func TestValidityTerm(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Candidate
+		q    Query
+		want float64
+	}{
+		{"valid", Candidate{Status: Valid, ValidFrom: t2024}, Query{Now: now}, 1},
+		{"superseded", Candidate{Status: Superseded, ValidFrom: t2024}, Query{Now: now}, 0},
+		{"invalidated", Candidate{Status: Invalidated, ValidFrom: t2024}, Query{Now: now}, 0},
+		{"expired status", Candidate{Status: Expired, ValidFrom: t2024}, Query{Now: now}, 0},
+		{"interval ended", Candidate{Status: Valid, ValidFrom: t2024, ValidTo: ptr(t2025)}, Query{Now: now}, 0},
+		{"interval ends later", Candidate{Status: Valid, ValidFrom: t2024, ValidTo: ptr(now.Add(time.Hour))}, Query{Now: now}, 1},
+		{"possibly superseded", Candidate{Status: Valid, Confidence: 0.8, ValidFrom: t2024}, Query{Now: now}, 0.6},
+		{"as_of inside the interval of a superseded one", Candidate{Status: Superseded, ValidFrom: t2024, ValidTo: ptr(t2025)},
+			Query{Now: now, AsOf: ptr(time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))}, 1},
+		{"as_of after the interval", Candidate{Status: Superseded, ValidFrom: t2024, ValidTo: ptr(t2025)},
+			Query{Now: now, AsOf: ptr(now)}, 0},
+		{"as_of before it became true", Candidate{Status: Valid, ValidFrom: t2025}, Query{Now: now, AsOf: ptr(t2024)}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := validityOf(tt.c, tt.q, Default.Softness); !near(got, tt.want) {
+				t.Fatalf("validity = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEntitiesAndSubjects(t *testing.T) {
+	tests := []struct {
+		key, text string
+		entities  []string
+		subject   string
+	}{
+		{"", "Alice lives in Paris", []string{"alice", "paris"}, "alice"},
+		{"", "Where does Alice live?", []string{"alice"}, "alice"},
+		{"", "These days Alice's home is in Rome.", []string{"alice", "rome"}, "alice"},
+		{"", "Caroline: I went to the LGBTQ support group on Monday.", []string{"caroline", "lgbtq"}, "caroline"},
+		{"alice/city", "She moved to Berlin", []string{"berlin"}, "alice"},
+		{"", "the weather is nice", nil, ""},
+		{"", "I think I saw it", nil, ""},
+	}
+	for _, tt := range tests {
+		got := Entities(tt.text)
+		if len(got) != len(tt.entities) {
+			t.Errorf("Entities(%q) = %v, want %v", tt.text, got, tt.entities)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.entities[i] {
+				t.Errorf("Entities(%q) = %v, want %v", tt.text, got, tt.entities)
+			}
+		}
+		if s := SubjectOf(tt.key, tt.text); s != tt.subject {
+			t.Errorf("SubjectOf(%q, %q) = %q, want %q", tt.key, tt.text, s, tt.subject)
+		}
+	}
+}
+
+func TestRankSuppressesSupersededAndPrefersTheNamedSubject(t *testing.T) {
+	cands := []Candidate{
+		{Relevance: 0.95, Text: "Alice lives in Paris", Status: Superseded, ValidFrom: t2024, ValidTo: ptr(t2025)},
+		{Relevance: 0.90, Text: "Bob lives in Lisbon", Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.80, Text: "Alice moved to Berlin", Status: Valid, ValidFrom: t2025},
+	}
+	res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, Default)
+	if res[0].Index != 2 {
+		t.Fatalf("first = %d (%+v), want Berlin", res[0].Index, res)
+	}
+	if res[len(res)-1].Index != 0 || res[len(res)-1].Score != 0 {
+		t.Fatalf("the superseded Paris must score 0 and rank last: %+v", res)
+	}
+	bob := res[1]
+	if bob.Index != 1 || !near(bob.Scores.Subject, 0) || !near(bob.Score, 0.9*0.5) {
+		t.Fatalf("Bob is a distractor about another subject: %+v", bob)
+	}
+	// Turning the terms off gives relevance order back.
+	off := Default
+	off.Weights = Weights{Relevance: 1}
+	res = Rank(Query{Text: "Where does Alice live?", Now: now}, cands, off)
+	if res[0].Index != 0 || res[1].Index != 1 || res[2].Index != 2 {
+		t.Fatalf("with weights off, relevance order: %+v", res)
+	}
+}
+
+func TestRecencyOnlyWithinASlot(t *testing.T) {
+	v := func(x, y float32) []float32 { return []float32{x, y} }
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice works at Acme", Vector: v(1, 0), Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.8, Text: "Alice works at Globex", Vector: v(0.95, 0.1), Status: Valid, ValidFrom: t2025},
+		{Relevance: 0.85, Text: "Alice adopted a cat", Vector: v(0, 1), Status: Valid, ValidFrom: t2024.AddDate(-5, 0, 0)},
+	}
+	res := Rank(Query{Text: "Where does Alice work?", Now: now}, cands, Default)
+	byIndex := map[int]Result{}
+	for _, r := range res {
+		byIndex[r.Index] = r
+	}
+	if byIndex[1].Scores.Recency != 1 || byIndex[0].Scores.Recency >= 0.01 {
+		t.Fatalf("the older employer competes with the newer: %+v", res)
+	}
+	if byIndex[2].Scores.Recency != 1 {
+		t.Fatalf("an old memory without a competitor keeps recency 1: %+v", byIndex[2])
+	}
+	if res[0].Index != 2 && res[0].Index != 1 {
+		t.Fatalf("the stale employer must not rank first: %+v", res)
+	}
+	// Direction: the newer one never decays.
+	for _, r := range res {
+		if r.Scores.Recency > 1 || r.Scores.Recency < 0 {
+			t.Fatalf("recency out of range: %+v", r)
+		}
+	}
+	global := Default
+	global.GlobalRecency = true
+	res = Rank(Query{Text: "Where does Alice work?", Now: now}, cands, global)
+	for _, r := range res {
+		if r.Index == 2 && r.Scores.Recency > byIndex[1].Scores.Recency {
+			t.Fatalf("global recency must decay the oldest most: %+v", res)
+		}
+	}
+}
+
+func TestSameKeyAlwaysCompetes(t *testing.T) {
+	cands := []Candidate{
+		{Relevance: 0.9, Key: "alice/city", Text: "Paris", Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.5, Key: "alice/city", Text: "Berlin", Status: Valid, ValidFrom: t2025},
+	}
+	res := Rank(Query{Text: "city", Now: now}, cands, Default)
+	if res[0].Index != 1 {
+		t.Fatalf("the newer value of a key wins: %+v", res)
+	}
+}
+
+func TestDecay(t *testing.T) {
+	if decay(0, time.Hour) != 1 || decay(-time.Hour, time.Hour) != 1 || !near(decay(time.Hour, time.Hour), 0.5) {
+		t.Fatal("decay must be 1 at 0, 1/2 at one half-life")
+	}
+}

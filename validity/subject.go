@@ -1,0 +1,84 @@
+package validity
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// notNames are capitalized words that are not names: function words that open sentences and
+// questions, pronouns, and calendar words.
+var notNames = setOf(`a about after all also an and any are as at be because been before being
+both but by can could did do does doing done during each either even ever every few for from
+had has have having he her here hers herself him himself his how however i if in into is it its
+itself just last let like many may maybe me might more most much must my myself neither never
+next no nor not now of off often on once only or other our ours out over own perhaps please
+rather really recently same she should since so some still such than that the their theirs them
+themselves then there these they this those though through thus to today tomorrow too under
+until up upon us very was we were what whatever when whenever where whereas wherever whether
+which while who whom whose why will with within without would yes yesterday yet you your yours
+yourself hey hi hello oh ok okay thanks thank sure wow well yeah great good nice
+monday tuesday wednesday thursday friday saturday sunday january february march april june july
+august september october november december`)
+
+func setOf(words string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// Entities returns the names a text mentions, lowercased, in order of first mention: words
+// that start with a capital letter and are not common capitalized words. A possessive "'s" is
+// dropped ("Alice's" → "alice").
+func Entities(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '-'
+	}) {
+		w = strings.Trim(w, "'’-")
+		for _, suf := range []string{"'s", "’s"} {
+			w = strings.TrimSuffix(w, suf)
+		}
+		r, _ := utf8.DecodeRuneInString(w)
+		if w == "" || !unicode.IsUpper(r) {
+			continue
+		}
+		l := strings.ToLower(w)
+		if notNames[l] || seen[l] || isAllCaps(w) && len(w) <= 2 {
+			continue
+		}
+		seen[l] = true
+		out = append(out, l)
+	}
+	return out
+}
+
+func isAllCaps(w string) bool {
+	for _, r := range w {
+		if unicode.IsLower(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// SubjectOf returns what a memory is about: the subject of its key ("alice/city" → "alice"),
+// else its speaker when it reads "Name: text", else the first name it mentions, else "".
+func SubjectOf(key, text string) string {
+	if key != "" {
+		s, _, _ := strings.Cut(key, "/")
+		return strings.ToLower(strings.TrimSpace(s))
+	}
+	if head, _, ok := strings.Cut(text, ": "); ok && len(head) <= 40 {
+		if names := Entities(head); len(names) > 0 && len(strings.Fields(head)) <= 3 {
+			return names[0]
+		}
+	}
+	if names := Entities(text); len(names) > 0 {
+		return names[0]
+	}
+	return ""
+}
