@@ -1,6 +1,8 @@
 // Package stores opens the pair of stores a deployment names: the state store (agents, blocks,
 // messages, summaries) and the archival store (passages). The embedded default keeps both in one
-// SQLite file under a data directory; a postgres:// URL keeps both in PostgreSQL.
+// SQLite file under a data directory; a postgres:// URL keeps both in PostgreSQL. An archival
+// qdrant:// URL keeps the passages in Qdrant instead, with the outbox of their writes and their
+// history in the state store's database (see package qdrantarchival).
 package stores
 
 import (
@@ -15,7 +17,11 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/archival/memarchival"
+	"github.com/memsvc/memsvc/archival/outbox"
+	"github.com/memsvc/memsvc/archival/outbox/pgoutbox"
+	"github.com/memsvc/memsvc/archival/outbox/sqliteoutbox"
 	"github.com/memsvc/memsvc/archival/pgarchival"
+	"github.com/memsvc/memsvc/archival/qdrantarchival"
 	"github.com/memsvc/memsvc/pgdb"
 	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/state"
@@ -28,6 +34,9 @@ type Config struct {
 	// Store is "embedded" (or "") for SQLite under Data, or a postgres:// URL.
 	Store string
 	Data  string
+	// Archival is "" to keep passages in the state store, or a qdrant://host:port[/collection]
+	// URL to keep them in Qdrant.
+	Archival string
 	// Dim is the embedder's vector dimension.
 	Dim int
 	// Migrate applies pending PostgreSQL migrations (the embedded store always migrates).
@@ -44,8 +53,23 @@ func (c Config) validate() error {
 	if c.Store != "" && c.Store != "embedded" && !IsPostgres(c.Store) {
 		return fmt.Errorf("stores: store %q: want embedded or a postgres:// URL", c.Store)
 	}
+	if err := CheckArchival(c.Archival); err != nil {
+		return err
+	}
 	if c.Dim <= 0 {
 		return fmt.Errorf("stores: vector dimension %d", c.Dim)
+	}
+	return nil
+}
+
+// CheckArchival reports whether archival names an archival store: "" (the state store's own) or
+// a qdrant:// URL.
+func CheckArchival(archival string) error {
+	if archival == "" {
+		return nil
+	}
+	if _, err := qdrantarchival.ParseURL(archival); err != nil {
+		return fmt.Errorf("stores: archival %q: want empty or qdrant://host:port[/collection]: %w", archival, err)
 	}
 	return nil
 }
@@ -62,9 +86,10 @@ type Stores struct {
 	State    StateStore
 	Archival archival.Store
 
-	db   *sql.DB
-	ckpt *sqlitedb.Checkpointer
-	pool *pgxpool.Pool
+	db     *sql.DB
+	ckpt   *sqlitedb.Checkpointer
+	pool   *pgxpool.Pool
+	qdrant *qdrantarchival.Store
 }
 
 // Open opens the stores cfg names, migrating them first, and starts the embedded store's
@@ -88,6 +113,9 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 		}
 		s.pool = pool
 		s.State = pgstate.New(pool)
+		if cfg.Archival != "" {
+			return s.openQdrant(ctx, cfg, pgoutbox.New(pool))
+		}
 		s.Archival = pgarchival.New(pool, cfg.Dim)
 		return nil
 	}
@@ -101,8 +129,28 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.State = sqlitestate.New(db)
+	if cfg.Archival != "" {
+		return s.openQdrant(ctx, cfg, sqliteoutbox.New(db))
+	}
 	s.Archival, err = memarchival.New(ctx, db, cfg.Dim)
 	return err
+}
+
+// openQdrant opens the Qdrant archival store, whose outbox and history live in the state store's
+// database, applies the writes a previous run left pending, and starts the periodic drain.
+func (s *Stores) openQdrant(ctx context.Context, cfg Config, ob outbox.Store) error {
+	qc, err := qdrantarchival.ParseURL(cfg.Archival)
+	if err != nil {
+		return err
+	}
+	qc.Dim, qc.Outbox, qc.Logger = cfg.Dim, ob, cfg.Logger
+	q, err := qdrantarchival.New(ctx, qc)
+	if err != nil {
+		return err
+	}
+	s.qdrant = q
+	s.Archival = q
+	return q.Start(ctx)
 }
 
 // Migrate applies the pending migrations of the stores cfg names and returns how many.
@@ -123,12 +171,24 @@ func Migrate(ctx context.Context, cfg Config) (int, error) {
 	return n, err
 }
 
-// Ping reports whether the state store answers.
-func (s *Stores) Ping(ctx context.Context) error { return s.State.Ping(ctx) }
+// Ping reports whether the state store answers, and Qdrant when archival lives there.
+func (s *Stores) Ping(ctx context.Context) error {
+	if err := s.State.Ping(ctx); err != nil {
+		return err
+	}
+	if s.qdrant != nil {
+		return s.qdrant.Ping(ctx)
+	}
+	return nil
+}
 
 // Close stops background work and closes the stores.
 func (s *Stores) Close() error {
 	var errs []error
+	if s.qdrant != nil { // first: its drain writes to the state store's database
+		errs = append(errs, s.qdrant.Close())
+		s.qdrant = nil
+	}
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Stop())
 		s.ckpt = nil

@@ -17,17 +17,27 @@ import (
 // scan.
 const maxEfSearch = 1000
 
-// queueDense queues on b the dense half of q: the depth nearest passages of the agent by cosine
-// distance that pass f, through the HNSW index when the planner picks it (a small agent in a
-// large table is better served by its primary-key range and an exact sort, which the planner
-// also knows). Set first, for this transaction only: hnsw.ef_search = max(100, 2·depth) (at most
-// 1000) and hnsw.iterative_scan = relaxed_order, so that a filter which rejects most of the
-// graph's nearest rows still yields depth rows (pgvector 0.8). Relaxed order may return rows
-// slightly out of order; readDense sorts them again. It stores the candidates in *out.
-func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*candidate) {
+// queueSettings queues on b, first, the settings of this search's transaction (the batch runs
+// as one implicit transaction, so set_config(..., true) lasts until its end):
+//   - plan_cache_mode = force_custom_plan: pgx prepares and caches the statements, and a generic
+//     plan would be blind to the agent (a small agent in a large table is best read by primary
+//     key and sorted exactly; a large one through the HNSW index) and to the lexical query's
+//     terms (the GIN index against a scan), so every search is planned for its own arguments.
+//   - hnsw.ef_search = max(100, 2·depth) (at most 1000) and hnsw.iterative_scan = relaxed_order,
+//     so that a filter which rejects most of the graph's nearest rows still yields depth rows
+//     (pgvector 0.8; the scan stops after hnsw.max_scan_tuples, 20,000 by default).
+func queueSettings(b *pgx.Batch, depth int) {
 	ef := min(maxEfSearch, max(100, 2*depth))
-	b.Queue(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
+	b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+		set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
 		strconv.Itoa(ef))
+}
+
+// queueDense queues on b the dense half of q: the depth nearest passages of the agent by cosine
+// distance that pass f, through the HNSW index or the agent's primary-key range, as the planner
+// judges (see queueSettings, which must come first). Relaxed order may return rows slightly out
+// of order; readDense sorts them again. It stores the candidates in *out.
+func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*candidate) {
 	args := []any{q.AgentID, pgvector.NewVector(q.Vector), depth}
 	cond, args := f.where(args)
 	b.Queue(`SELECT id, created_at, embedding <=> $2 FROM passages

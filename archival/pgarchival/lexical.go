@@ -1,16 +1,11 @@
 package pgarchival
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
-
-// maxTerms caps the distinct lexemes of one lexical query, the first by position (as memarchival
-// caps its words).
-const maxTerms = 64
 
 // BM25's parameters, those of SQLite FTS5 (and Lucene).
 const (
@@ -18,36 +13,32 @@ const (
 	bm25B  = "0.75"
 )
 
-// lexicalSQL ranks the agent's passages by Okapi BM25 over the words of $2. Its parts:
+// lexicalSQL ranks the agent's passages by Okapi BM25 over the words of $2. The query's lexemes
+// are archival_lexemes($2) and its tsquery archival_tsquery($2) (migration 0002): the text is
+// only ever an argument of to_tsvector('english', ...), never parsed as tsquery syntax, and at
+// most 64 lexemes count. Both functions are immutable, so the plan made for this text (Search
+// forces custom plans) holds them as constants, and the planner can weigh the GIN index on tsv.
 //
-//   - q: the query's lexemes, from to_tsvector('english', $2) as the tsv column is made (stemmed,
-//     stopwords dropped), at most maxTerms, first by position. User text is only ever an argument
-//     of to_tsvector, never parsed as tsquery syntax.
-//   - m: the agent's passages matching any lexeme, through the GIN index on tsv, with the filter
-//     evaluated as keep. The tsquery is built from the lexemes themselves, each quoted as a
-//     tsquery operand (quotes doubled, backslashes escaped) and cast, so no normalization or
-//     operator parsing applies to it.
-//   - t: every lexeme of those passages with its term frequency tf (its positions), and the
-//     passage length dl (all its positions: indexed tokens, like FTS5's token count).
-//   - h, df: the query lexemes' rows, and df = how many of the agent's passages hold each
-//     (every passage holding one is in m, filtered or not, as FTS5 counts every row).
+//   - m: the agent's passages matching any lexeme, with the filter evaluated as keep, and the
+//     passage length dl: all positions of its tsvector, i.e. its indexed tokens (FTS5 counts
+//     tokens too), the measure archival_doc_len gives and archival_stats sums.
+//   - h: the query lexemes of those passages, with their term frequency tf (their positions).
+//   - df: how many of the agent's passages hold each lexeme (every passage holding one is in m,
+//     filtered or not, as FTS5 counts every row).
 //   - st: N and avgdl of the agent, from archival_stats.
 //
 // score = Σ idf·tf·(k1+1) / (tf + k1·(1 - b + b·dl/avgdl)), idf = ln(1 + (N - df + 0.5)/(df + 0.5)).
 // Ties go to the smaller id. The filter condition is spliced in at %FILTER%, with its parameters
 // after the first three.
-var lexicalSQL = `WITH q AS (
-	SELECT u.lexeme FROM unnest(to_tsvector('english', $2)) AS u
-	ORDER BY u.positions[1], u.lexeme LIMIT ` + strconv.Itoa(maxTerms) + `
-), m AS MATERIALIZED (
-	SELECT id, created_at, tsv, (%FILTER%) AS keep FROM passages
-	WHERE agent_id = $1 AND tsv @@ (SELECT string_agg('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery FROM q)
-), t AS (
-	SELECT m.id, m.created_at, m.keep, u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf,
-		sum(coalesce(array_length(u.positions, 1), 1)) OVER (PARTITION BY m.id)::float8 AS dl
-	FROM m, unnest(m.tsv) AS u
+const lexicalSQL = `WITH m AS MATERIALIZED (
+	SELECT id, created_at, tsv, (%FILTER%) AS keep,
+		(SELECT sum(coalesce(array_length(u.positions, 1), 1)) FROM unnest(tsv) AS u)::float8 AS dl
+	FROM passages
+	WHERE agent_id = $1 AND tsv @@ archival_tsquery($2)
 ), h AS (
-	SELECT * FROM t WHERE lexeme IN (SELECT lexeme FROM q)
+	SELECT m.id, m.created_at, m.keep, m.dl, u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf
+	FROM m, unnest(m.tsv) AS u
+	WHERE u.lexeme = ANY (archival_lexemes($2))
 ), df AS (
 	SELECT lexeme, count(*)::float8 AS df FROM h GROUP BY lexeme
 ), st AS (

@@ -47,13 +47,14 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	depth := max(minDepth, 5*q.K)
 	var dense, lexical []*candidate
 	b := &pgx.Batch{}
+	queueSettings(b, depth)
 	if nonZero(q.Vector) {
 		queueDense(b, q, f, depth, &dense)
 	}
 	if text, ok := lexicalText(q.Text); ok {
 		queueLexical(b, q.AgentID, text, f, depth, &lexical)
 	}
-	if b.Len() > 0 {
+	if b.Len() > 1 {
 		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 			return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
 		}

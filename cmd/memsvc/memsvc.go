@@ -60,7 +60,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Data, "data", c.Data, "data directory of the embedded store")
 	fs.StringVar(&c.Store, "store", c.Store, "where all state lives: embedded, or a postgres:// URL")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations at start-up (PostgreSQL)")
-	fs.StringVar(&c.Archival, "archival", c.Archival, "where archival vectors live: empty for the state store")
+	fs.StringVar(&c.Archival, "archival", c.Archival, "where archival vectors live: empty for the state store, or qdrant://host:port[/collection]")
 	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin")
 	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin")
 	fs.StringVar(&c.OllamaURL, "ollama-url", c.OllamaURL, "Ollama server URL")
@@ -91,8 +91,8 @@ func (c Config) validate() error {
 	switch {
 	case c.Store != "embedded" && !stores.IsPostgres(c.Store):
 		return fmt.Errorf("--store %q: want embedded or a postgres:// URL", c.Store)
-	case c.Archival != "":
-		return fmt.Errorf("--archival %q: only the state store's own archival memory is supported in this build", c.Archival)
+	case stores.CheckArchival(c.Archival) != nil:
+		return fmt.Errorf("--archival %q: want empty (the state store's own) or qdrant://host:port[/collection]", c.Archival)
 	case c.Embedder != "builtin":
 		return fmt.Errorf("--embedder %q: only \"builtin\" is supported in this build", c.Embedder)
 	case c.Summarizer != "builtin":
@@ -102,7 +102,7 @@ func (c Config) validate() error {
 }
 
 func (c Config) storesConfig(dim int, logger *slog.Logger) stores.Config {
-	return stores.Config{Store: c.Store, Data: c.Data, Dim: dim, Migrate: c.Migrate, Logger: logger}
+	return stores.Config{Store: c.Store, Data: c.Data, Archival: c.Archival, Dim: dim, Migrate: c.Migrate, Logger: logger}
 }
 
 // Migrate applies the store's pending migrations and returns how many the schema has applied.

@@ -9,6 +9,26 @@ CREATE FUNCTION archival_doc_len(tsv tsvector) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN (SELECT coalesce(sum(coalesce(array_length(u.positions, 1), 1)), 0) FROM unnest(tsv) AS u);
 
+-- archival_lexemes is the lexical query of a text: the distinct lexemes of
+-- to_tsvector('english', text), as the tsv column is made (stemmed, stopwords dropped), at most 64,
+-- first by position. archival_tsquery ORs them into a tsquery, each quoted as a tsquery operand
+-- (quotes doubled, backslashes escaped), so that the text is never parsed as tsquery syntax; NULL
+-- when the text has no lexeme. Both are IMMUTABLE so that a plan made for a given text folds
+-- them into constants, and the planner can weigh the GIN index on tsv against the query's terms.
+CREATE FUNCTION archival_lexemes(query text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ARRAY(SELECT u.lexeme FROM unnest(to_tsvector('english', query)) AS u
+                 ORDER BY u.positions[1], u.lexeme LIMIT 64);
+
+CREATE FUNCTION archival_tsquery(query text) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (SELECT string_agg(chr(39) || replace(replace(l, '\', '\\'), chr(39), chr(39) || chr(39)) || chr(39), ' | ')::tsquery
+            FROM unnest(archival_lexemes(query)) AS l);
+
+-- Without a pending list, GIN keeps its cost estimate (and plans) right between vacuums; a
+-- passage's dozen lexemes are cheap to insert directly.
+ALTER INDEX passages_tsv SET (fastupdate = off);
+
 CREATE TABLE archival_stats (
     agent_id  text PRIMARY KEY,
     n         bigint NOT NULL,

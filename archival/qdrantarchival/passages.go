@@ -1,0 +1,162 @@
+package qdrantarchival
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/qdrant/go-client/qdrant"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/archival/outbox"
+)
+
+// Get returns one passage of an agent, or ErrNotFound (also when the id belongs to another agent,
+// whose point id differs).
+func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, error) {
+	if err := ctx.Err(); err != nil {
+		return archival.Passage{}, fmt.Errorf("qdrantarchival: get %s: %w", id, err)
+	}
+	if !storable(agentID) || !storable(id) {
+		return archival.Passage{}, fmt.Errorf("qdrantarchival: get %s: %w", id, archival.ErrNotFound)
+	}
+	ps, err := s.getMany(ctx, agentID, []string{id})
+	if err != nil {
+		return archival.Passage{}, fmt.Errorf("qdrantarchival: get %s: %w", id, err)
+	}
+	p, ok := ps[id]
+	if !ok {
+		return archival.Passage{}, fmt.Errorf("qdrantarchival: get %s: %w", id, archival.ErrNotFound)
+	}
+	return p, nil
+}
+
+// getMany returns the passages of agentID among ids (storable strings), by id; missing ones are
+// absent.
+func (s *Store) getMany(ctx context.Context, agentID string, ids []string) (map[string]archival.Passage, error) {
+	keys := make([]passageKey, len(ids))
+	for i, id := range ids {
+		keys[i] = passageKey{agentID, id}
+	}
+	got, err := s.read(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]archival.Passage, len(got))
+	for k, p := range got {
+		out[k.id] = p
+	}
+	return out, nil
+}
+
+// passageKey is a passage's primary key, (agent, id).
+type passageKey struct{ agent, id string }
+
+// read returns the passages among keys, whole, in one Get request; missing ones are absent. A
+// point whose payload names another passage (which only a hash collision could cause) is absent.
+func (s *Store) read(ctx context.Context, keys []passageKey) (map[passageKey]archival.Passage, error) {
+	out := make(map[passageKey]archival.Passage, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	ids := make([]*qdrant.PointId, len(keys))
+	for i, k := range keys {
+		ids[i] = pointID(k.agent, k.id)
+	}
+	resp, err := s.points.Get(ctx, &qdrant.GetPoints{CollectionName: s.cfg.Collection, Ids: ids,
+		WithPayload: qdrant.NewWithPayload(true), WithVectors: qdrant.NewWithVectors(false)})
+	if err != nil {
+		return nil, grpcErr(ctx, err)
+	}
+	want := make(map[passageKey]bool, len(keys))
+	for _, k := range keys {
+		want[k] = true
+	}
+	for _, rp := range resp.GetResult() {
+		p, err := fromPayload(rp.GetPayload())
+		if err != nil {
+			return nil, fmt.Errorf("point %s: %w", rp.GetId().GetUuid(), err)
+		}
+		if k := (passageKey{p.AgentID, p.ID}); want[k] {
+			out[k] = p
+		}
+	}
+	return out, nil
+}
+
+// Delete removes one passage of an agent and its history, or returns ErrNotFound. Like every
+// write it runs under the agent's lock and goes through the outbox (see the package comment).
+func (s *Store) Delete(ctx context.Context, agentID, id string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("qdrantarchival: delete %s: %w", id, err)
+	}
+	if !storable(agentID) || !storable(id) {
+		return fmt.Errorf("qdrantarchival: delete %s: %w", id, archival.ErrNotFound)
+	}
+	err := s.write(ctx, []string{agentID}, func() (outbox.Write, error) {
+		if _, err := s.Get(ctx, agentID, id); err != nil {
+			return outbox.Write{}, err
+		}
+		body, _ := json.Marshal(entryBody{Deletes: []string{id}})
+		return outbox.Write{Entries: []outbox.Entry{{AgentID: agentID, Body: body}},
+			ForgetPassages: []outbox.PassageRef{{AgentID: agentID, ID: id}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("qdrantarchival: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteAgent removes every passage of an agent and their history; an agent with none is not an
+// error. Pending entries of the agent are dropped, not applied: the deletion replaces them (so an
+// entry Qdrant keeps refusing cannot keep an agent from being deleted).
+func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("qdrantarchival: delete agent %s: %w", agentID, err)
+	}
+	if !storable(agentID) {
+		return nil
+	}
+	err := s.writeNoDrain(ctx, []string{agentID}, func() (outbox.Write, error) {
+		// Reading first keeps the intent out of the outbox while Qdrant cannot be reached.
+		if _, err := s.Count(ctx, agentID); err != nil {
+			return outbox.Write{}, err
+		}
+		body, _ := json.Marshal(entryBody{DeleteAgent: true})
+		return outbox.Write{ForgetAgents: []string{agentID},
+			Entries: []outbox.Entry{{AgentID: agentID, Body: body}}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("qdrantarchival: delete agent %s: %w", agentID, err)
+	}
+	return nil
+}
+
+// Count returns how many passages an agent has (an exact count).
+func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("qdrantarchival: count %s: %w", agentID, err)
+	}
+	if !storable(agentID) {
+		return 0, nil
+	}
+	resp, err := s.points.Count(ctx, &qdrant.CountPoints{CollectionName: s.cfg.Collection,
+		Filter: &qdrant.Filter{Must: []*qdrant.Condition{agentCondition(agentID)}}, Exact: qdrant.PtrOf(true)})
+	if err != nil {
+		return 0, fmt.Errorf("qdrantarchival: count %s: %w", agentID, grpcErr(ctx, err))
+	}
+	return int(resp.GetResult().GetCount()), nil
+}
+
+// History returns a passage's events, oldest first, from the outbox's database, or ErrNotFound
+// for an unknown passage.
+func (s *Store) History(ctx context.Context, agentID, id string) ([]archival.Event, error) {
+	if _, err := s.Get(ctx, agentID, id); err != nil {
+		return nil, err
+	}
+	h, err := s.cfg.Outbox.History(ctx, agentID, id)
+	if err != nil {
+		return nil, fmt.Errorf("qdrantarchival: history of %s: %w", id, err)
+	}
+	return h, nil
+}

@@ -1,0 +1,238 @@
+package qdrantarchival
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+	"unicode/utf8"
+
+	"github.com/qdrant/go-client/qdrant"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/rank"
+)
+
+// minDepth is the least depth of each candidate list; a search of k reads max(minDepth, 5k).
+const minDepth = 50
+
+// candidate is one passage found by either list. createdAt is in unix microseconds.
+type candidate struct {
+	id                     string
+	point                  string
+	dense, lexical         float64
+	denseRank, lexicalRank int
+	createdAt              int64
+	relevance              float64
+}
+
+// candidatePayload is what a candidate list reads of each point: enough to name the passage and
+// break ties, not the text or the embedding (only the best k are read whole).
+var candidatePayload = qdrant.NewWithPayloadInclude(fieldID, fieldCreatedAt)
+
+// Search returns up to q.K hits of q.AgentID, best first. It fuses two candidate lists with
+// rank.Default: dense (cosine over the "dense" vectors; only when q.Vector is set and not zero)
+// and lexical (BM25 over the "lexical" sparse vectors, by the terms of q.Text), both filtered alike
+// (see searchFilter). Both lists come back from one QueryBatch request; the passages of the best
+// k follow in one Get, and one deleted in between is skipped, the next candidate taking its place.
+// Ties in relevance go to the higher cosine, then the newer passage, then the smaller id.
+//
+// ErrInvalid: empty agent, K outside 1..MaxK, a non-finite vector or an AsOf beyond unix
+// nanoseconds. ErrDimensionMismatch: a vector that is neither empty nor of length Dim.
+func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, error) {
+	if err := s.validate(q); err != nil {
+		return nil, fmt.Errorf("qdrantarchival: search: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("qdrantarchival: search: %w", err)
+	}
+	f := searchFilter(q)
+	if f == nil || !utf8.ValidString(q.AgentID) {
+		return []archival.Hit{}, nil // no passage can pass
+	}
+	depth := uint64(max(minDepth, 5*q.K))
+	var reqs []*qdrant.QueryPoints
+	var kinds []bool // true: dense
+	if nonZero(q.Vector) {
+		reqs = append(reqs, &qdrant.QueryPoints{CollectionName: s.cfg.Collection, Query: qdrant.NewQueryDense(q.Vector),
+			Using: qdrant.PtrOf(denseVector), Filter: f, Limit: &depth, WithPayload: candidatePayload})
+		kinds = append(kinds, true)
+	}
+	if idx, vals := querySparse(q.Text); len(idx) > 0 {
+		reqs = append(reqs, &qdrant.QueryPoints{CollectionName: s.cfg.Collection, Query: qdrant.NewQuerySparse(idx, vals),
+			Using: qdrant.PtrOf(lexicalVector), Filter: f, Limit: &depth, WithPayload: candidatePayload})
+		kinds = append(kinds, false)
+	}
+	if len(reqs) == 0 {
+		return []archival.Hit{}, nil
+	}
+	resp, err := s.points.QueryBatch(ctx, &qdrant.QueryBatchPoints{CollectionName: s.cfg.Collection, QueryPoints: reqs})
+	if err != nil {
+		return nil, fmt.Errorf("qdrantarchival: search: %w", grpcErr(ctx, err))
+	}
+	results := resp.GetResult()
+	if len(results) != len(reqs) {
+		return nil, fmt.Errorf("qdrantarchival: search: %d results for %d queries", len(results), len(reqs))
+	}
+	var dense, lexical []*candidate
+	for i, r := range results {
+		cands, err := readCandidates(r.GetResult())
+		if err != nil {
+			return nil, fmt.Errorf("qdrantarchival: search: %w", err)
+		}
+		if kinds[i] {
+			dense = rankDense(cands)
+		} else {
+			lexical = rankLexical(cands)
+		}
+	}
+	hits, err := s.hits(ctx, q.AgentID, fuse(dense, lexical), q.K)
+	if err != nil {
+		return nil, fmt.Errorf("qdrantarchival: search: %w", err)
+	}
+	return hits, nil
+}
+
+func (s *Store) validate(q archival.Query) error {
+	switch {
+	case q.AgentID == "":
+		return fmt.Errorf("empty agent id: %w", archival.ErrInvalid)
+	case q.K < 1 || q.K > MaxK:
+		return fmt.Errorf("k = %d, want 1..%d: %w", q.K, MaxK, archival.ErrInvalid)
+	case len(q.Vector) != 0 && len(q.Vector) != s.cfg.Dim:
+		return fmt.Errorf("query vector length %d, want %d: %w", len(q.Vector), s.cfg.Dim, archival.ErrDimensionMismatch)
+	case q.AsOf != nil && !representable(*q.AsOf):
+		return fmt.Errorf("as_of %v out of range: %w", *q.AsOf, archival.ErrInvalid)
+	}
+	return checkFinite(q.Vector)
+}
+
+// readCandidates reads the scored points of one list; score is the list's raw score.
+func readCandidates(points []*qdrant.ScoredPoint) ([]*candidate, error) {
+	out := make([]*candidate, 0, len(points))
+	for _, sp := range points {
+		pl := sp.GetPayload()
+		c := &candidate{id: pl[fieldID].GetStringValue(), point: sp.GetId().GetUuid(), dense: float64(sp.GetScore())}
+		created, err := time.Parse(time.RFC3339Nano, pl[fieldCreatedAt].GetStringValue())
+		if err != nil || c.id == "" {
+			return nil, fmt.Errorf("point %s: unreadable payload (%v)", c.point, err)
+		}
+		c.createdAt = created.UnixMicro()
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// rankDense sorts the dense list best first by cosine (clamped to [-1, 1]), ties by id, and gives
+// it competition ranks that let near-equal similarities share one (rank.Ranks).
+func rankDense(cands []*candidate) []*candidate {
+	for _, c := range cands {
+		if math.IsNaN(c.dense) {
+			c.dense = 0
+		}
+		c.dense = max(-1, min(1, c.dense))
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].dense != cands[j].dense {
+			return cands[i].dense > cands[j].dense
+		}
+		return cands[i].id < cands[j].id
+	})
+	scores := make([]float64, len(cands))
+	for i, c := range cands {
+		scores[i] = c.dense
+	}
+	for i, r := range rank.Ranks(scores) {
+		cands[i].denseRank = r
+	}
+	return cands
+}
+
+// rankLexical sorts the lexical list best first by BM25, ties by id, ranked 1, 2, 3... (as FTS5's
+// and pgarchival's are).
+func rankLexical(cands []*candidate) []*candidate {
+	for _, c := range cands {
+		c.lexical, c.dense = c.dense, 0
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].lexical != cands[j].lexical {
+			return cands[i].lexical > cands[j].lexical
+		}
+		return cands[i].id < cands[j].id
+	})
+	for i, c := range cands {
+		c.lexicalRank = i + 1
+	}
+	return cands
+}
+
+// fuse merges the two lists by id, scores each candidate with rank.Default and sorts them best
+// first with the other stores' tie-breaks.
+func fuse(dense, lexical []*candidate) []*candidate {
+	byID := make(map[string]*candidate, len(dense)+len(lexical))
+	for _, c := range dense {
+		byID[c.id] = c
+	}
+	for _, l := range lexical {
+		if c := byID[l.id]; c != nil {
+			c.lexical, c.lexicalRank = l.lexical, l.lexicalRank
+		} else {
+			byID[l.id] = l
+		}
+	}
+	ranked := make([]*candidate, 0, len(byID))
+	for _, c := range byID {
+		c.relevance = rank.Default.Score(c.denseRank, c.lexicalRank)
+		ranked = append(ranked, c)
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		a, b := ranked[i], ranked[j]
+		switch {
+		case a.relevance != b.relevance:
+			return a.relevance > b.relevance
+		case a.dense != b.dense:
+			return a.dense > b.dense
+		case a.createdAt != b.createdAt:
+			return a.createdAt > b.createdAt
+		}
+		return a.id < b.id
+	})
+	return ranked
+}
+
+// hits reads the passages of the best k ranked candidates. A candidate deleted since it was
+// ranked is skipped and the next one takes its place.
+func (s *Store) hits(ctx context.Context, agentID string, ranked []*candidate, k int) ([]archival.Hit, error) {
+	hits := make([]archival.Hit, 0, min(k, len(ranked)))
+	for len(hits) < k && len(ranked) > 0 {
+		batch := ranked[:min(k-len(hits), len(ranked))]
+		ranked = ranked[len(batch):]
+		ids := make([]string, len(batch))
+		for i, c := range batch {
+			ids[i] = c.id
+		}
+		ps, err := s.getMany(ctx, agentID, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range batch {
+			p, ok := ps[c.id]
+			if !ok {
+				continue
+			}
+			hits = append(hits, archival.Hit{Passage: p, Dense: c.dense, Lexical: c.lexical,
+				DenseRank: c.denseRank, LexicalRank: c.lexicalRank, Relevance: c.relevance})
+		}
+	}
+	return hits, nil
+}
+
+func nonZero(v []float32) bool {
+	for _, x := range v {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
+}
