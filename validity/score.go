@@ -73,11 +73,11 @@ type Config struct {
 var Default = Config{
 	Weights:      Weights{Relevance: 1, Recency: 1, Validity: 1, Subject: 0.5},
 	HalfLife:     30 * 24 * time.Hour,
-	GroupCosine:  0.75,
+	GroupCosine:  0.7,
 	Softness:     0.5,
 	OtherSubject: 0,
 
-	SupersedeCosine: 0.85,
+	SupersedeCosine: 0.65,
 }
 
 // SupersessionConfidence maps the cosine of two memories about one subject to the confidence
@@ -189,10 +189,10 @@ func slotRecency(i int, cands []Candidate, subjects []string, cfg Config) float6
 }
 
 func competes(a, b Candidate, sa, sb string, minCos float64) bool {
-	if a.Key != "" && a.Key == b.Key {
-		return true
+	if a.Key != "" && b.Key != "" {
+		return a.Key == b.Key // two declared slots compete only when they are one slot
 	}
-	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) {
+	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || IsUtterance(a.Text) || IsUtterance(b.Text) {
 		return false
 	}
 	return cosine(a.Vector, b.Vector) >= minCos

@@ -155,3 +155,36 @@ func TestDecay(t *testing.T) {
 		t.Fatal("decay must be 1 at 0, 1/2 at one half-life")
 	}
 }
+
+func TestDenseText(t *testing.T) {
+	tests := []struct{ key, text, want string }{
+		{"", "Alice moved to Berlin.", "moved to Berlin."},
+		{"", "Where does Alice live?", "Where does live?"},
+		{"", "Caroline: I went to a support group.", "I went to a support group."},
+		{"alice/city", "Alice's home is now in Rome.", "home is now in Rome. (city)"},
+		{"", "Alice", "Alice"},
+		{"", "the weather is nice", "the weather is nice"},
+	}
+	for _, tt := range tests {
+		if got := DenseText(tt.key, tt.text); got != tt.want {
+			t.Errorf("DenseText(%q, %q) = %q, want %q", tt.key, tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestUtterancesDoNotCompete(t *testing.T) {
+	v := []float32{1, 0}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Caroline: I love painting.", Vector: v, Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.8, Text: "Caroline: I love painting sunsets.", Vector: v, Status: Valid, ValidFrom: t2025},
+	}
+	res := Rank(Query{Text: "What does Caroline love?", Now: now}, cands, Default)
+	for _, r := range res {
+		if r.Scores.Recency != 1 {
+			t.Fatalf("a transcript turn must not decay against a later one: %+v", res)
+		}
+	}
+	if !IsUtterance("Caroline: hi") || IsUtterance("Alice lives in Paris") || IsUtterance("note: buy milk") {
+		t.Fatal("IsUtterance")
+	}
+}

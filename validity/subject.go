@@ -82,3 +82,45 @@ func SubjectOf(key, text string) string {
 	}
 	return ""
 }
+
+// DenseText is the text whose embedding stands for a memory (or a query) in dense retrieval:
+// the text without its subject's name, followed by the attribute its key names ("alice/city"
+// → "city"). The subject is scored on its own (the subject term), so relevance should measure
+// what is said, not who it is said about: a rare name otherwise dominates a short text's
+// embedding and makes every memory about one person look alike. Text that is only a name is
+// kept as it is.
+func DenseText(key, text string) string {
+	subject := SubjectOf(key, text)
+	out := text
+	if subject != "" {
+		var kept []string
+		for _, w := range strings.Fields(text) {
+			core := strings.ToLower(strings.Trim(w, ".,;:!?\"()[]"))
+			for _, suf := range []string{"'s", "’s"} {
+				core = strings.TrimSuffix(core, suf)
+			}
+			if core == subject {
+				continue
+			}
+			kept = append(kept, w)
+		}
+		if len(kept) > 0 {
+			out = strings.Join(kept, " ")
+		}
+	}
+	if _, attr, ok := strings.Cut(key, "/"); ok && attr != "" {
+		out += " (" + strings.ReplaceAll(attr, "_", " ") + ")"
+	}
+	return out
+}
+
+// IsUtterance reports whether a memory records what someone said ("Name: text"), as a
+// conversation transcript does. A record of what was said stays true as a record: utterances do
+// not compete for a slot and do not supersede one another, however alike they are.
+func IsUtterance(text string) bool {
+	head, _, ok := strings.Cut(text, ": ")
+	if !ok || len(head) > 40 || len(strings.Fields(head)) > 3 {
+		return false
+	}
+	return len(Entities(head)) > 0
+}
