@@ -56,6 +56,7 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "These days Alice's home is in Rome.", []string{"alice", "rome"}, "alice"},
 		{"", "Caroline: I went to the LGBTQ support group on Monday.", []string{"caroline", "lgbtq"}, "caroline"},
 		{"alice/city", "She moved to Berlin", []string{"berlin"}, "alice"},
+		{"northwind-logistics/hq", "Northwind Logistics is based in Oslo", []string{"northwind", "logistics", "oslo"}, "northwind"},
 		{"", "the weather is nice", nil, ""},
 		{"", "I think I saw it", nil, ""},
 	}

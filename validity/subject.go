@@ -70,7 +70,12 @@ func isAllCaps(w string) bool {
 func SubjectOf(key, text string) string {
 	if key != "" {
 		s, _, _ := strings.Cut(key, "/")
-		return strings.ToLower(strings.TrimSpace(s))
+		// "northwind-logistics" names the subject a text calls "Northwind Logistics", whose first
+		// name is what Entities yields for it.
+		if f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == '-' || r == '_' || r == ' ' || r == '.' }); len(f) > 0 {
+			return f[0]
+		}
+		return ""
 	}
 	if head, _, ok := strings.Cut(text, ": "); ok && len(head) <= 40 {
 		if names := Entities(head); len(names) > 0 && len(strings.Fields(head)) <= 3 {
