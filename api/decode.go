@@ -159,6 +159,9 @@ func limitParam(v string) (int, error) {
 	return n, nil
 }
 
+// MaxParamBytes bounds a path parameter (an ID or a label).
+const MaxParamBytes = 256
+
 // param returns a path parameter, unescaped. An empty one (a path ending in "/") matches no route.
 func param(c echo.Context, name string) (string, error) {
 	v, err := url.PathUnescape(c.Param(name))
@@ -167,6 +170,8 @@ func param(c echo.Context, name string) (string, error) {
 		return "", fail(pager.ErrInvalidArgument, "path parameter %s is not properly escaped", name)
 	case v == "":
 		return "", echo.ErrNotFound
+	case len(v) > MaxParamBytes:
+		return "", fail(pager.ErrInvalidArgument, "path parameter %s is longer than %d bytes", name, MaxParamBytes)
 	}
 	return v, nil
 }

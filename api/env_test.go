@@ -67,6 +67,9 @@ func newEnv(t *testing.T, configure ...func(*api.Config)) *env {
 	return e
 }
 
+// loopbackClient is the remote address of the test requests.
+const loopbackClient = "127.0.0.1:40000"
+
 // syncBuffer keeps what the server logs, for assertions, and passes it to t.Log.
 type syncBuffer struct {
 	t   *testing.T
@@ -95,6 +98,7 @@ func (e *env) do(method, path, body string, hdr ...string) *httptest.ResponseRec
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, r)
+	req.RemoteAddr = loopbackClient // a server without keys serves loopback clients only
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -114,6 +118,7 @@ func (e *env) do(method, path, body string, hdr ...string) *httptest.ResponseRec
 func (e *env) doChunked(method, path, body string) *httptest.ResponseRecorder {
 	e.t.Helper()
 	req := httptest.NewRequest(method, path, io.MultiReader(strings.NewReader(body)))
+	req.RemoteAddr = loopbackClient
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()

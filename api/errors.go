@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/auth"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/state"
 )
@@ -41,6 +42,10 @@ var errorKinds = []struct {
 	{pager.ErrInvalidArgument, http.StatusBadRequest, "invalid_argument", "the request is not valid"},
 	{pager.ErrNotFound, http.StatusNotFound, "not_found", "the resource does not exist"},
 	{pager.ErrReadOnly, http.StatusForbidden, "permission_denied", "the resource is read-only"},
+	{pager.ErrPermissionDenied, http.StatusForbidden, "permission_denied", "the agent's permissions deny this"},
+	{errUnauthenticated, http.StatusUnauthorized, "unauthenticated", "a valid API key is required"},
+	{errRateLimited, http.StatusTooManyRequests, "rate_limited", "too many requests; retry later"},
+	{auth.ErrInvalid, http.StatusBadRequest, "invalid_argument", "the request is not valid"},
 	{pager.ErrConflict, http.StatusConflict, "conflict", "the request conflicts with the current state"},
 	{pager.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", "the request is too large"},
 	{pager.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "the request cannot be applied"},

@@ -18,8 +18,8 @@ const (
 	maxIdempotentAnswerBytes = 8 << 20
 )
 
-// Idempotency stores the answers to writes by idempotency key. The API scopes each key by method
-// and path before it calls these, so a store treats keys as opaque.
+// Idempotency stores the answers to writes by idempotency key. The API scopes each key by tenant,
+// method and path before it calls these, so a store treats keys as opaque.
 type Idempotency interface {
 	// Lookup returns the stored answer for key; ok is false when there is none.
 	Lookup(ctx context.Context, key string) (status int, body []byte, ok bool, err error)
@@ -41,7 +41,8 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			return fail(pager.ErrInvalidArgument, "%s must be one value of 1 to %d bytes", HeaderIdempotencyKey, MaxIdempotencyKeyBytes)
 		}
 		ctx := r.Context()
-		key := r.Method + " " + r.URL.Path + " " + vals[0]
+		// Scoped by tenant: another tenant's request with the same key is another request.
+		key := tenantOf(c) + " " + r.Method + " " + r.URL.Path + " " + vals[0]
 		unlock, err := s.keys.lock(ctx, key)
 		if err != nil {
 			return err

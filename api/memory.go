@@ -60,6 +60,25 @@ type Memory interface {
 	SearchArchival(ctx context.Context, agentID string, q pager.ArchivalQuery) ([]pager.ArchivalHit, error)
 	SearchRecall(ctx context.Context, agentID string, q pager.RecallQuery) ([]pager.RecallHit, error)
 
-	// CallTool runs one memory tool. A bad argument is a result with IsError, not an error.
+	// CallTool runs one memory tool. A bad argument, or a tool the agent's permissions deny, is a
+	// result with IsError, not an error.
 	CallTool(ctx context.Context, agentID string, call pager.ToolCall) (pager.ToolResult, error)
+
+	// The REST writes that match a tool (PutBlock, UndoBlock, InsertPassage, DeletePassage,
+	// Invalidate, Restore) answer ErrPermissionDenied when the agent's permissions deny it.
+	// AgentPermissions shows the policies that apply to an agent; TenantPermissions and
+	// SetTenantPermissions read and replace a tenant's (for admin keys).
+	AgentPermissions(ctx context.Context, agentID string) (pager.PermissionsView, error)
+	TenantPermissions(ctx context.Context, tenant string) (state.Permissions, error)
+	SetTenantPermissions(ctx context.Context, tenant string, p state.Permissions) (state.Permissions, error)
+
+	// Shared blocks: CreateSharedBlock and GetSharedBlock (ErrNotFound for another tenant's);
+	// AttachBlock (ErrConflict for a label the agent has) and DetachBlock; BlockHistory and
+	// UndoBlock (ErrConflict when there is nothing to undo).
+	CreateSharedBlock(ctx context.Context, in pager.SharedBlockInput) (state.SharedBlock, error)
+	GetSharedBlock(ctx context.Context, id string) (state.SharedBlock, error)
+	AttachBlock(ctx context.Context, agentID string, in pager.AttachInput) (state.Block, error)
+	DetachBlock(ctx context.Context, agentID, blockID string) error
+	BlockHistory(ctx context.Context, agentID, label string) ([]state.BlockEvent, error)
+	UndoBlock(ctx context.Context, agentID, label string) (state.Block, error)
 }

@@ -20,7 +20,7 @@ type operation struct {
 }
 
 // v1Errors are the error statuses every /v1 operation may answer.
-var v1Errors = []int{400, 401, 500, 503}
+var v1Errors = []int{400, 401, 429, 500, 503}
 
 // operations lists every route the server registers; TestOpenAPICoversRoutes keeps them in step.
 var operations = []operation{
@@ -49,6 +49,10 @@ var operations = []operation{
 
 	{method: "GET", path: "/v1/agents/{agent_id}/summaries", id: "listSummaries", summary: "The agent's running summaries, oldest first, each with the messages it was made from.", tag: "context",
 		params: []string{"AgentID"}, status: 200, result: "SummaryList", errors: []int{404}},
+	{method: "POST", path: "/v1/agents/{agent_id}/compactions", id: "requestCompaction", summary: "Compact the context now: evict down to target_ratio as a flush would and queue a compaction job, which folds the evicted messages into the running summary in the background (and rebuilds a stale summary).", tag: "context",
+		params: []string{"AgentID", "IdempotencyKey"}, status: 202, result: "Job", errors: []int{404}},
+	{method: "GET", path: "/v1/compactions/{job_id}", id: "getCompaction", summary: "A compaction job: its status, summary, tokens and retention figure.", tag: "context",
+		params: []string{"JobID"}, status: 200, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks", id: "listBlocks", summary: "The agent's core memory blocks, by label.", tag: "blocks",
 		params: []string{"AgentID"}, status: 200, result: "BlockList", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks/{label}", id: "getBlock", summary: "One core memory block.", tag: "blocks",
@@ -76,8 +80,34 @@ var operations = []operation{
 
 	{method: "GET", path: "/v1/agents/{agent_id}/tools", id: "listTools", summary: "The memory tool definitions to hand the model.", tag: "tools",
 		params: []string{"AgentID", "Format"}, status: 200, result: "ToolList", errors: []int{404}},
-	{method: "POST", path: "/v1/agents/{agent_id}/tool-calls", id: "callTool", summary: "Run a memory tool. A bad argument answers 200 with content telling the model what to fix.", tag: "tools",
+	{method: "POST", path: "/v1/agents/{agent_id}/tool-calls", id: "callTool", summary: "Run a memory tool. A bad argument, or a tool the agent's permissions deny, answers 200 with content saying so.", tag: "tools",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "ToolCall", status: 200, result: "ToolResult", errors: []int{404, 413}},
+
+	{method: "GET", path: "/v1/agents/{agent_id}/permissions", id: "agentPermissions", summary: "The agent's policy, its tenant's, and what they permit.", tag: "security",
+		params: []string{"AgentID"}, status: 200, result: "PermissionsView", errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/blocks/{label}/history", id: "blockHistory", summary: "The newest writes of a block, oldest first; an attachment's are the shared block's.", tag: "blocks",
+		params: []string{"AgentID", "Label"}, status: 200, result: "BlockEventList", errors: []int{404}},
+	{method: "POST", path: "/v1/agents/{agent_id}/blocks/{label}/undo", id: "undoBlock", summary: "Undo the block's latest write not undone yet; again goes further back. 409 when there is none or the block changed since.", tag: "blocks",
+		params: []string{"AgentID", "Label", "IdempotencyKey"}, status: 200, result: "Block", errors: []int{403, 404, 409, 422}},
+	{method: "POST", path: "/v1/agents/{agent_id}/attachments", id: "attachBlock", summary: "Attach a shared block: read-only, writable, or copy-on-write. Attaching again changes the mode.", tag: "blocks",
+		params: []string{"AgentID", "IdempotencyKey"}, body: "AttachInput", status: 200, result: "Block", errors: []int{404, 409, 413, 422}},
+	{method: "DELETE", path: "/v1/agents/{agent_id}/attachments/{block_id}", id: "detachBlock", summary: "Detach a shared block; the shared block stays.", tag: "blocks",
+		params: []string{"AgentID", "BlockID", "IdempotencyKey"}, status: 204, errors: []int{404}},
+	{method: "POST", path: "/v1/blocks", id: "createSharedBlock", summary: "Create a shared block in the key's tenant.", tag: "blocks",
+		params: []string{"IdempotencyKey"}, body: "SharedBlockInput", status: 201, result: "SharedBlock", errors: []int{413, 422}},
+	{method: "GET", path: "/v1/blocks/{block_id}", id: "getSharedBlock", summary: "A shared block with its attachments.", tag: "blocks",
+		params: []string{"BlockID"}, status: 200, result: "SharedBlock", errors: []int{404}},
+
+	{method: "POST", path: "/v1/admin/keys", id: "createKey", summary: "Create an API key (admin key only). The answer holds the token, shown only once.", tag: "security",
+		params: []string{"IdempotencyKey"}, body: "KeyRequest", status: 201, result: "CreatedKey", errors: []int{403}},
+	{method: "GET", path: "/v1/admin/keys", id: "listKeys", summary: "List API keys of every tenant, or of ?tenant= (admin key only).", tag: "security",
+		params: []string{"Limit", "Cursor", "TenantFilter"}, status: 200, result: "APIKeyList", errors: []int{403}},
+	{method: "DELETE", path: "/v1/admin/keys/{key_id}", id: "revokeKey", summary: "Revoke an API key (admin key only).", tag: "security",
+		params: []string{"KeyID", "IdempotencyKey"}, status: 204, errors: []int{403, 404}},
+	{method: "GET", path: "/v1/admin/tenants/{tenant}/permissions", id: "getTenantPermissions", summary: "A tenant's default permissions (admin key only).", tag: "security",
+		params: []string{"Tenant"}, status: 200, result: "Permissions", errors: []int{403}},
+	{method: "PUT", path: "/v1/admin/tenants/{tenant}/permissions", id: "putTenantPermissions", summary: "Replace a tenant's default permissions, which every agent of the tenant obeys on top of its own (admin key only).", tag: "security",
+		params: []string{"Tenant", "IdempotencyKey"}, body: "Permissions", status: 200, result: "Permissions", errors: []int{403}},
 }
 
 const openAPIDescription = `memsvc is a MemGPT-style memory service for LLM agents: a paged main context, core memory
@@ -86,7 +116,12 @@ blocks, archival memory with validity, and searchable recall memory.
 Errors answer a non-2xx status with {"error": {"code", "message"}}. Lists take ?limit=&cursor= and
 answer {"items", "next_cursor"}; next_cursor is "" on the last page. Writes accept an Idempotency-Key
 header: a repeat with the same key (same method and path) replays the first 2xx answer with the
-header Idempotent-Replayed: true. Request bodies are strict JSON: unknown fields are refused.`
+header Idempotent-Replayed: true. Request bodies are strict JSON: unknown fields are refused.
+
+Auth: Authorization: Bearer <api key>. A key belongs to one tenant and sees only its resources:
+another tenant's answers 404. Without any key configured the server serves loopback clients only.
+Each key is rate limited (429 with Retry-After). Agents obey deny-first permissions, per agent and
+per tenant: a denied tool call answers 200 with content saying so, a denied REST write 403.`
 
 func parameters() obj {
 	path := func(name, desc string) obj {
@@ -96,6 +131,12 @@ func parameters() obj {
 		"AgentID":   path("agent_id", "The agent's ID."),
 		"Label":     path("label", "The block's label."),
 		"PassageID": path("passage_id", "The passage's ID."),
+		"BlockID":   path("block_id", "The shared block's ID."),
+		"KeyID":     path("key_id", "The API key's ID."),
+		"Tenant":    path("tenant", "The tenant's name."),
+		"TenantFilter": obj{"name": "tenant", "in": "query", "description": "Only this tenant's keys.",
+			"schema": str("")},
+		"JobID": path("job_id", "The compaction job's ID (the job_id of a compaction_queued event)."),
 		"Limit": obj{"name": "limit", "in": "query", "description": "Page size; default 100.",
 			"schema": obj{"type": "integer", "minimum": 1, "maximum": 1000}},
 		"Cursor": obj{"name": "cursor", "in": "query", "description": "The next_cursor of the previous page.",
@@ -115,12 +156,12 @@ func errorResponses() obj {
 	for status, desc := range map[int]string{
 		400: "invalid_argument: a malformed body, an unknown field, a bad parameter.",
 		401: "unauthenticated: a missing or unknown API key.",
-		403: "permission_denied: the resource is read-only.",
+		403: "permission_denied: the resource is read-only, the agent's permissions deny the write, or the endpoint needs an admin key.",
 		404: "not_found: the agent or resource does not exist (or belongs to another tenant).",
 		409: "conflict",
 		413: "too_large: the body, or one message, is too large.",
 		422: "unprocessable: the request is well-formed but cannot be applied.",
-		429: "rate_limited",
+		429: "rate_limited: the API key is over its rate; Retry-After says when to retry.",
 		500: "internal: the detail is logged, never answered.",
 		503: "unavailable: a store is unreachable or the request timed out.",
 	} {
@@ -189,6 +230,7 @@ func openAPIDocument() ([]byte, error) {
 			obj{"name": "agents"}, obj{"name": "context", "description": "The main context (the agent's RAM)."},
 			obj{"name": "blocks", "description": "Core memory blocks."}, obj{"name": "archival"},
 			obj{"name": "recall"}, obj{"name": "tools", "description": "Memory tools: function-call page faults."},
+			obj{"name": "security", "description": "API keys, tenants and permissions."},
 			obj{"name": "operations"},
 		},
 		"paths": paths,

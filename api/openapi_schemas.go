@@ -72,8 +72,10 @@ func schemas() obj {
 		"metadata":         anyJSON,
 		"created_at":       timestamp(""),
 		"updated_at":       timestamp(""),
+		"tenant":           str("The tenant that owns the agent: the API key's."),
+		"permissions":      with(ref("Permissions"), "description", "The agent's own policy; absent for none."),
 	}
-	agentRequired := []string{"id", "name", "system", "context_window", "model", "pager", "tools_in_context", "created_at", "updated_at"}
+	agentRequired := []string{"id", "name", "system", "context_window", "model", "pager", "tools_in_context", "created_at", "updated_at", "tenant"}
 	agentView := with(agentFields,
 		"blocks", arrayOf(ref("Block")),
 		"context", ref("ContextState"))
@@ -111,7 +113,8 @@ func schemas() obj {
 			"blocks":           with(arrayOf(ref("Block")), "maxItems", 64),
 			"pager":            ref("PagerSpec"),
 			"tools_in_context": with(boolean("Count the memory tools' definitions against the window."), "default", true),
-			"metadata":         anyJSON,
+			"metadata":         with(anyJSON, "description", "Any JSON value, at most 16 KiB."),
+			"permissions":      ref("Permissions"),
 		}),
 		"AgentPatch": object(nil, obj{
 			"name":             str("Absent or null keeps the current value; so for every field."),
@@ -121,15 +124,88 @@ func schemas() obj {
 			"pager":            ref("PagerSpec"),
 			"tools_in_context": boolean(""),
 			"metadata":         anyJSON,
+			"permissions":      with(ref("Permissions"), "description", "Replaces the agent's policy; empty lists clear it."),
 		}),
 		"AgentList": listOf("AgentListItem"),
 
-		"Block": object([]string{"label", "value", "limit", "read_only", "description"}, obj{
+		"Permissions": object(nil, obj{
+			"allow": with(arrayOf(str("")), "maxItems", 64, "description",
+				"When not empty, only these actions are permitted. An action is a memory tool's name, memory_restore or "+
+					"archival_delete; a rule ending in * matches a prefix."),
+			"deny": with(arrayOf(str("")), "maxItems", 64, "description",
+				"Actions never permitted. Deny wins over allow, at either level; a tenant's policy applies on top of the agent's."),
+		}),
+		"PermissionsView": object([]string{"agent", "tenant", "effective"}, obj{
+			"agent":     nullable(ref("Permissions")),
+			"tenant":    nullable(ref("Permissions")),
+			"effective": obj{"type": "object", "additionalProperties": obj{"type": "boolean"}, "description": "Each action: permitted or not."},
+		}),
+		"SharedBlock": object([]string{"id", "tenant", "label", "value", "limit", "description", "version", "created_at", "updated_at", "attachments"}, obj{
+			"id":          str(""),
+			"tenant":      str(""),
+			"label":       str("The label every attachment shows."),
+			"value":       str(""),
+			"limit":       integer("Characters."),
+			"description": str(""),
+			"version":     integer("Grows with every write."),
+			"created_at":  timestamp(""),
+			"updated_at":  timestamp(""),
+			"attachments": arrayOf(ref("Attachment")),
+		}),
+		"Attachment": object([]string{"agent_id", "read_only", "copy_on_write"}, obj{
+			"agent_id": str(""), "read_only": boolean(""), "copy_on_write": boolean(""),
+		}),
+		"SharedBlockInput": object([]string{"label"}, obj{
 			"label":       with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
 			"value":       str(""),
-			"limit":       integer("Characters; 0 on create means 2000."),
-			"read_only":   boolean(""),
+			"limit":       integer("Characters; 0 means 2000."),
 			"description": str(""),
+		}),
+		"AttachInput": object([]string{"block_id"}, obj{
+			"block_id":      str("The shared block to attach, of the agent's tenant."),
+			"read_only":     boolean("The agent cannot write it."),
+			"copy_on_write": boolean("The agent's first write makes its private copy; the shared block and the other agents stay as they are."),
+		}),
+		"BlockEvent": object([]string{"seq", "label", "action", "before", "after", "at"}, obj{
+			"seq":       integer("Order of writes."),
+			"shared_id": str("The shared block written, or copied from."),
+			"agent_id":  str("The agent whose write it was."),
+			"label":     str(""),
+			"action":    enum("", "created", "written", "copied", "undone"),
+			"before":    str(""),
+			"after":     str(""),
+			"undoes":    integer("The write an undo reverted."),
+			"cause":     str("The tool or REST write that made it."),
+			"at":        timestamp(""),
+		}),
+		"BlockEventList": listOf("BlockEvent"),
+		"APIKey": object([]string{"id", "tenant", "admin", "name", "created_at", "revoked_at"}, obj{
+			"id":         str(""),
+			"tenant":     str(""),
+			"admin":      boolean("Manages keys and tenant policies too."),
+			"name":       str(""),
+			"created_at": timestamp(""),
+			"revoked_at": nullableTime("Null while the key works."),
+		}),
+		"APIKeyList": listOf("APIKey"),
+		"KeyRequest": object([]string{"tenant"}, obj{
+			"tenant": with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
+			"admin":  boolean(""),
+			"name":   str("A note for people."),
+		}),
+		"CreatedKey": object([]string{"key", "token"}, obj{
+			"key":   ref("APIKey"),
+			"token": str("The API key to send as Authorization: Bearer <token>. It is shown only in this answer."),
+		}),
+
+		"Block": object([]string{"label", "value", "limit", "read_only", "description"}, obj{
+			"label":         with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
+			"value":         str(""),
+			"limit":         integer("Characters; 0 on create means 2000."),
+			"read_only":     boolean(""),
+			"description":   str(""),
+			"shared_id":     str("The shared block this is an attachment of (read-only on create)."),
+			"copy_on_write": boolean("The agent's first write makes its private copy (read-only on create)."),
 		}),
 		"BlockInput": object(nil, obj{
 			"value":       str("Required to create a block; absent keeps the current value."),
@@ -208,6 +284,28 @@ func schemas() obj {
 			"source_message_ids": arrayOf(str("")),
 			"passage_id":         str("The archival passage holding the summary, once written."),
 			"created_at":         timestamp(""),
+			"compaction_id":      str("The compaction job that made the summary."),
+			"source_passage_ids": arrayOf(str("The archival passages the summary drew on: the previous summary's and those its messages cite.")),
+			"status":             enum("stale once a passage it drew on is superseded, invalidated or deleted; the next compaction rebuilds it.", "valid", "stale"),
+			"stale_cause":        str(""),
+		}),
+		"Job": object([]string{"id", "agent_id", "status", "summary_id", "tokens_in", "tokens_out", "error"}, obj{
+			"id":       str(""),
+			"agent_id": str(""),
+			"status":   enum("queued: waiting for the scheduler, a worker or a retry.", "queued", "running", "succeeded", "failed"),
+			"reason":   enum("", "evicted", "requested"),
+			"from_seq": integer("The evicted span it was queued for."), "through_seq": integer(""),
+			"summary_id":    str("The summary it made, or that covered its span."),
+			"covered_by":    str("The job whose summary also folded this job's span."),
+			"tokens_in":     integer("Tokens the summarizer (and contradiction checker) read."),
+			"tokens_out":    integer("Tokens they wrote."),
+			"retention":     nullable(number("Share of the pinned messages' facts the summary or archival kept, before the missing ones were written to archival verbatim.")),
+			"missing_facts": arrayOf(str("")),
+			"attempts":      integer(""),
+			"error":         str("The last attempt's error."),
+			"created_at":    timestamp(""),
+			"started_at":    nullableTime(""),
+			"finished_at":   nullableTime(""),
 		}),
 
 		"Passage": object([]string{"id", "agent_id", "text", "created_at", "valid_from", "valid_to", "status", "source", "tags"}, obj{

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/compaction"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/state"
 )
@@ -139,7 +140,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ArchivalQuery": pager.ArchivalQuery{}, "ArchivalHit": pager.ArchivalHit{}, "ArchivalResults": archivalResults{},
 		"RecallQuery": pager.RecallQuery{}, "RecallHit": pager.RecallHit{}, "RecallResults": recallResults{},
 		"ToolList": toolList{}, "ToolCall": pager.ToolCall{}, "ToolResult": pager.ToolResult{},
-		"Error": errorBody{},
+		"Error":       errorBody{},
+		"Permissions": state.Permissions{}, "PermissionsView": pager.PermissionsView{}, "SharedBlock": state.SharedBlock{},
+		"Attachment": state.Attachment{}, "SharedBlockInput": pager.SharedBlockInput{}, "AttachInput": pager.AttachInput{},
+		"BlockEvent": state.BlockEvent{}, "BlockEventList": list[state.BlockEvent]{}, "APIKey": state.APIKey{},
+		"APIKeyList": list[state.APIKey]{}, "KeyRequest": keyRequest{}, "CreatedKey": createdKey{}, "Job": compaction.Job{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name].(map[string]any)

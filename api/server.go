@@ -10,7 +10,12 @@
 //     logged with their detail. A deadline passed answers 503 unavailable.
 //   - Writes (POST, PUT, PATCH, DELETE) honour an Idempotency-Key header when Config.Idempotency
 //     is set: the first 2xx answer is stored and replayed for a repeat with the same key.
-//   - Each request runs under Config.RequestTimeout; a panic answers 500 and is logged.
+//   - Each request runs under Config.RequestTimeout (its body must arrive within it too); a panic
+//     answers 500 and is logged.
+//   - Every request but /healthz, /readyz and /openapi.json needs an API key (Bearer) once any key
+//     is configured (Config.Keys); until then only loopback clients are served, as the default
+//     tenant. The key's tenant scopes every query (state.WithTenant): another tenant's resource
+//     answers 404. Each key is rate limited (429 with Retry-After). /v1/admin needs an admin key.
 //   - /healthz, /readyz, /metrics (Prometheus) and /openapi.json (OpenAPI 3.1, which describes every
 //     route the server has) are served beside /v1.
 package api
@@ -21,11 +26,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 )
 
 // Defaults of Config.
@@ -37,6 +44,8 @@ const (
 // Config configures a Server. Memory is required; everything else has a default.
 type Config struct {
 	Memory Memory
+	// Compactions serves the compaction jobs; nil answers 503 on their routes.
+	Compactions Compactions
 	// Idempotency stores answers to writes; nil ignores the Idempotency-Key header.
 	Idempotency Idempotency
 	// Ready reports whether the stores are reachable (GET /readyz); nil is always ready.
@@ -49,6 +58,12 @@ type Config struct {
 	BodyLimit int64
 	// RequestTimeout bounds each request (default 30s).
 	RequestTimeout time.Duration
+	// Keys verifies API keys; nil is a server without keys, which serves loopback clients only.
+	Keys Keys
+	// RateLimit is each key's sustained rate in requests per second (default DefaultRateLimit;
+	// negative turns rate limiting off), RateBurst its burst (default DefaultRateBurst).
+	RateLimit float64
+	RateBurst int
 }
 
 func (c *Config) setDefaults() {
@@ -64,6 +79,12 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = DefaultRateBurst
+	}
 }
 
 // Server is the HTTP API. Create it with New and serve Handler.
@@ -75,12 +96,18 @@ type Server struct {
 	metrics *metrics
 	openapi []byte
 	keys    keyLocks
+	// limiters holds each API key's token bucket.
+	limiters limiters
 }
 
 // New returns a Server with every route registered.
 func New(cfg Config) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, mem: cfg.Memory, log: cfg.Logger}
+	s.limiters = limiters{limit: rate.Limit(cfg.RateLimit), burst: cfg.RateBurst}
+	if cfg.RateLimit < 0 {
+		s.limiters.limit = rate.Inf
+	}
 	s.metrics = newMetrics(cfg.Registry, cfg.Logger)
 
 	e := echo.New()
@@ -98,7 +125,9 @@ func New(cfg Config) *Server {
 		},
 	}))
 	e.Use(s.timeout)
-	e.Use(s.idempotency)
+	e.Use(s.authenticate)
+	e.Use(s.rateLimit)
+	e.Use(s.idempotency) // after authenticate: idempotency keys are scoped by tenant
 
 	s.routes()
 	doc, err := openAPIDocument()
@@ -111,6 +140,21 @@ func New(cfg Config) *Server {
 
 // Handler returns the http.Handler that serves the API.
 func (s *Server) Handler() http.Handler { return s.echo }
+
+// Route is one route the server serves; Path has {name} placeholders, as in OpenAPI.
+type Route struct{ Method, Path string }
+
+// Routes lists every route the server serves, so that tests can walk all of them (the
+// cross-tenant test does).
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		out = append(out, Route{Method: r.Method, Path: echoParamRE.ReplaceAllString(r.Path, "{$1}")})
+	}
+	return out
+}
+
+var echoParamRE = regexp.MustCompile(`:([a-z_]+)`)
 
 func (s *Server) routes() {
 	e := s.echo
@@ -129,6 +173,8 @@ func (s *Server) routes() {
 	e.GET("/v1/agents/:agent_id/messages", s.listMessages)
 	e.GET("/v1/agents/:agent_id/context", s.getContext)
 	e.GET("/v1/agents/:agent_id/summaries", s.listSummaries)
+	e.POST("/v1/agents/:agent_id/compactions", s.requestCompaction)
+	e.GET("/v1/compactions/:job_id", s.getCompaction)
 
 	e.GET("/v1/agents/:agent_id/blocks", s.listBlocks)
 	e.GET("/v1/agents/:agent_id/blocks/:label", s.getBlock)
@@ -146,6 +192,22 @@ func (s *Server) routes() {
 
 	e.GET("/v1/agents/:agent_id/tools", s.listTools)
 	e.POST("/v1/agents/:agent_id/tool-calls", s.callTool)
+
+	e.GET("/v1/agents/:agent_id/permissions", s.agentPermissions)
+	e.GET("/v1/agents/:agent_id/blocks/:label/history", s.blockHistory)
+	e.POST("/v1/agents/:agent_id/blocks/:label/undo", s.undoBlock)
+	e.POST("/v1/agents/:agent_id/attachments", s.attachBlock)
+	e.DELETE("/v1/agents/:agent_id/attachments/:block_id", s.detachBlock)
+	e.POST("/v1/blocks", s.createSharedBlock)
+	e.GET("/v1/blocks/:block_id", s.getSharedBlock)
+
+	// Admin routes take requireAdmin per route: an echo Group with middleware would register
+	// catch-all routes of its own.
+	e.POST("/v1/admin/keys", s.createKey, requireAdmin)
+	e.GET("/v1/admin/keys", s.listKeys, requireAdmin)
+	e.DELETE("/v1/admin/keys/:key_id", s.revokeKey, requireAdmin)
+	e.GET("/v1/admin/tenants/:tenant/permissions", s.getTenantPermissions, requireAdmin)
+	e.PUT("/v1/admin/tenants/:tenant/permissions", s.putTenantPermissions, requireAdmin)
 }
 
 // timeout bounds the request's context by Config.RequestTimeout.
@@ -153,6 +215,9 @@ func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
 		defer cancel()
+		// The body must arrive in time too, or a slow client would hold the request open. (A
+		// writer that has no deadline, such as a test's recorder, is left as it is.)
+		_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(s.cfg.RequestTimeout))
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}

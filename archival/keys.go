@@ -16,6 +16,11 @@ import (
 // the key, or by nothing). An invalidated or expired passage, or one superseded from outside
 // the key, does not, so invalidating the newest value makes the one before it current again.
 //
+// Authority (see Source.Authority): a passage is superseded only by a later one of at least its
+// authority, so a user-asserted value stays valid beside a newer value from an agent, a tool or
+// an import, until a caller confirms the supersession explicitly (a passage already superseded
+// by a later, lower-authority member of the chain stays so).
+//
 // ResolveKey returns the passages whose Status, SupersededBy or ValidTo must change, with those
 // fields changed and Cause set; the others are left as they are.
 func ResolveKey(ps []Passage) []Passage {
@@ -43,14 +48,22 @@ func ResolveKey(ps []Passage) []Passage {
 		}
 		return a.ID < b.ID
 	})
+	pos := make(map[string]int, len(chain))
+	for i, p := range chain {
+		pos[p.ID] = i
+	}
 	var changed []Passage
 	for i, p := range chain {
 		want := p
-		if i == len(chain)-1 {
+		j := successor(chain, pos, i)
+		if j < 0 {
 			want.Status, want.SupersededBy, want.ValidTo = StatusValid, "", nil
 			want.Cause = fmt.Sprintf("key %s: the newest value", p.Key)
+			if i < len(chain)-1 {
+				want.Cause = fmt.Sprintf("key %s: the newest value asserted by %s (newer values have less authority)", p.Key, p.Source)
+			}
 		} else {
-			next := chain[i+1]
+			next := chain[j]
 			vt := next.ValidFrom
 			want.Status, want.SupersededBy, want.ValidTo = StatusSuperseded, next.ID, &vt
 			want.Cause = fmt.Sprintf("key %s: a newer value (%s)", p.Key, next.ID)
@@ -60,6 +73,35 @@ func ResolveKey(ps []Passage) []Passage {
 		}
 	}
 	return changed
+}
+
+// successor returns the index of the passage that supersedes chain[i], or -1 when it stays valid:
+// the one it is already superseded by when that is a later, lower-authority member (a confirmed
+// supersession), else the next passage of at least its authority.
+func successor(chain []Passage, pos map[string]int, i int) int {
+	p := chain[i]
+	if p.Status == StatusSuperseded && p.SupersededBy != "" {
+		if k, ok := pos[p.SupersededBy]; ok && k > i && chain[k].Source.Authority() < p.Source.Authority() {
+			return k
+		}
+	}
+	for k := i + 1; k < len(chain); k++ {
+		if chain[k].Source.Authority() >= p.Source.Authority() {
+			return k
+		}
+	}
+	return -1
+}
+
+// Authority ranks sources for supersession: a user-asserted fact (or one with no recorded
+// source) outranks what an agent inferred, a tool returned, an import brought or a compaction
+// derived. A passage never supersedes one of higher authority on its own.
+func (s Source) Authority() int {
+	switch s {
+	case SourceUser, "":
+		return 2
+	}
+	return 1
 }
 
 func sameTime(a, b *time.Time) bool {

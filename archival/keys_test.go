@@ -65,3 +65,34 @@ func TestDiff(t *testing.T) {
 		t.Fatal("an unchanged write records nothing")
 	}
 }
+
+// A newer value of lower authority does not supersede a user-asserted one; a newer user value
+// supersedes both; a supersession confirmed explicitly stays.
+func TestResolveKeyRespectsAuthority(t *testing.T) {
+	u := Passage{ID: "u", Key: "k", Source: SourceUser, Status: StatusValid, ValidFrom: day(1)}
+	tool := Passage{ID: "t", Key: "k", Source: SourceTool, Status: StatusValid, ValidFrom: day(2)}
+	if changed := ResolveKey([]Passage{u, tool}); len(changed) != 0 {
+		t.Fatalf("a tool value superseded the user's: %+v", changed)
+	}
+	agent := Passage{ID: "a", Key: "k", Source: SourceAgent, Status: StatusValid, ValidFrom: day(3)}
+	changed := ResolveKey([]Passage{agent, u, tool})
+	if len(changed) != 1 || changed[0].ID != "t" || changed[0].SupersededBy != "a" {
+		t.Fatalf("lower-authority values still chain among themselves: %+v", changed)
+	}
+	tool = changed[0]
+	u2 := Passage{ID: "u2", Key: "k", Source: SourceUser, Status: StatusValid, ValidFrom: day(4)}
+	got := map[string]Passage{}
+	for _, p := range ResolveKey([]Passage{u, tool, agent, u2}) {
+		got[p.ID] = p
+	}
+	if got["u"].SupersededBy != "u2" || !got["u"].ValidTo.Equal(day(4)) || got["a"].SupersededBy != "u2" || len(got) != 2 {
+		t.Fatalf("a newer user value: %+v", got)
+	}
+	// Confirmed: u superseded by the tool value explicitly stays so, and is stable.
+	u.Status, u.SupersededBy = StatusSuperseded, "t"
+	vt := day(2)
+	u.ValidTo = &vt
+	if changed := ResolveKey([]Passage{u, tool, agent}); len(changed) != 0 {
+		t.Fatalf("a confirmed supersession was undone: %+v", changed)
+	}
+}

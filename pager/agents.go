@@ -21,6 +21,7 @@ const (
 	MaxBlocks            = 64
 	MaxSystemChars       = 200_000
 	MaxNameChars         = 200
+	MaxMetadataBytes     = 16 << 10
 )
 
 // DefaultPager is the paging policy of the MemGPT paper: warn at 70%, flush at 100%, evict to 50%,
@@ -48,6 +49,8 @@ type AgentSpec struct {
 	// ToolsInContext (default true) counts the memory tools' definitions against the window.
 	ToolsInContext *bool           `json:"tools_in_context"`
 	Metadata       json.RawMessage `json:"metadata"`
+	// Permissions is the agent's own deny-first policy (see CheckPermissions); nil for none.
+	Permissions *state.Permissions `json:"permissions"`
 }
 
 // AgentPatch changes an agent; nil fields stay as they are.
@@ -59,6 +62,8 @@ type AgentPatch struct {
 	Pager          *PagerSpec      `json:"pager"`
 	ToolsInContext *bool           `json:"tools_in_context"`
 	Metadata       json.RawMessage `json:"metadata"`
+	// Permissions replaces the agent's policy; {"allow": [], "deny": []} clears it.
+	Permissions *state.Permissions `json:"permissions"`
 }
 
 // AgentView is an agent with its blocks and context state, as the API shows it.
@@ -117,6 +122,12 @@ func validateAgent(a *state.Agent) error {
 	if len(a.Metadata) > 0 && !json.Valid(a.Metadata) {
 		return errorf(ErrInvalidArgument, "metadata is not valid JSON")
 	}
+	if len(a.Metadata) > MaxMetadataBytes {
+		return errorf(ErrTooLarge, "metadata is larger than %d bytes", MaxMetadataBytes)
+	}
+	if err := CheckPermissions("permissions", a.Permissions); err != nil {
+		return err
+	}
 	return validatePager(a.Pager)
 }
 
@@ -157,6 +168,8 @@ func (s *Service) CreateAgent(ctx context.Context, spec AgentSpec) (AgentView, e
 		ToolsInContext: spec.ToolsInContext == nil || *spec.ToolsInContext,
 		CreatedAt:      now,
 		UpdatedAt:      now,
+		Tenant:         tenantOf(ctx),
+		Permissions:    normalizePermissions(spec.Permissions),
 	}
 	if a.ContextWindow == 0 {
 		a.ContextWindow = DefaultContextWindow
@@ -170,6 +183,9 @@ func (s *Service) CreateAgent(ctx context.Context, spec AgentSpec) (AgentView, e
 	seen := make(map[string]bool)
 	blocks := make([]state.Block, len(spec.Blocks))
 	for i, b := range spec.Blocks {
+		if b.SharedID != "" || b.CopyOnWrite {
+			return AgentView{}, errorf(ErrInvalidArgument, "blocks[%d]: attach a shared block with POST /v1/agents/{agent_id}/attachments once the agent exists", i)
+		}
 		if err := normalizeBlock(&b); err != nil {
 			return AgentView{}, err
 		}
@@ -209,9 +225,9 @@ func (s *Service) checkFixed(a state.Agent) error {
 
 // GetAgent returns an agent with its blocks and context state.
 func (s *Service) GetAgent(ctx context.Context, id string) (AgentView, error) {
-	a, err := s.cfg.Store.GetAgent(ctx, id)
+	a, err := s.agentFor(ctx, id, "")
 	if err != nil {
-		return AgentView{}, agentErr(id, err)
+		return AgentView{}, err
 	}
 	blocks, err := s.cfg.Store.ListBlocks(ctx, id)
 	if err != nil {
@@ -258,6 +274,9 @@ func (s *Service) UpdateAgent(ctx context.Context, id string, patch AgentPatch) 
 		if len(patch.Metadata) > 0 {
 			a.Metadata = patch.Metadata
 		}
+		if patch.Permissions != nil {
+			a.Permissions = normalizePermissions(patch.Permissions)
+		}
 		a.Pager = patch.Pager.apply(a.Pager)
 		if err := validateAgent(&a); err != nil {
 			return state.Change{}, err
@@ -287,8 +306,8 @@ func (s *Service) UpdateAgent(ctx context.Context, id string, patch AgentPatch) 
 
 // DeleteAgent removes an agent and every memory it has: state, recall and archival.
 func (s *Service) DeleteAgent(ctx context.Context, id string) error {
-	if _, err := s.cfg.Store.GetAgent(ctx, id); err != nil {
-		return agentErr(id, err)
+	if _, err := s.agentFor(ctx, id, ""); err != nil {
+		return err
 	}
 	// Archival first: if the state delete then fails, a retry still finds the agent and finishes.
 	if err := s.cfg.Archival.DeleteAgent(ctx, id); err != nil {

@@ -2,6 +2,7 @@ package pager
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -110,8 +111,11 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 	if err := validateTags(in.Tags); err != nil {
 		return archival.Passage{}, err
 	}
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return archival.Passage{}, agentErr(agentID, err)
+	if err := checkMetadata(in.Metadata); err != nil {
+		return archival.Passage{}, err
+	}
+	if _, err := s.agentFor(ctx, agentID, "archival_memory_insert"); err != nil {
+		return archival.Passage{}, err
 	}
 	now := s.now()
 	p := archival.Passage{
@@ -125,7 +129,7 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 	if in.ValidFrom != nil {
 		p.ValidFrom = in.ValidFrom.UTC()
 	}
-	vecs, err := s.cfg.Embedder.Embed(ctx, []string{text})
+	vecs, err := s.cfg.Embedder.Embed(ctx, []string{validity.DenseText(in.Key, text)})
 	if err != nil {
 		return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
 	}
@@ -138,10 +142,21 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 		} else if err != nil {
 			return archival.Passage{}, err
 		}
-		vf := p.ValidFrom
-		old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
-		old.Cause = "superseded explicitly by " + p.ID
-		batch = append(batch, old)
+		if outranks(old, p.Source) {
+			// Not on its own authority: the old passage stays valid, flagged for review.
+			batch[0].Supersedes = ""
+			if old.Status == archival.StatusValid {
+				old.PossiblySupersededBy, old.Confidence = p.ID, reviewConfidence
+				old.Cause = fmt.Sprintf("possibly superseded by %s, which claims to supersede it, but a %s passage cannot supersede a %s-asserted one on its own; review it",
+					p.ID, p.Source, old.Source)
+				batch = append(batch, old)
+			}
+		} else {
+			vf := p.ValidFrom
+			old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
+			old.Cause = "superseded explicitly by " + p.ID
+			batch = append(batch, old)
+		}
 	} else {
 		more, err := s.possibleSupersessions(ctx, &batch[0])
 		if err != nil {
@@ -153,15 +168,40 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 		return archival.Passage{}, err
 	}
 	// The key rule may have changed the new passage too (a late-arriving older value).
-	return s.cfg.Archival.Get(ctx, agentID, p.ID)
+	stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
+	if err != nil {
+		return stored, err
+	}
+	flag := p
+	flag.Status = stored.Status
+	if err := s.flagKeyConflicts(ctx, flag); err != nil {
+		// The passage is stored; only the review flag on the older value is missing.
+		s.cfg.Logger.Warn("flag key conflicts for review", "agent", agentID, "passage", p.ID, "err", err)
+	}
+	return stored, nil
+}
+
+// checkMetadata refuses passage metadata over MaxMetadataBytes once encoded.
+func checkMetadata(m map[string]any) error {
+	if len(m) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return errorf(ErrInvalidArgument, "metadata does not encode as JSON")
+	}
+	if len(b) > MaxMetadataBytes {
+		return errorf(ErrTooLarge, "metadata is larger than %d bytes", MaxMetadataBytes)
+	}
+	return nil
 }
 
 func newPassageID() string { return state.NewID("psg") }
 
 // GetPassage returns one passage of an agent.
 func (s *Service) GetPassage(ctx context.Context, agentID, id string) (archival.Passage, error) {
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return archival.Passage{}, agentErr(agentID, err)
+	if _, err := s.agentFor(ctx, agentID, ""); err != nil {
+		return archival.Passage{}, err
 	}
 	p, err := s.cfg.Archival.Get(ctx, agentID, id)
 	return p, passageErr(id, err)
@@ -169,8 +209,8 @@ func (s *Service) GetPassage(ctx context.Context, agentID, id string) (archival.
 
 // DeletePassage removes one passage of an agent.
 func (s *Service) DeletePassage(ctx context.Context, agentID, id string) error {
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return agentErr(agentID, err)
+	if _, err := s.agentFor(ctx, agentID, ActionArchivalDelete); err != nil {
+		return err
 	}
 	return passageErr(id, s.cfg.Archival.Delete(ctx, agentID, id))
 }
@@ -208,10 +248,10 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 	default:
 		return nil, errorf(ErrInvalidArgument, "mode must be hybrid, lexical or dense, got %q", q.Mode)
 	}
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return nil, agentErr(agentID, err)
+	if _, err := s.agentFor(ctx, agentID, ""); err != nil {
+		return nil, err
 	}
-	vecs, err := s.cfg.Embedder.Embed(ctx, []string{q.Query})
+	vecs, err := s.cfg.Embedder.Embed(ctx, []string{validity.DenseText("", q.Query)})
 	if err != nil {
 		return nil, fmt.Errorf("pager: embed query: %w", err)
 	}

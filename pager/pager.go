@@ -1,8 +1,11 @@
 // Package pager manages an agent's main context the way an OS manages RAM: the system prompt, the
 // rendered core memory blocks, a running summary and a FIFO of recent messages, within a token
 // budget. When the context crosses warn_ratio it places one memory-pressure warning; when it reaches
-// flush_ratio it evicts the oldest messages into recall storage (searchable at once), folds them into
-// a recursive summary and pages that summary out to archival memory.
+// flush_ratio it evicts the oldest messages into recall storage (searchable at once) and, in the
+// same step, queues a compaction: a background job (package compaction) folds them into a
+// recursive summary (Fold) and pages that summary out to archival memory (ArchiveSummary). The
+// summary's budget stays reserved in the paging rule, so a summary landing later never makes the
+// context exceed its window.
 //
 // Service is the memory domain that the HTTP API serves: agents, blocks, messages, archival and
 // recall search, and the memory tools (the agent's page faults). Every paging step is one atomic

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/memsvc/memsvc/state"
@@ -60,7 +61,16 @@ type AppendResult struct {
 
 // summaryBudget is the most tokens a running summary may take: an eighth of the window, which
 // leaves the messages most of the room while keeping a recursive summary of useful length.
+//
+// The budget is reserved whatever the current summary holds: a compaction job replaces the summary
+// in the background, after the eviction that queued it, so the paging rule counts the summary at
+// its budget (see step). The context then never exceeds the window when a summary lands, and the
+// newest summary may lag the evictions by the time its job takes; until it lands the evicted
+// messages are in recall storage, searchable at once.
 func summaryBudget(window int) int { return window / 8 }
+
+// SummaryBudget is the most tokens a running summary of an agent with this window may take.
+func SummaryBudget(window int) int { return summaryBudget(window) }
 
 func (s *Service) fixedTokens(a state.Agent) int {
 	return a.Context.SystemTokens + a.Context.BlocksTokens + s.toolTokens(a)
@@ -121,7 +131,8 @@ func isJSONArray(b json.RawMessage) bool {
 
 // Append adds messages to an agent's context as one atomic paging step: it stores them with
 // increasing seq, places a memory-pressure warning when the context crosses warn_ratio, and when it
-// reaches flush_ratio evicts the oldest messages and folds them into a new running summary.
+// reaches flush_ratio (counting the summary at its budget) evicts the oldest messages and, in the
+// same transaction, queues a compaction job that folds them into a new running summary.
 func (s *Service) Append(ctx context.Context, agentID string, in []MessageInput) (AppendResult, error) {
 	if err := validateMessages(in); err != nil {
 		return AppendResult{}, err
@@ -137,7 +148,6 @@ func (s *Service) Append(ctx context.Context, agentID string, in []MessageInput)
 		return AppendResult{}, err
 	}
 	var res AppendResult
-	var summary *state.Summary
 	err = s.cfg.Store.Page(ctx, agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
 		a := p.Agent()
 		if a.Model != model {
@@ -145,18 +155,12 @@ func (s *Service) Append(ctx context.Context, agentID string, in []MessageInput)
 				return state.Change{}, err
 			}
 		}
-		ch, r, sum, err := s.step(ctx, p, in, tokens)
-		res, summary = r, sum
+		ch, r, err := s.step(ctx, p, in, tokens)
+		res = r
 		return ch, err
 	})
 	if err != nil {
 		return AppendResult{}, agentErr(agentID, err)
-	}
-	if summary != nil {
-		if err := s.archiveSummary(ctx, *summary); err != nil {
-			// The summary is committed and waits in the outbox; the drainer retries it.
-			s.cfg.Logger.Warn("archive summary; left in outbox", "agent", agentID, "summary", summary.ID, "err", err)
-		}
 	}
 	for _, e := range res.Events {
 		if s.cfg.OnEvent != nil {
@@ -179,14 +183,14 @@ func (s *Service) countMessages(model string, in []MessageInput) ([]int, error) 
 }
 
 // step is the pure paging rule applied under the agent's lock.
-func (s *Service) step(ctx context.Context, p state.Page, in []MessageInput, tokens []int) (state.Change, AppendResult, *state.Summary, error) {
+func (s *Service) step(ctx context.Context, p state.Page, in []MessageInput, tokens []int) (state.Change, AppendResult, error) {
 	a := p.Agent()
 	W := a.ContextWindow
 	fixed := s.fixedTokens(a)
 	room := W - fixed - summaryBudget(W)
 	for i, t := range tokens {
 		if t > room {
-			return state.Change{}, AppendResult{}, nil, errorf(ErrTooLarge,
+			return state.Change{}, AppendResult{}, errorf(ErrTooLarge,
 				"messages[%d] has %d tokens, more than the %d the %d-token window leaves after the system prompt, blocks, tools and summary",
 				i, t, room, W)
 		}
@@ -208,10 +212,12 @@ func (s *Service) step(ctx context.Context, p state.Page, in []MessageInput, tok
 	}
 	var events []Event
 	total := func() int { return fixed + ctr.SummaryTokens + ctr.MessageTokens }
+	// reserved counts the summary at its budget: the one a queued compaction lands may be larger.
+	reserved := func() int { return fixed + max(ctr.SummaryTokens, summaryBudget(W)) + ctr.MessageTokens }
 	if !ctr.Warned && float64(total()) >= a.Pager.WarnRatio*float64(W) {
 		c, err := s.tokens.Counter(a.Model)
 		if err != nil {
-			return state.Change{}, AppendResult{}, nil, err
+			return state.Change{}, AppendResult{}, err
 		}
 		w := pressureWarning(total(), W)
 		add(w, c.Message(w.Role, w.Name, w.Content, nil))
@@ -219,34 +225,20 @@ func (s *Service) step(ctx context.Context, p state.Page, in []MessageInput, tok
 		events = append(events, Event{Type: EventMemoryPressure, Tokens: total()})
 	}
 	ch := state.Change{Append: msgs}
-	var summary *state.Summary
-	if float64(total()) >= a.Pager.FlushRatio*float64(W) {
+	if float64(reserved()) >= a.Pager.FlushRatio*float64(W) {
 		existing, err := p.InContext(ctx)
 		if err != nil {
-			return state.Change{}, AppendResult{}, nil, err
+			return state.Change{}, AppendResult{}, err
 		}
 		all := append(existing, msgs...)
-		n := planEviction(all, fixed+summaryBudget(W), int(a.Pager.TargetRatio*float64(W)), W, a.Pager.KeepLast)
-		if n > 0 {
-			evicted := all[:n]
-			if summary, err = s.summarize(ctx, p, a, evicted, now); err != nil {
-				return state.Change{}, AppendResult{}, nil, err
-			}
-			for _, m := range evicted {
-				ctr.MessageTokens -= m.Tokens
-			}
-			ctr.InContext -= n
-			ctr.SummaryID, ctr.SummaryTokens = summary.ID, summary.Tokens
-			ctr.Warned = false
-			through := evicted[n-1].Seq
+		if ev := s.evict(a, &ctr, all, state.ReasonEvicted, now); ev != nil {
 			for i := range msgs {
-				if msgs[i].Seq <= through {
+				if msgs[i].Seq <= ev.through {
 					msgs[i].InContext = false
 				}
 			}
-			ch.EvictThrough, ch.Summary = through, summary
-			events = append(events, Event{Type: EventEvicted, Count: n, ThroughSeq: through},
-				Event{Type: EventSummarized, SummaryID: summary.ID})
+			ch.EvictThrough, ch.Queue = ev.through, ev.queued
+			events = append(events, ev.events...)
 		}
 	}
 	ch.Context = &ctr
@@ -254,7 +246,39 @@ func (s *Service) step(ctx context.Context, p state.Page, in []MessageInput, tok
 	if events == nil {
 		events = []Event{}
 	}
-	return ch, AppendResult{Messages: msgs, Context: s.contextState(a), Events: events}, summary, nil
+	return ch, AppendResult{Messages: msgs, Context: s.contextState(a), Events: events}, nil
+}
+
+// eviction is what evict decided: messages through seq leave the context and a compaction is
+// queued for them.
+type eviction struct {
+	through int64
+	queued  *state.Compaction
+	events  []Event
+}
+
+// evict plans the eviction of the oldest of msgs (the messages in context, oldest first) down to
+// target_ratio, updates ctr, and returns the eviction with its queued compaction, or nil when
+// nothing is evicted.
+func (s *Service) evict(a state.Agent, ctr *state.ContextCounters, msgs []state.Message, why string, now time.Time) *eviction {
+	W := a.ContextWindow
+	n := planEviction(msgs, s.fixedTokens(a)+summaryBudget(W), int(a.Pager.TargetRatio*float64(W)), W, a.Pager.KeepLast)
+	if n == 0 {
+		return nil
+	}
+	evicted := msgs[:n]
+	for _, m := range evicted {
+		ctr.MessageTokens -= m.Tokens
+	}
+	ctr.InContext -= n
+	ctr.Warned = false
+	through := evicted[n-1].Seq
+	c := &state.Compaction{ID: state.NewID("cmp"), AgentID: a.ID, Reason: why, Status: state.CompactionQueued,
+		FromSeq: evicted[0].Seq, ThroughSeq: through, CreatedAt: now}
+	return &eviction{through: through, queued: c, events: []Event{
+		{Type: EventEvicted, Count: n, ThroughSeq: through},
+		{Type: EventCompactionQueued, JobID: c.ID},
+	}}
 }
 
 func pressureWarning(total, window int) MessageInput {

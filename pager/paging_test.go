@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
 )
 
@@ -66,19 +65,25 @@ func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
 	}
 }
 
+// Appends page within the window: each eviction queues a compaction in the same step (the job
+// that summarizes it runs in package compaction, whose tests check the summary), the evicted
+// messages are in recall at once, and the summary's budget stays reserved for when it lands.
 func TestAppendPagesWithinWindow(t *testing.T) {
 	ctx := context.Background()
 	svc, st, _ := newTestService(t)
 	a := createAgent(t, svc, 1200, state.Block{Label: "human", Value: "Name: Sam."})
-	var sawPressure, sawEvict, sawSummary int
+	var sawPressure, sawEvict int
+	var jobs []string
+	var throughs []int64
 	for i := range 80 {
 		res, err := svc.Append(ctx, a.ID, []MessageInput{{Role: "user", Content: fmt.Sprintf(
 			"Message %d: the code word for day %d is zebra%d, and we discussed gardening, weather and travel plans.", i, i, i)}})
 		if err != nil {
 			t.Fatalf("append %d: %v", i, err)
 		}
-		if res.Context.Tokens > res.Context.Window {
-			t.Fatalf("append %d: context %d exceeds window %d", i, res.Context.Tokens, res.Context.Window)
+		// No summary has landed (no job runs here), so the whole summary budget must be free.
+		if res.Context.Tokens+SummaryBudget(res.Context.Window) > res.Context.Window {
+			t.Fatalf("append %d: context %d plus the summary budget exceeds window %d", i, res.Context.Tokens, res.Context.Window)
 		}
 		for _, e := range res.Events {
 			switch e.Type {
@@ -89,13 +94,29 @@ func TestAppendPagesWithinWindow(t *testing.T) {
 				if e.Count == 0 || e.ThroughSeq == 0 {
 					t.Fatalf("evicted event without count/through_seq: %+v", e)
 				}
+				throughs = append(throughs, e.ThroughSeq)
+			case EventCompactionQueued:
+				if e.JobID == "" {
+					t.Fatalf("compaction_queued without job_id: %+v", e)
+				}
+				jobs = append(jobs, e.JobID)
 			case EventSummarized:
-				sawSummary++
+				t.Fatalf("append %d summarized synchronously: %+v", i, e)
 			}
 		}
 	}
-	if sawPressure == 0 || sawEvict == 0 || sawSummary != sawEvict {
-		t.Fatalf("events: pressure=%d evicted=%d summarized=%d", sawPressure, sawEvict, sawSummary)
+	if sawPressure == 0 || sawEvict == 0 || len(jobs) != sawEvict {
+		t.Fatalf("events: pressure=%d evicted=%d compaction_queued=%d", sawPressure, sawEvict, len(jobs))
+	}
+	// Each eviction committed its queued compaction, for exactly its span.
+	for i, id := range jobs {
+		c, err := st.GetCompaction(ctx, id)
+		if err != nil || c.Status != state.CompactionQueued || c.ThroughSeq != throughs[i] || c.Reason != state.ReasonEvicted {
+			t.Fatalf("compaction %s: %+v, %v", id, c, err)
+		}
+		if i > 0 && c.FromSeq != throughs[i-1]+1 {
+			t.Fatalf("compaction %s spans %d..%d after an eviction through %d", id, c.FromSeq, c.ThroughSeq, throughs[i-1])
+		}
 	}
 	// The counters agree with a recount from the stored messages.
 	view, err := svc.Context(ctx, a.ID, FormatOpenAI)
@@ -109,32 +130,51 @@ func TestAppendPagesWithinWindow(t *testing.T) {
 	if sum != view.Tokens.Messages {
 		t.Fatalf("message tokens counter %d, recount %d", view.Tokens.Messages, sum)
 	}
-	if view.Tokens.Total > 1200 || view.Summary == nil {
-		t.Fatalf("context: %+v", view.Tokens)
+	if view.Tokens.Total > 1200 || view.Summary != nil {
+		t.Fatalf("context: %+v, summary %+v", view.Tokens, view.Summary)
 	}
 	// Early messages are found in recall at once, evicted.
 	hits, err := svc.SearchRecall(ctx, a.ID, RecallQuery{Query: "zebra3"})
 	if err != nil || len(hits) == 0 || hits[0].Message.InContext || !strings.Contains(hits[0].Message.Content, "zebra3,") {
 		t.Fatalf("recall zebra3: %+v, %v", hits, err)
 	}
-	// The summary is in archival.
-	n, err := svc.DrainOutbox(ctx)
-	if err != nil || n != 0 {
-		t.Fatalf("outbox should be empty after appends: n=%d err=%v", n, err)
-	}
-	res, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "code word zebra", Tags: []string{"summary"}})
-	if err != nil || len(res) == 0 || res[0].Passage.Source != archival.SourceCompaction {
-		t.Fatalf("summary in archival: %+v, %v", res, err)
-	}
-	sums, _ := st.ListSummaries(ctx, a.ID)
-	if len(sums) != sawSummary || sums[len(sums)-1].PassageID == "" {
-		t.Fatalf("summaries: %d, want %d, all archived", len(sums), sawSummary)
-	}
 	msgs, _, _ := svc.History(ctx, a.ID, 0, 1000)
 	for i, m := range msgs {
 		if m.Seq != int64(i+1) {
 			t.Fatalf("history seq %d at %d", m.Seq, i)
 		}
+	}
+}
+
+// Compact evicts down to target_ratio and queues a compaction; with nothing to evict it still
+// queues one for what earlier evictions left.
+func TestCompactOnRequest(t *testing.T) {
+	ctx := context.Background()
+	svc, st, _ := newTestService(t)
+	a := createAgent(t, svc, 1200)
+	for i := range 25 { // about 750 tokens: past target_ratio, short of a flush
+		if _, err := svc.Append(ctx, a.ID, []MessageInput{{Role: "user", Content: fmt.Sprintf(
+			"note %d about the garden, the weather today, the roses by the fence and the plans we made for the spring planting", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := svc.Compact(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Reason != state.ReasonRequested || c.Status != state.CompactionQueued || c.ThroughSeq == 0 {
+		t.Fatalf("requested compaction: %+v", c)
+	}
+	in, _ := st.InContext(ctx, a.ID)
+	if len(in) == 0 || in[0].Seq != c.ThroughSeq+1 {
+		t.Fatalf("after compact, context starts at %v, compaction through %d", in, c.ThroughSeq)
+	}
+	again, err := svc.Compact(ctx, a.ID)
+	if err != nil || again.ID == c.ID || again.ThroughSeq != c.ThroughSeq || again.FromSeq != 1 {
+		t.Fatalf("compact with nothing to evict: %+v, %v", again, err)
+	}
+	if _, err := svc.Compact(ctx, "ag_nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown agent: %v", err)
 	}
 }
 

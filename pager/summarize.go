@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
@@ -16,12 +15,29 @@ type SummaryInput struct {
 	Messages  []state.Message
 	MaxTokens int
 	Count     func(string) int
+	// MustKeep, on a retry, lists facts of pinned messages (key terms, numbers, names) that the
+	// previous attempt dropped: the summary should state them verbatim.
+	MustKeep []string
 }
 
 // Summarizer makes a recursive summary. The result must fit MaxTokens; the pager truncates it
 // otherwise.
 type Summarizer interface {
 	Summarize(ctx context.Context, in SummaryInput) (string, error)
+}
+
+// Usage is what one summarizer call cost, in tokens.
+type Usage struct {
+	TokensIn  int
+	TokensOut int
+}
+
+// MeteredSummarizer is a Summarizer that reports what each call cost, as its model counted it.
+// For one that does not, Fold charges the tokenizer's count of the input and the output: what a
+// model would have billed.
+type MeteredSummarizer interface {
+	Summarizer
+	SummarizeMetered(ctx context.Context, in SummaryInput) (string, Usage, error)
 }
 
 // Extractive is the built-in summarizer: it needs no model. Each evicted message becomes one line
@@ -120,39 +136,55 @@ func renderSummary(text string) string {
 		text + "\n</summary>"
 }
 
-// summarize folds the evicted span into a new running summary.
-func (s *Service) summarize(ctx context.Context, p state.Page, a state.Agent, evicted []state.Message, now time.Time) (*state.Summary, error) {
-	prev, err := p.Summary(ctx)
+// FoldInput is one fold of a running summary: Previous (a summary's text, "" for none) and
+// Messages, oldest first.
+type FoldInput struct {
+	Agent    state.Agent
+	Previous string
+	Messages []state.Message
+	MustKeep []string
+}
+
+// Fold runs the configured Summarizer on one fold and returns the new summary text, cut to the
+// agent's summary budget (less the frame that renders it into the context), its tokens as
+// rendered, and what the call cost. A compaction job calls it, outside any lock.
+func (s *Service) Fold(ctx context.Context, in FoldInput) (text string, tokens int, usage Usage, err error) {
+	c, err := s.tokens.Counter(in.Agent.Model)
 	if err != nil {
-		return nil, err
+		return "", 0, Usage{}, err
 	}
-	c, err := s.tokens.Counter(a.Model)
-	if err != nil {
-		return nil, err
-	}
-	budget := summaryBudget(a.ContextWindow)
+	budget := summaryBudget(in.Agent.ContextWindow)
 	// The frame around the text costs tokens too; leave room for it.
 	frame := c.Count(renderSummary("x"))
-	in := SummaryInput{Messages: evicted, MaxTokens: budget - frame, Count: c.Count}
-	sum := &state.Summary{ID: state.NewID("sum"), AgentID: a.ID, FromSeq: evicted[0].Seq,
-		ThroughSeq: evicted[len(evicted)-1].Seq, CreatedAt: now}
-	if prev != nil {
-		in.Previous, sum.PreviousID, sum.FromSeq = prev.Text, prev.ID, prev.FromSeq
+	si := SummaryInput{Previous: in.Previous, Messages: in.Messages, MaxTokens: budget - frame, Count: c.Count, MustKeep: in.MustKeep}
+	if m, ok := s.cfg.Summarizer.(MeteredSummarizer); ok {
+		text, usage, err = m.SummarizeMetered(ctx, si)
+	} else {
+		text, err = s.cfg.Summarizer.Summarize(ctx, si)
+		usage.TokensIn = c.Count(in.Previous)
+		for _, m := range in.Messages {
+			usage.TokensIn += m.Tokens
+		}
+		usage.TokensOut = c.Count(text)
 	}
-	text, err := s.cfg.Summarizer.Summarize(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("pager: summarize: %w", err)
+		return "", 0, usage, fmt.Errorf("pager: summarize: %w", err)
 	}
-	sum.Text = truncateTokens(text, in.MaxTokens, c.Count)
-	sum.Tokens = c.Count(renderSummary(sum.Text))
-	for _, m := range evicted {
-		sum.SourceMessageIDs = append(sum.SourceMessageIDs, m.ID)
-	}
-	return sum, nil
+	text = truncateTokens(text, si.MaxTokens, c.Count)
+	return text, c.Count(renderSummary(text)), usage, nil
 }
 
 // summaryPassageID is the archival ID of a summary, so that writing it twice is idempotent.
 func summaryPassageID(summaryID string) string { return "psg_" + strings.TrimPrefix(summaryID, "sum_") }
+
+// SummaryPassageID is the ID of the archival passage that holds a summary.
+func SummaryPassageID(summaryID string) string { return summaryPassageID(summaryID) }
+
+// ArchiveSummary pages a committed summary out to archival memory (source compaction) and clears
+// it from the outbox. It is idempotent; a summary left in the outbox is retried by the worker.
+func (s *Service) ArchiveSummary(ctx context.Context, sum state.Summary) error {
+	return s.archiveSummary(ctx, sum)
+}
 
 // archiveSummary pages a summary out to archival memory (source compaction) and clears it from
 // the outbox. It is idempotent.
@@ -171,6 +203,7 @@ func (s *Service) archiveSummary(ctx context.Context, sum state.Summary) error {
 		Metadata: map[string]any{
 			"summary_id": sum.ID, "source_message_ids": sum.SourceMessageIDs,
 			"from_seq": sum.FromSeq, "through_seq": sum.ThroughSeq,
+			"compaction_id": sum.CompactionID, "source_passage_ids": nonNilIDs(sum.SourcePassageIDs),
 		},
 	}
 	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
@@ -203,4 +236,11 @@ func (s *Service) ListSummaries(ctx context.Context, agentID string) ([]state.Su
 		return nil, agentErr(agentID, err)
 	}
 	return s.cfg.Store.ListSummaries(ctx, agentID)
+}
+
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }

@@ -17,7 +17,7 @@ import (
 // to write besides p, and may mark p itself.
 func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage) ([]archival.Passage, error) {
 	subject := validity.SubjectOf(p.Key, p.Text)
-	if p.Key != "" || subject == "" || s.cfg.Scoring.SupersedeCosine <= 0 {
+	if p.Key != "" || subject == "" || s.cfg.Scoring.SupersedeCosine <= 0 || validity.IsUtterance(p.Text) {
 		return nil, nil
 	}
 	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Vector: p.Vector, K: 20})
@@ -28,7 +28,7 @@ func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage
 	for _, h := range hits {
 		o := h.Passage
 		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
-		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) {
+		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || validity.IsUtterance(o.Text) {
 			continue
 		}
 		cause := fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)
@@ -37,6 +37,10 @@ func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage
 				p.PossiblySupersededBy, p.Confidence = o.ID, conf
 			}
 			continue
+		}
+		if outranks(o, p.Source) {
+			conf *= lowerAuthorityDiscount // a lower-authority newcomer only weakly suggests it
+			cause += fmt.Sprintf("; a %s passage cannot supersede a %s-asserted one on its own: review it", p.Source, o.Source)
 		}
 		if o.PossiblySupersededBy != "" && o.Confidence >= conf {
 			continue
@@ -53,16 +57,29 @@ func sameText(a, b string) bool {
 
 // Invalidate marks a passage as no longer true: superseded when supersededBy names the passage
 // that replaces it, else invalidated. Its validity interval ends now (or when the replacement
-// became true), and the change is recorded in its history with the reason.
+// became true), and the change is recorded in its history with the reason. It acts with the
+// caller's authority (a REST caller confirms what it does); a denied memory_invalidate is
+// ErrPermissionDenied.
 func (s *Service) Invalidate(ctx context.Context, agentID, id, reason, supersededBy string) (archival.Passage, error) {
+	return s.invalidate(ctx, agentID, id, reason, supersededBy, archival.SourceUser)
+}
+
+// invalidate is Invalidate on behalf of actor. An actor of lower authority than the passage's
+// source (an agent's tool call against a user-asserted fact) cannot overrule it on its own:
+// without a replacement it is refused; with a replacement of lower authority too, the passage
+// stays valid and is flagged possibly superseded, for review (see flagForReview).
+func (s *Service) invalidate(ctx context.Context, agentID, id, reason, supersededBy string, actor archival.Source) (archival.Passage, error) {
 	if strings.TrimSpace(reason) == "" {
 		return archival.Passage{}, errorf(ErrInvalidArgument, "reason is required")
 	}
 	if len(reason) > 2000 {
 		return archival.Passage{}, errorf(ErrInvalidArgument, "reason is longer than 2000 bytes")
 	}
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return archival.Passage{}, agentErr(agentID, err)
+	if err := checkText("reason", reason); err != nil {
+		return archival.Passage{}, err
+	}
+	if _, err := s.agentFor(ctx, agentID, "memory_invalidate"); err != nil {
+		return archival.Passage{}, err
 	}
 	p, err := s.cfg.Archival.Get(ctx, agentID, id)
 	if err != nil {
@@ -79,11 +96,18 @@ func (s *Service) Invalidate(ctx context.Context, agentID, id, reason, supersede
 		} else if err != nil {
 			return archival.Passage{}, err
 		}
+		if outranks(p, actor) && outranks(p, by.Source) {
+			return s.flagForReview(ctx, p, by, fmt.Sprintf("%s asked to supersede it (%s)", actor, reason))
+		}
 		if by.ValidFrom.After(p.ValidFrom) {
 			end = by.ValidFrom
 		}
 		p.Status, p.SupersededBy = archival.StatusSuperseded, supersededBy
 	} else {
+		if outranks(p, actor) {
+			return archival.Passage{}, errorf(ErrPermissionDenied, "passage %s was asserted by the %s, so an %s cannot invalidate it on its own; "+
+				"store the new fact instead, and the old one is flagged for review", id, p.Source, actor)
+		}
 		p.Status, p.SupersededBy = archival.StatusInvalidated, ""
 	}
 	p.ValidTo, p.Cause = &end, reason
@@ -97,8 +121,8 @@ func (s *Service) Invalidate(ctx context.Context, agentID, id, reason, supersede
 // the restoration is recorded in its history. Within a key the newest valid value still wins,
 // so restoring an older value of a key leaves it superseded while a newer one is valid.
 func (s *Service) Restore(ctx context.Context, agentID, id string) (archival.Passage, error) {
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return archival.Passage{}, agentErr(agentID, err)
+	if _, err := s.agentFor(ctx, agentID, ActionMemoryRestore); err != nil {
+		return archival.Passage{}, err
 	}
 	p, err := s.cfg.Archival.Get(ctx, agentID, id)
 	if err != nil {
@@ -117,8 +141,8 @@ func (s *Service) Restore(ctx context.Context, agentID, id string) (archival.Pas
 
 // PassageHistory returns a passage's validity history, oldest first.
 func (s *Service) PassageHistory(ctx context.Context, agentID, id string) ([]archival.Event, error) {
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return nil, agentErr(agentID, err)
+	if _, err := s.agentFor(ctx, agentID, ""); err != nil {
+		return nil, err
 	}
 	h, err := s.cfg.Archival.History(ctx, agentID, id)
 	return h, passageErr(id, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
@@ -18,7 +19,19 @@ import (
 const (
 	ToolPageSize       = 5
 	MaxToolContentSize = 5000
+	MaxToolNameBytes   = 64
+	MaxCallIDBytes     = 128
 )
+
+// isTool reports whether name is one of the memory tools.
+func isTool(name string) bool {
+	for _, d := range ToolDefs {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
+}
 
 // ToolDef is one memory tool's definition: a name, what it does and a JSON Schema of its arguments.
 type ToolDef struct {
@@ -133,23 +146,48 @@ func toolErrorf(format string, args ...any) error { return toolError{fmt.Sprintf
 
 // CallTool executes one memory tool for an agent. Bad arguments come back as content that tells the
 // model what to fix (IsError); a missing agent is an error.
+//
+// The agent's permissions are enforced here, not left to the model: a tool its tenant's or its
+// own policy denies answers content saying so (IsError), and nothing runs.
 func (s *Service) CallTool(ctx context.Context, agentID string, call ToolCall) (ToolResult, error) {
-	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
-		return ToolResult{}, agentErr(agentID, err)
+	switch {
+	case len(call.Name) > MaxToolNameBytes:
+		return ToolResult{}, errorf(ErrInvalidArgument, "name is longer than %d bytes", MaxToolNameBytes)
+	case len(call.CallID) > MaxCallIDBytes:
+		return ToolResult{}, errorf(ErrInvalidArgument, "call_id is longer than %d bytes", MaxCallIDBytes)
+	case checkText("call_id", call.CallID) != nil:
+		return ToolResult{}, checkText("call_id", call.CallID)
 	}
-	res, err := s.dispatch(ctx, agentID, call)
+	a, err := s.agentFor(ctx, agentID, "")
+	if err != nil {
+		return ToolResult{}, err
+	}
+	var res ToolResult
+	if isTool(call.Name) {
+		err = s.permit(ctx, a, call.Name)
+	}
+	if err == nil {
+		res, err = s.dispatch(ctx, agentID, call)
+	}
 	var te toolError
 	var de *Error
 	switch {
 	case errors.As(err, &te):
 		res = ToolResult{Content: "Error: " + te.msg, IsError: true, Data: map[string]any{"error": te.msg}}
+	case errors.As(err, &de) && errors.Is(err, ErrPermissionDenied):
+		res = ToolResult{Content: "Error: " + de.Msg + ". Do not retry this tool.", IsError: true,
+			Data: map[string]any{"error": de.Msg, "permission_denied": true}}
 	case errors.As(err, &de):
 		res = ToolResult{Content: "Error: " + de.Msg, IsError: true, Data: map[string]any{"error": de.Msg}}
 	case err != nil:
 		return ToolResult{}, err
 	}
 	if len(res.Content) > MaxToolContentSize {
-		res.Content = res.Content[:MaxToolContentSize] + "… [truncated]"
+		cut := MaxToolContentSize
+		for cut > 0 && !utf8.RuneStart(res.Content[cut]) {
+			cut-- // never split a character
+		}
+		res.Content = res.Content[:cut] + "… [truncated]"
 	}
 	if call.Record {
 		rec, err := s.recordToolCall(ctx, agentID, call, res.Content)
@@ -271,7 +309,7 @@ func (s *Service) dispatch(ctx context.Context, agentID string, call ToolCall) (
 		if err := errors.Join(required("label", a.Label), required("content", a.Content)); err != nil {
 			return ToolResult{}, toolErrorf("%v", err)
 		}
-		b, err := s.editBlock(ctx, agentID, a.Label, false, func(b *state.Block, _ bool) error {
+		b, err := s.editBlock(ctx, agentID, a.Label, blockEdit{cause: call.Name}, func(b *state.Block, _ bool) error {
 			if b.ReadOnly {
 				return toolErrorf("block %q is read-only", a.Label)
 			}
@@ -298,7 +336,7 @@ func (s *Service) dispatch(ctx context.Context, agentID string, call ToolCall) (
 		if err := errors.Join(required("label", a.Label), required("old_content", a.OldContent)); err != nil {
 			return ToolResult{}, toolErrorf("%v", err)
 		}
-		b, err := s.editBlock(ctx, agentID, a.Label, false, func(b *state.Block, _ bool) error {
+		b, err := s.editBlock(ctx, agentID, a.Label, blockEdit{cause: call.Name}, func(b *state.Block, _ bool) error {
 			if b.ReadOnly {
 				return toolErrorf("block %q is read-only", a.Label)
 			}
@@ -324,9 +362,14 @@ func (s *Service) dispatch(ctx context.Context, agentID string, call ToolCall) (
 		if err := errors.Join(required("passage_id", a.PassageID), required("reason", a.Reason)); err != nil {
 			return ToolResult{}, toolErrorf("%v", err)
 		}
-		p, err := s.Invalidate(ctx, agentID, a.PassageID, a.Reason, a.SupersededBy)
+		// The agent's authority: it cannot overrule a user-asserted memory on its own.
+		p, err := s.invalidate(ctx, agentID, a.PassageID, a.Reason, a.SupersededBy, archival.SourceAgent)
 		if err != nil {
 			return ToolResult{}, err
+		}
+		if p.Status == archival.StatusValid && p.PossiblySupersededBy != "" {
+			return ToolResult{Content: fmt.Sprintf("Memory %s was asserted by the user, so it stays valid; it is flagged as possibly superseded by %s for review.",
+				p.ID, p.PossiblySupersededBy), Data: p}, nil
 		}
 		return ToolResult{Content: fmt.Sprintf("Memory %s is now %s.", p.ID, p.Status), Data: p}, nil
 	}

@@ -52,6 +52,10 @@ type Agent struct {
 	Metadata       json.RawMessage `json:"metadata,omitempty"`
 	CreatedAt      time.Time       `json:"created_at"`
 	UpdatedAt      time.Time       `json:"updated_at"`
+	// Tenant owns the agent (see WithTenant); it is set at creation and never changes.
+	Tenant string `json:"tenant"`
+	// Permissions is the agent's own tool and write policy, nil for none (see Permissions).
+	Permissions *Permissions `json:"permissions,omitempty"`
 
 	Context ContextCounters `json:"-"`
 }
@@ -69,12 +73,21 @@ type ContextCounters struct {
 }
 
 // Block is a labelled, size-limited section of core memory, rendered into the context.
+//
+// A block with SharedID is an attachment of a shared block (see SharedBlock): its value, limit and
+// description are the shared block's, and ReadOnly and CopyOnWrite are this attachment's own.
 type Block struct {
 	Label       string `json:"label"`
 	Value       string `json:"value"`
 	Limit       int    `json:"limit"`
 	ReadOnly    bool   `json:"read_only"`
 	Description string `json:"description"`
+	// SharedID names the shared block this block is attached to, "" for the agent's own block.
+	SharedID string `json:"shared_id,omitempty"`
+	// CopyOnWrite makes the agent's first write to the attached block a private copy.
+	CopyOnWrite bool `json:"copy_on_write,omitempty"`
+	// Version is the shared block's version when read (0 for an own block); see Change.SharedWrites.
+	Version int64 `json:"-"`
 }
 
 // Message is one message of an agent's history. InContext is false once the pager evicted it.
@@ -106,6 +119,16 @@ type Summary struct {
 	SourceMessageIDs []string  `json:"source_message_ids"`
 	PassageID        string    `json:"passage_id,omitempty"`
 	CreatedAt        time.Time `json:"created_at"`
+	// CompactionID names the compaction that made the summary ("" for one made before
+	// compactions were jobs); a compaction makes at most one summary.
+	CompactionID string `json:"compaction_id,omitempty"`
+	// SourcePassageIDs are the archival passages the summary drew on: the previous summary's
+	// passage and those its source messages cite. When one is superseded, invalidated or
+	// deleted, the summary is flagged stale (Status, StaleCause) and the next compaction
+	// rebuilds it.
+	SourcePassageIDs []string `json:"source_passage_ids"`
+	Status           string   `json:"status"` // SummaryValid or SummaryStale
+	StaleCause       string   `json:"stale_cause,omitempty"`
 }
 
 // Page is what Store.Page hands to the pager: the agent, read under its lock, and lazy loaders.
@@ -125,14 +148,27 @@ type Change struct {
 	EvictThrough int64            // messages with seq <= EvictThrough leave the context; 0 for none
 	Summary      *Summary         // a new running summary, or nil
 	PutBlocks    []Block          // blocks created or replaced
-	Agent        *Agent           // replaced agent fields (name, system, window, model, pager, metadata)
+	Agent        *Agent           // replaced agent fields (name, system, window, model, pager, metadata, permissions)
 	Context      *ContextCounters // new counters, or nil to keep them
+	DeleteBlocks []string         // labels of blocks (or attachments) to remove
+	// SharedWrites are shared blocks written through an attachment. Each carries the Version it
+	// was read at; a store answers ErrConflict (and writes nothing) if the block moved since.
+	SharedWrites []SharedBlock
+	BlockEvents  []BlockEvent // history of the block writes in this change
+	// Queue is a new queued compaction, written in the same transaction as the eviction (or
+	// request) that needs it, so that no evicted span is ever left without its job.
+	Queue *Compaction
+	// Finish records a compaction job's outcome with the summary it made (Summary). A store
+	// answers ErrConflict (and writes nothing) when the compaction already finished.
+	Finish *CompactionResult
 }
 
 // ListOptions pages through a list. Cursor is opaque, "" for the first page.
 type ListOptions struct {
 	Limit  int
 	Cursor string
+	// Tenant, when set, keeps only that tenant's items (lists of keys; agents are scoped by ctx).
+	Tenant string
 }
 
 // RecallQuery is a hybrid search over one agent's messages.

@@ -77,6 +77,7 @@ func CheckArchival(archival string) error {
 // StateStore is a state store that also keeps idempotency records (for the API).
 type StateStore interface {
 	state.Store
+	state.CompactionStore
 	Lookup(ctx context.Context, key string) (status int, body []byte, ok bool, err error)
 	Save(ctx context.Context, key string, status int, body []byte) error
 }
@@ -112,6 +113,11 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 			return err
 		}
 		s.pool = pool
+		if cfg.Migrate {
+			if err := migrateRiverPostgres(ctx, pool); err != nil {
+				return err
+			}
+		}
 		s.State = pgstate.New(pool)
 		if cfg.Archival != "" {
 			return s.openQdrant(ctx, cfg, pgoutbox.New(pool))
@@ -124,6 +130,9 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.db = db
+	if err := migrateRiverSQLite(ctx, db); err != nil {
+		return err
+	}
 	s.ckpt = &sqlitedb.Checkpointer{DB: db, Logger: cfg.Logger}
 	if err := s.ckpt.Start(ctx); err != nil {
 		return err
@@ -159,13 +168,20 @@ func Migrate(ctx context.Context, cfg Config) (int, error) {
 		return 0, err
 	}
 	if IsPostgres(cfg.Store) {
-		return pgdb.Migrate(ctx, cfg.Store, cfg.Dim)
+		n, err := pgdb.Migrate(ctx, cfg.Store, cfg.Dim)
+		if err != nil {
+			return n, err
+		}
+		return n, migrateRiverURL(ctx, cfg.Store)
 	}
 	db, err := sqlitedb.Open(ctx, cfg.Data)
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close()
+	if err := migrateRiverSQLite(ctx, db); err != nil {
+		return 0, err
+	}
 	var n int
 	err = db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n)
 	return n, err

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 		{"AgentIsolation", testAgentIsolation},
 		{"HostileText", testHostileText},
 		{"KeyChain", testKeyChain},
+		{"KeyAuthority", testKeyAuthority},
 		{"History", testHistory},
 	}
 	for _, tt := range tests {

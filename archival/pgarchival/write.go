@@ -123,19 +123,20 @@ func (s *Store) write(ctx context.Context, rows []archival.Passage, now time.Tim
 	return tx.Commit(ctx)
 }
 
-// stateColumns are what the key rule and the history read of a passage (readStates scans them).
+// stateColumns are what the key rule and the history read of a passage (readStates scans them);
+// the key rule weighs the source's authority.
 const stateColumns = `agent_id, id, key, status, superseded_by, possibly_superseded_by, confidence,
-	created_at, valid_from, valid_to`
+	created_at, valid_from, valid_to, source`
 
 func readStates(rows pgx.Rows, fn func(archival.Passage)) error {
 	for rows.Next() {
 		var p archival.Passage
-		var status string
+		var status, source string
 		if err := rows.Scan(&p.AgentID, &p.ID, &p.Key, &status, &p.SupersededBy, &p.PossiblySupersededBy,
-			&p.Confidence, &p.CreatedAt, &p.ValidFrom, &p.ValidTo); err != nil {
+			&p.Confidence, &p.CreatedAt, &p.ValidFrom, &p.ValidTo, &source); err != nil {
 			return err
 		}
-		p.Status = archival.Status(status)
+		p.Status, p.Source = archival.Status(status), archival.Source(source)
 		fn(p)
 	}
 	return rows.Err()

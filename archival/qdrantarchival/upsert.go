@@ -321,9 +321,10 @@ func lastOfEach(ps []archival.Passage) []archival.Passage {
 	return out
 }
 
-// chainFields are what the key rule and the history read of a chain's passages.
+// chainFields are what the key rule and the history read of a chain's passages (the key rule
+// weighs the source's authority).
 var chainFields = qdrant.NewWithPayloadInclude(fieldAgent, fieldID, fieldKey, fieldStatus, fieldSupersededBy,
-	fieldPossiblyBy, fieldConfidence, fieldCreatedAt, fieldValidFrom, fieldValidTo)
+	fieldPossiblyBy, fieldConfidence, fieldCreatedAt, fieldValidFrom, fieldValidTo, fieldSource)
 
 // chain returns the passages of one key of one agent, by id, as Qdrant holds them (the fields
 // the key rule and the history read), scrolling through every page.

@@ -32,6 +32,8 @@ const usage = `usage: memsvc <command> [flags]
 commands:
   serve     start the service
   migrate   apply the store's migrations and exit
+  bench     measure retrieval quality and speed: bench locomo|stale|load
+  keys      manage API keys: keys create|list|revoke
 
 Run 'memsvc <command> -h' for the command's flags.`
 
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "schema is up to date")
 		return nil
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

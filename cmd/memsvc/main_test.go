@@ -81,7 +81,46 @@ type appendAnswer struct {
 		Count      int    `json:"count"`
 		ThroughSeq int64  `json:"through_seq"`
 		SummaryID  string `json:"summary_id"`
+		JobID      string `json:"job_id"`
 	} `json:"events"`
+}
+
+type jobAnswer struct {
+	ID         string   `json:"id"`
+	AgentID    string   `json:"agent_id"`
+	Status     string   `json:"status"`
+	SummaryID  string   `json:"summary_id"`
+	TokensIn   int      `json:"tokens_in"`
+	TokensOut  int      `json:"tokens_out"`
+	Error      string   `json:"error"`
+	Retention  *float64 `json:"retention"`
+	Attempts   int      `json:"attempts"`
+	ThroughSeq int64    `json:"through_seq"`
+	CoveredBy  string   `json:"covered_by"`
+}
+
+// waitJobs polls GET /v1/compactions/{id} until every job finished, and returns them.
+func waitJobs(c client, ids []string, timeout time.Duration) []jobAnswer {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	out := make([]jobAnswer, len(ids))
+	for i, id := range ids {
+		for {
+			var j jobAnswer
+			if st := c.do("GET", "/v1/compactions/"+id, nil, &j); st != 200 {
+				c.t.Fatalf("GET compaction %s: %d", id, st)
+			}
+			if j.Status == "succeeded" || j.Status == "failed" {
+				out[i] = j
+				break
+			}
+			if time.Now().After(deadline) {
+				c.t.Fatalf("compaction %s did not finish in %v: %+v", id, timeout, j)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return out
 }
 
 func createAgent(c client, window int) string {
@@ -108,7 +147,8 @@ func TestEndToEndPagingSurvivesRestart(t *testing.T) {
 	c := client{t, "http://" + m.Addr()}
 	id := createAgent(c, 1200)
 
-	var pressure, evicted, summarized int
+	var pressure, evicted int
+	var jobs []string
 	for i := range 80 {
 		var a appendAnswer
 		st := c.do("POST", "/v1/agents/"+id+"/messages", map[string]any{"messages": []map[string]any{{
@@ -126,14 +166,27 @@ func TestEndToEndPagingSurvivesRestart(t *testing.T) {
 				pressure++
 			case "evicted":
 				evicted++
+			case "compaction_queued":
+				jobs = append(jobs, e.JobID)
 			case "summarized":
-				summarized++
+				t.Fatalf("append %d summarized synchronously", i)
 			}
 		}
 	}
-	if pressure == 0 || evicted == 0 || summarized == 0 {
-		t.Fatalf("events: memory_pressure=%d evicted=%d summarized=%d", pressure, evicted, summarized)
+	if pressure == 0 || evicted == 0 || len(jobs) != evicted {
+		t.Fatalf("events: memory_pressure=%d evicted=%d compaction_queued=%d", pressure, evicted, len(jobs))
 	}
+	// The summaries are made in the background: wait for the jobs.
+	for _, j := range waitJobs(c, jobs, 30*time.Second) {
+		if j.Status != "succeeded" || j.SummaryID == "" || j.AgentID != id {
+			t.Fatalf("compaction job: %+v", j)
+		}
+	}
+	var requested jobAnswer
+	if st := c.do("POST", "/v1/agents/"+id+"/compactions", nil, &requested); st != 202 || requested.ID == "" || requested.Status != "queued" {
+		t.Fatalf("POST compactions: %d %+v", st, requested)
+	}
+	waitJobs(c, []string{requested.ID}, 30*time.Second)
 
 	var ctxView struct {
 		Messages []map[string]any `json:"messages"`
@@ -176,11 +229,17 @@ func TestEndToEndPagingSurvivesRestart(t *testing.T) {
 				} `json:"passage"`
 			} `json:"results"`
 		}
-		if st := c.do("POST", "/v1/agents/"+id+"/archival/search", map[string]any{"query": "parcel order dock password", "tags": []string{"summary"}}, &arch); st != 200 {
-			t.Fatalf("archival search: %d", st)
-		}
-		if len(arch.Results) == 0 || arch.Results[0].Passage.Source != "compaction" {
-			t.Fatalf("no compaction summary in archival: %+v", arch.Results)
+		// A job pages its summary out to archival just after committing it.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if st := c.do("POST", "/v1/agents/"+id+"/archival/search", map[string]any{"query": "parcel order dock password", "tags": []string{"summary"}}, &arch); st != 200 {
+				t.Fatalf("archival search: %d", st)
+			}
+			if len(arch.Results) > 0 && arch.Results[0].Passage.Source == "compaction" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no compaction summary in archival: %+v", arch.Results)
+			}
 		}
 		var tool struct {
 			Content string `json:"content"`
@@ -356,7 +415,16 @@ func buildBinary(t *testing.T) string {
 // which says where it listens. The process is killed when the test ends if still running.
 func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, client) {
 	t.Helper()
+	return startProcessEnv(t, bin, nil, args...)
+}
+
+// startProcessEnv is startProcess with env added to the process's environment.
+func startProcessEnv(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, client) {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -367,7 +435,7 @@ func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, client) 
 			cmd.Wait()
 		}
 	})
-	lines := make(chan string)
+	lines := make(chan string, 1024) // buffered: a line sent while the reader is busy must not be dropped
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {

@@ -11,11 +11,17 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
 	"github.com/memsvc/memsvc/api"
+	"github.com/memsvc/memsvc/compaction"
 	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pager"
+	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/stores"
 )
 
@@ -29,6 +35,17 @@ type Config struct {
 	Embedder   string
 	Summarizer string
 	OllamaURL  string
+
+	// Compaction jobs (package compaction).
+	CompactionWorkers int
+	CompactionBudget  int
+	CompactionPeriod  time.Duration
+	CompactionLease   time.Duration
+	CompactionPoll    time.Duration
+
+	// RateLimit is each API key's requests per second (negative: unlimited); RateBurst its burst.
+	RateLimit float64
+	RateBurst int
 }
 
 // Main is the running program: the stores, the pager service and the HTTP server.
@@ -38,6 +55,7 @@ type Main struct {
 
 	stores *stores.Stores
 	svc    *pager.Service
+	comp   *compaction.Service
 	server *http.Server
 	ln     net.Listener
 	served chan error
@@ -47,7 +65,9 @@ type Main struct {
 func NewMain(w io.Writer) *Main {
 	return &Main{
 		Config: Config{Migrate: true, Addr: "127.0.0.1:8080", Data: "./memsvc-data", Store: "embedded", Archival: "",
-			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434"},
+			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434",
+			CompactionWorkers: 2, CompactionBudget: 200_000, CompactionPeriod: time.Hour, CompactionLease: 30 * time.Second,
+			CompactionPoll: time.Second, RateLimit: api.DefaultRateLimit, RateBurst: api.DefaultRateBurst},
 		Logger: newLogger(w),
 	}
 }
@@ -64,6 +84,13 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin")
 	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin")
 	fs.StringVar(&c.OllamaURL, "ollama-url", c.OllamaURL, "Ollama server URL")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each API key may send (negative: unlimited)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests each API key may send")
+	fs.IntVar(&c.CompactionWorkers, "compaction-workers", c.CompactionWorkers, "compaction jobs run at once")
+	fs.IntVar(&c.CompactionBudget, "compaction-budget", c.CompactionBudget, "each agent's compaction tokens per period; 0 for unlimited")
+	fs.DurationVar(&c.CompactionPeriod, "compaction-period", c.CompactionPeriod, "the compaction budget's period")
+	fs.DurationVar(&c.CompactionLease, "compaction-lease", c.CompactionLease, "how long a compaction job may go silent before it is handed out again")
+	fs.DurationVar(&c.CompactionPoll, "compaction-poll", c.CompactionPoll, "how often the compaction scheduler and job queue poll")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,6 +124,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("--embedder %q: only \"builtin\" is supported in this build", c.Embedder)
 	case c.Summarizer != "builtin":
 		return fmt.Errorf("--summarizer %q: only \"builtin\" is supported in this build", c.Summarizer)
+	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0:
+		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, and the durations positive")
 	}
 	return nil
 }
@@ -126,17 +155,40 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	var srv *api.Server
+	var comp *compaction.Service
 	m.svc, err = pager.New(pager.Config{
 		Store: st.State, Archival: st.Archival, Embedder: emb, Logger: m.Logger,
-		OnEvent: func(agentID string, e pager.Event) { srv.RecordEvent(agentID, e) },
+		OnEvent: func(agentID string, e pager.Event) {
+			srv.RecordEvent(agentID, e)
+			if e.Type == pager.EventCompactionQueued && comp != nil {
+				comp.Wake()
+			}
+		},
 	})
 	if err != nil {
 		return err
 	}
+	reg := api.NewRegistry()
+	comp, err = compaction.New(m.compactionConfig(st, emb, reg, func(agentID string, e pager.Event) { srv.RecordEvent(agentID, e) }))
+	if err != nil {
+		return err
+	}
+	m.comp = comp
+	keys, err := keyService(st.State)
+	if err != nil {
+		return err
+	}
+	if err := refuseExposedWithoutKeys(ctx, m.Config.Addr, keys); err != nil {
+		return err
+	}
 	srv = api.New(api.Config{
-		Memory: m.svc, Idempotency: st.State, Logger: m.Logger, Ready: st.Ping,
+		Memory: m.svc, Compactions: comp, Idempotency: st.State, Logger: m.Logger, Ready: st.Ping, Registry: reg,
+		Keys: keys, RateLimit: m.Config.RateLimit, RateBurst: m.Config.RateBurst,
 	})
 	if err := m.svc.Start(ctx); err != nil {
+		return err
+	}
+	if err := comp.Start(ctx); err != nil {
 		return err
 	}
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
@@ -147,6 +199,32 @@ func (m *Main) Run(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	return nil
+}
+
+// compactionConfig configures the compaction jobs. MEMSVC_TEST_COMPACTION_KILL, a test hook,
+// makes the process SIGKILL itself inside its first compaction job: "before-commit" once the
+// summary is made, "after-commit" once it is committed.
+func (m *Main) compactionConfig(st *stores.Stores, emb compaction.Embedder, reg *prometheus.Registry,
+	onEvent func(string, pager.Event)) compaction.Config {
+	c := m.Config
+	cfg := compaction.Config{
+		Pager: m.svc, Store: st.State, Archival: st.Archival, Embedder: emb, Logger: m.Logger, Registerer: reg,
+		NewQueue: func(rc *river.Config) (compaction.Queue, error) { return st.NewJobQueue(rc) },
+		OnEvent:  onEvent, Workers: c.CompactionWorkers, PollInterval: c.CompactionPoll, Lease: c.CompactionLease,
+		Budget: compaction.Budget{Tokens: c.CompactionBudget, Period: c.CompactionPeriod},
+	}
+	kill := func(state.Compaction, *state.Summary) {
+		m.Logger.Warn("MEMSVC_TEST_COMPACTION_KILL: killing the process inside a compaction job")
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // the signal lands before the job goes on
+	}
+	switch os.Getenv("MEMSVC_TEST_COMPACTION_KILL") {
+	case "before-commit":
+		cfg.Hooks.BeforeCommit = kill
+	case "after-commit":
+		cfg.Hooks.AfterCommit = kill
+	}
+	return cfg
 }
 
 // Addr is the address the server listens on (useful with port 0).
@@ -168,6 +246,13 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.server = nil
+	}
+	if m.comp != nil {
+		// After HTTP: no new compaction is queued while the workers drain.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		errs = append(errs, m.comp.Stop(ctx))
+		cancel()
+		m.comp = nil
 	}
 	if m.svc != nil {
 		m.svc.Stop()

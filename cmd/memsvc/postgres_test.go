@@ -65,6 +65,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	evictions := 0
+	var jobs []string
 	for c := range clients {
 		wg.Add(1)
 		go func() {
@@ -79,11 +80,14 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 					return
 				}
 				for _, e := range ans.Events {
-					if e.Type == "evicted" {
-						mu.Lock()
+					mu.Lock()
+					switch e.Type {
+					case "evicted":
 						evictions++
-						mu.Unlock()
+					case "compaction_queued":
+						jobs = append(jobs, e.JobID)
 					}
+					mu.Unlock()
 				}
 			}
 		}()
@@ -114,35 +118,54 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 	if users != clients*each || len(seen) != clients*each {
 		t.Fatalf("%d messages stored (%d distinct), want %d", users, len(seen), clients*each)
 	}
+	if evictions == 0 || len(jobs) != evictions {
+		t.Fatalf("%d evicted events, %d compaction_queued", evictions, len(jobs))
+	}
+	// Each eviction queued one compaction; both replicas' workers run them. Once all finished, the
+	// summaries' sources are disjoint and cover the evicted messages, and each summary is one job's
+	// (the jobs it coalesced are covered by it).
+	made := map[string]bool{}
+	for i, j := range waitJobs(a, jobs, 60*time.Second) {
+		if j.Status != "succeeded" || j.SummaryID == "" {
+			t.Fatalf("compaction %s: %+v", jobs[i], j)
+		}
+		if j.CoveredBy == "" {
+			made[j.SummaryID] = true
+		}
+	}
 	var sums struct {
 		Items []struct {
+			ID               string   `json:"id"`
+			CompactionID     string   `json:"compaction_id"`
 			SourceMessageIDs []string `json:"source_message_ids"`
 		} `json:"items"`
 	}
-	// Each overflow evicted once: the summaries' sources are disjoint and cover the evicted messages.
 	evicted := map[string]bool{}
 	for _, m := range msgs {
 		if !m.InContext {
 			evicted[m.ID] = true
 		}
 	}
-	if st := a.do("GET", "/v1/agents/"+id+"/summaries", nil, &sums); st == 200 {
-		covered := map[string]bool{}
-		for _, s := range sums.Items {
-			for _, mid := range s.SourceMessageIDs {
-				if covered[mid] {
-					t.Fatalf("message %s summarized twice", mid)
-				}
-				covered[mid] = true
-			}
-		}
-		if len(covered) != len(evicted) || len(sums.Items) != evictions {
-			t.Fatalf("%d summaries covering %d messages; %d evicted events over %d evicted messages",
-				len(sums.Items), len(covered), evictions, len(evicted))
-		}
-	} else if evictions == 0 || len(evicted) == 0 {
-		t.Fatalf("no eviction happened: %d events", evictions)
+	if st := b.do("GET", "/v1/agents/"+id+"/summaries", nil, &sums); st != 200 {
+		t.Fatalf("summaries: %d", st)
 	}
+	covered := map[string]bool{}
+	for _, s := range sums.Items {
+		if !made[s.ID] || s.CompactionID == "" {
+			t.Fatalf("summary %s (compaction %q) was made by no finished job", s.ID, s.CompactionID)
+		}
+		for _, mid := range s.SourceMessageIDs {
+			if covered[mid] {
+				t.Fatalf("message %s summarized twice", mid)
+			}
+			covered[mid] = true
+		}
+	}
+	if len(covered) != len(evicted) || len(sums.Items) != len(made) {
+		t.Fatalf("%d summaries covering %d messages; %d summaries made by %d jobs over %d evicted messages",
+			len(sums.Items), len(covered), len(made), len(jobs), len(evicted))
+	}
+	t.Logf("%d evictions, %d compaction jobs, %d summaries", evictions, len(jobs), len(sums.Items))
 
 	// A passage written through A is the top hit through B.
 	var p struct{ ID string }

@@ -43,8 +43,10 @@ func Schema(t testing.TB) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	name := nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_")
-	if len(name) > 40 {
-		name = name[len(name)-40:]
+	// Keep the schema name short: River names a notification channel "<schema>.river_insert",
+	// and PostgreSQL cuts identifiers at 63 bytes.
+	if len(name) > 24 {
+		name = name[len(name)-24:]
 	}
 	schema := "t_" + strings.Trim(name, "_") + "_" + hex.EncodeToString(b[:])
 	conn, err := pgx.Connect(ctx, base)

@@ -71,11 +71,21 @@ func (s *Store) Page(ctx context.Context, agentID string, fn func(ctx context.Co
 	if err != nil {
 		return err
 	}
-	if b.len() == 0 {
+	if b.len() == 0 && len(ch.SharedWrites) == 0 && ch.Finish == nil {
 		return nil
 	}
-	if err := b.send(ctx, tx); err != nil {
+	// A compaction's outcome first, checked on its own: a finished one is ErrConflict.
+	if err := finishCompaction(ctx, tx, a.ID, ch.Finish); err != nil {
 		return err
+	}
+	// Shared writes first, each checked on its own: a version that moved is ErrConflict.
+	if err := writeShared(ctx, tx, ch.SharedWrites); err != nil {
+		return err
+	}
+	if b.len() > 0 {
+		if err := b.send(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return wrap("page commit", err)
@@ -94,15 +104,20 @@ func changeBatch(agentID string, ch state.Change) (*batch, error) {
 	if ch.Summary != nil {
 		queueSummary(b, agentID, ch.Summary)
 	}
+	for _, label := range ch.DeleteBlocks {
+		b.queue("delete block "+label, `DELETE FROM blocks WHERE agent_id = $1 AND label = $2`, agentID, label)
+	}
 	queueBlocks(b, agentID, ch.PutBlocks)
+	queueBlockEvents(b, ch.BlockEvents)
 	if n := ch.Agent; n != nil {
 		pager, err := json.Marshal(n.Pager)
 		if err != nil {
 			return nil, fmt.Errorf("pgstate: agent %s pager: %w", agentID, err)
 		}
 		b.queue("update agent", `UPDATE agents SET name = $1, system = $2, context_window = $3, model = $4, pager = $5,
-			tools_in_context = $6, metadata = $7, updated_at = $8 WHERE id = $9`,
-			n.Name, n.System, n.ContextWindow, n.Model, pager, n.ToolsInContext, nullJSON(n.Metadata), n.UpdatedAt, agentID)
+			tools_in_context = $6, metadata = $7, updated_at = $8, permissions = $9 WHERE id = $10`,
+			n.Name, n.System, n.ContextWindow, n.Model, pager, n.ToolsInContext, nullJSON(n.Metadata), n.UpdatedAt,
+			nullJSON(state.EncodePermissions(n.Permissions)), agentID)
 	}
 	if c := ch.Context; c != nil {
 		b.queue("update context", `UPDATE agents SET last_seq = $1, system_tokens = $2, blocks_tokens = $3,
@@ -110,5 +125,6 @@ func changeBatch(agentID string, ch state.Change) (*batch, error) {
 			c.LastSeq, c.SystemTokens, c.BlocksTokens, c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens,
 			agentID)
 	}
+	queueCompaction(b, agentID, ch)
 	return b, nil
 }

@@ -77,17 +77,20 @@ func nullJSON(b []byte) any {
 }
 
 const agentCols = `id, name, system, context_window, model, pager, tools_in_context, metadata, created_at, updated_at,
-	last_seq, system_tokens, blocks_tokens, message_tokens, in_context, warned, summary_id, summary_tokens`
+	last_seq, system_tokens, blocks_tokens, message_tokens, in_context, warned, summary_id, summary_tokens, tenant, permissions`
 
 func scanAgent(r scanner) (state.Agent, error) {
 	var a state.Agent
-	var pager, meta []byte
+	var pager, meta, perms []byte
 	c := &a.Context
 	err := r.Scan(&a.ID, &a.Name, &a.System, &a.ContextWindow, &a.Model, &pager, &a.ToolsInContext, &meta, &a.CreatedAt,
 		&a.UpdatedAt, &c.LastSeq, &c.SystemTokens, &c.BlocksTokens, &c.MessageTokens, &c.InContext, &c.Warned, &c.SummaryID,
-		&c.SummaryTokens)
+		&c.SummaryTokens, &a.Tenant, &perms)
 	if err != nil {
 		return a, err
+	}
+	if a.Permissions, err = state.DecodePermissions(perms); err != nil {
+		return a, fmt.Errorf("pgstate: agent %s permissions: %w", a.ID, err)
 	}
 	if err := json.Unmarshal(pager, &a.Pager); err != nil {
 		return a, fmt.Errorf("pgstate: agent %s pager: %w", a.ID, err)
@@ -106,11 +109,12 @@ func (s *Store) CreateAgent(ctx context.Context, a state.Agent, blocks []state.B
 		return fmt.Errorf("pgstate: agent %s pager: %w", a.ID, err)
 	}
 	c := a.Context
+	a.Tenant = state.AgentTenant(ctx, a.Tenant)
 	b := &batch{}
-	b.queue("create agent "+a.ID, `INSERT INTO agents (`+agentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+	b.queue("create agent "+a.ID, `INSERT INTO agents (`+agentCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
 		a.ID, a.Name, a.System, a.ContextWindow, a.Model, pager, a.ToolsInContext, nullJSON(a.Metadata), a.CreatedAt,
 		a.UpdatedAt, c.LastSeq, c.SystemTokens, c.BlocksTokens, c.MessageTokens, c.InContext, c.Warned, c.SummaryID,
-		c.SummaryTokens)
+		c.SummaryTokens, a.Tenant, nullJSON(state.EncodePermissions(a.Permissions)))
 	queueBlocks(b, a.ID, blocks)
 	// A batch outside a transaction runs as one implicit transaction: the agent and its blocks
 	// land together or not at all.
@@ -128,9 +132,14 @@ func (s *Store) GetAgent(ctx context.Context, id string) (state.Agent, error) {
 	return getAgent(ctx, s.pool, id, "")
 }
 
-// getAgent reads an agent, with lock appended to the query ("" or "FOR UPDATE").
+// getAgent reads an agent, with lock appended to the query ("" or "FOR UPDATE"); a context
+// scoped to a tenant finds only that tenant's.
 func getAgent(ctx context.Context, q querier, id, lock string) (state.Agent, error) {
-	a, err := scanAgent(q.QueryRow(ctx, `SELECT `+agentCols+` FROM agents WHERE id = $1 `+lock, id))
+	query, args := `SELECT `+agentCols+` FROM agents WHERE id = $1`, []any{id}
+	if t, ok := state.TenantFrom(ctx); ok {
+		query, args = query+` AND tenant = $2`, append(args, t)
+	}
+	a, err := scanAgent(q.QueryRow(ctx, query+` `+lock, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, fmt.Errorf("pgstate: agent %s: %w", id, state.ErrNotFound)
 	}
@@ -154,8 +163,11 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 	if limit <= 0 {
 		limit = defaultListLimit
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+agentCols+` FROM agents WHERE id COLLATE "C" > $1
-		ORDER BY id COLLATE "C" LIMIT $2`, opts.Cursor, limit+1)
+	query, args := `SELECT `+agentCols+` FROM agents WHERE id COLLATE "C" > $1`, []any{opts.Cursor, limit + 1}
+	if t, ok := state.TenantFrom(ctx); ok {
+		query, args = query+` AND tenant = $3`, append(args, t)
+	}
+	rows, err := s.pool.Query(ctx, query+` ORDER BY id COLLATE "C" LIMIT $2`, args...)
 	if err != nil {
 		return nil, "", wrap("list agents", err)
 	}
@@ -172,9 +184,16 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 }
 
 // DeleteAgent implements state.Store; blocks, messages and summaries go with it (ON DELETE
-// CASCADE). It waits for a Page in progress on the agent, whose row lock it needs.
+// CASCADE), and so does the history of its own blocks. It waits for a Page in progress on the
+// agent, whose row lock it needs.
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM agents WHERE id = $1`, id)
+	query, args := `WITH gone AS (DELETE FROM agents WHERE id = $1`, []any{id}
+	if t, ok := state.TenantFrom(ctx); ok {
+		query, args = query+` AND tenant = $2`, append(args, t)
+	}
+	query += ` RETURNING id), hist AS (DELETE FROM block_history WHERE owner IN (SELECT id FROM gone))
+		SELECT id FROM gone`
+	tag, err := s.pool.Exec(ctx, query, args...)
 	if err != nil {
 		return wrap("delete agent "+id, err)
 	}

@@ -10,12 +10,13 @@ import (
 	"github.com/memsvc/memsvc/state"
 )
 
-const summaryCols = `id, agent_id, text, tokens, from_seq, through_seq, previous_id, source_message_ids, passage_id, created_at`
+const summaryCols = `id, agent_id, text, tokens, from_seq, through_seq, previous_id, source_message_ids, passage_id, created_at,
+	compaction_id, status, stale_cause, source_passage_ids`
 
 func scanSummary(r scanner) (state.Summary, error) {
 	var s state.Summary
 	err := r.Scan(&s.ID, &s.AgentID, &s.Text, &s.Tokens, &s.FromSeq, &s.ThroughSeq, &s.PreviousID, &s.SourceMessageIDs,
-		&s.PassageID, &s.CreatedAt)
+		&s.PassageID, &s.CreatedAt, &s.CompactionID, &s.Status, &s.StaleCause, &s.SourcePassageIDs)
 	s.CreatedAt = s.CreatedAt.UTC()
 	return s, err
 }
@@ -26,8 +27,17 @@ func queueSummary(b *batch, agentID string, sum *state.Summary) {
 	if ids == nil {
 		ids = []string{} // the column is NOT NULL
 	}
-	b.queue("insert summary "+sum.ID, `INSERT INTO summaries (`+summaryCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-		sum.ID, agentID, sum.Text, sum.Tokens, sum.FromSeq, sum.ThroughSeq, sum.PreviousID, ids, sum.PassageID, sum.CreatedAt)
+	pids := sum.SourcePassageIDs
+	if pids == nil {
+		pids = []string{}
+	}
+	status := sum.Status
+	if status == "" {
+		status = state.SummaryValid
+	}
+	b.queue("insert summary "+sum.ID, `INSERT INTO summaries (`+summaryCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
+		sum.ID, agentID, sum.Text, sum.Tokens, sum.FromSeq, sum.ThroughSeq, sum.PreviousID, ids, sum.PassageID, sum.CreatedAt,
+		sum.CompactionID, status, sum.StaleCause, pids)
 }
 
 func getSummary(ctx context.Context, q querier, agentID, id string) (state.Summary, error) {

@@ -159,7 +159,8 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 
 func isEmpty(ch state.Change) bool {
 	return len(ch.Append) == 0 && ch.EvictThrough == 0 && ch.Summary == nil && len(ch.PutBlocks) == 0 &&
-		ch.Agent == nil && ch.Context == nil
+		ch.Agent == nil && ch.Context == nil && len(ch.DeleteBlocks) == 0 && len(ch.SharedWrites) == 0 &&
+		len(ch.BlockEvents) == 0 && ch.Queue == nil && ch.Finish == nil
 }
 
 func apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) error {
@@ -184,23 +185,30 @@ func apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) erro
 		}
 	}
 	if sum := ch.Summary; sum != nil {
-		ids, _ := json.Marshal(sum.SourceMessageIDs)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO summaries (id, agent_id, text, tokens, from_seq, through_seq,
-			previous_id, source_message_ids, passage_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-			sum.ID, a.ID, sum.Text, sum.Tokens, sum.FromSeq, sum.ThroughSeq, sum.PreviousID, string(ids), sum.PassageID,
-			nanos(sum.CreatedAt)); err != nil {
-			return fmt.Errorf("sqlitestate: insert summary: %w", err)
+		if err := insertSummary(ctx, tx, a.ID, sum); err != nil {
+			return err
+		}
+	}
+	for _, label := range ch.DeleteBlocks {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blocks WHERE agent_id = ? AND label = ?`, a.ID, label); err != nil {
+			return fmt.Errorf("sqlitestate: delete block %s: %w", label, err)
 		}
 	}
 	if err := putBlocks(ctx, tx, a.ID, ch.PutBlocks); err != nil {
 		return err
 	}
+	if err := writeShared(ctx, tx, ch.SharedWrites); err != nil {
+		return err
+	}
+	if err := insertBlockEvents(ctx, tx, ch.BlockEvents); err != nil {
+		return err
+	}
 	if n := ch.Agent; n != nil {
 		pager, _ := json.Marshal(n.Pager)
 		if _, err := tx.ExecContext(ctx, `UPDATE agents SET name=?, system=?, context_window=?, model=?, pager=?, tools_in_context=?,
-			metadata=?, updated_at=? WHERE id=?`, n.Name, n.System, n.ContextWindow, n.Model, string(pager), n.ToolsInContext,
+			metadata=?, updated_at=?, permissions=? WHERE id=?`, n.Name, n.System, n.ContextWindow, n.Model, string(pager), n.ToolsInContext,
 			nullJSON(n.Metadata),
-			nanos(n.UpdatedAt), a.ID); err != nil {
+			nanos(n.UpdatedAt), nullJSON(state.EncodePermissions(n.Permissions)), a.ID); err != nil {
 			return fmt.Errorf("sqlitestate: update agent: %w", err)
 		}
 	}
@@ -211,5 +219,5 @@ func apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) erro
 			return fmt.Errorf("sqlitestate: update context: %w", err)
 		}
 	}
-	return nil
+	return applyCompaction(ctx, tx, a, ch)
 }

@@ -80,20 +80,24 @@ func nullJSON(b []byte) any {
 }
 
 const agentCols = `id, name, system, context_window, model, pager, tools_in_context, metadata, created_at, updated_at,
-	last_seq, system_tokens, blocks_tokens, message_tokens, in_context, warned, summary_id, summary_tokens`
+	last_seq, system_tokens, blocks_tokens, message_tokens, in_context, warned, summary_id, summary_tokens, tenant, permissions`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAgent(r scanner) (state.Agent, error) {
 	var a state.Agent
 	var pager string
-	var meta sql.NullString
+	var meta, perms sql.NullString
 	var created, updated int64
 	c := &a.Context
 	err := r.Scan(&a.ID, &a.Name, &a.System, &a.ContextWindow, &a.Model, &pager, &a.ToolsInContext, &meta, &created, &updated,
-		&c.LastSeq, &c.SystemTokens, &c.BlocksTokens, &c.MessageTokens, &c.InContext, &c.Warned, &c.SummaryID, &c.SummaryTokens)
+		&c.LastSeq, &c.SystemTokens, &c.BlocksTokens, &c.MessageTokens, &c.InContext, &c.Warned, &c.SummaryID, &c.SummaryTokens,
+		&a.Tenant, &perms)
 	if err != nil {
 		return a, err
+	}
+	if a.Permissions, err = state.DecodePermissions([]byte(perms.String)); err != nil {
+		return a, fmt.Errorf("sqlitestate: agent %s permissions: %w", a.ID, err)
 	}
 	if err := json.Unmarshal([]byte(pager), &a.Pager); err != nil {
 		return a, fmt.Errorf("sqlitestate: agent %s pager: %w", a.ID, err)
@@ -111,6 +115,7 @@ func (s *Store) CreateAgent(ctx context.Context, a state.Agent, blocks []state.B
 	if err != nil {
 		return err
 	}
+	a.Tenant = state.AgentTenant(ctx, a.Tenant)
 	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		return createAgent(ctx, tx, a, string(pager), blocks)
 	})
@@ -118,9 +123,10 @@ func (s *Store) CreateAgent(ctx context.Context, a state.Agent, blocks []state.B
 
 func createAgent(ctx context.Context, tx *sql.Tx, a state.Agent, pager string, blocks []state.Block) error {
 	c := a.Context
-	_, err := tx.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO agents (`+agentCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		a.ID, a.Name, a.System, a.ContextWindow, a.Model, pager, a.ToolsInContext, nullJSON(a.Metadata), nanos(a.CreatedAt), nanos(a.UpdatedAt),
-		c.LastSeq, c.SystemTokens, c.BlocksTokens, c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens)
+		c.LastSeq, c.SystemTokens, c.BlocksTokens, c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens,
+		a.Tenant, nullJSON(state.EncodePermissions(a.Permissions)))
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return fmt.Errorf("sqlitestate: agent %s: %w", a.ID, state.ErrConflict)
@@ -141,8 +147,13 @@ type querier interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 }
 
+// getAgent reads an agent; a context scoped to a tenant finds only that tenant's.
 func getAgent(ctx context.Context, q querier, id string) (state.Agent, error) {
-	a, err := scanAgent(q.QueryRowContext(ctx, `SELECT `+agentCols+` FROM agents WHERE id = ?`, id))
+	query, args := `SELECT `+agentCols+` FROM agents WHERE id = ?`, []any{id}
+	if t, ok := state.TenantFrom(ctx); ok {
+		query, args = query+` AND tenant = ?`, append(args, t)
+	}
+	a, err := scanAgent(q.QueryRowContext(ctx, query, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("sqlitestate: agent %s: %w", id, state.ErrNotFound)
 	}
@@ -158,7 +169,11 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 	if opts.Cursor != "" && !strings.HasPrefix(opts.Cursor, "ag_") {
 		return nil, "", fmt.Errorf("sqlitestate: cursor %q: %w", opts.Cursor, state.ErrInvalid)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+agentCols+` FROM agents WHERE id > ? ORDER BY id LIMIT ?`, opts.Cursor, opts.Limit+1)
+	query, args := `SELECT `+agentCols+` FROM agents WHERE id > ?`, []any{opts.Cursor}
+	if t, ok := state.TenantFrom(ctx); ok {
+		query, args = query+` AND tenant = ?`, append(args, t)
+	}
+	rows, err := s.db.QueryContext(ctx, query+` ORDER BY id LIMIT ?`, append(args, opts.Limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("sqlitestate: list agents: %w", err)
 	}
@@ -182,11 +197,21 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 	return out, next, nil
 }
 
-// DeleteAgent implements state.Store; blocks, messages and summaries go with it (ON DELETE CASCADE).
+// DeleteAgent implements state.Store; blocks, messages and summaries go with it (ON DELETE CASCADE),
+// and so does the history of its own blocks.
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	var res sql.Result
-	err := s.write(ctx, func() (err error) {
-		res, err = s.db.ExecContext(ctx, `DELETE FROM agents WHERE id = ?`, id)
+	query, args := `DELETE FROM agents WHERE id = ?`, []any{id}
+	if t, ok := state.TenantFrom(ctx); ok {
+		query, args = query+` AND tenant = ?`, append(args, t)
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {
+		if res, err = tx.ExecContext(ctx, query, args...); err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM block_history WHERE owner = ?`, id)
+		}
 		return err
 	})
 	if err != nil {

@@ -10,17 +10,22 @@ import (
 	"github.com/memsvc/memsvc/state"
 )
 
-const summaryCols = `id, agent_id, text, tokens, from_seq, through_seq, previous_id, source_message_ids, passage_id, created_at`
+const summaryCols = `id, agent_id, text, tokens, from_seq, through_seq, previous_id, source_message_ids, passage_id, created_at,
+	compaction_id, status, stale_cause, source_passage_ids`
 
 func scanSummary(r scanner) (state.Summary, error) {
 	var s state.Summary
-	var ids string
+	var ids, pids string
 	var created int64
-	if err := r.Scan(&s.ID, &s.AgentID, &s.Text, &s.Tokens, &s.FromSeq, &s.ThroughSeq, &s.PreviousID, &ids, &s.PassageID, &created); err != nil {
+	if err := r.Scan(&s.ID, &s.AgentID, &s.Text, &s.Tokens, &s.FromSeq, &s.ThroughSeq, &s.PreviousID, &ids, &s.PassageID, &created,
+		&s.CompactionID, &s.Status, &s.StaleCause, &pids); err != nil {
 		return s, err
 	}
 	if err := json.Unmarshal([]byte(ids), &s.SourceMessageIDs); err != nil {
 		return s, fmt.Errorf("sqlitestate: summary %s ids: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(pids), &s.SourcePassageIDs); err != nil {
+		return s, fmt.Errorf("sqlitestate: summary %s passage ids: %w", s.ID, err)
 	}
 	s.CreatedAt = fromNanos(created)
 	return s, nil

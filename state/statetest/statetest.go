@@ -25,6 +25,12 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
 	t.Run("EmbedderCheck", func(t *testing.T) { testEmbedder(t, newStore(t)) })
 	t.Run("DeleteAgentRemovesAll", func(t *testing.T) { testDelete(t, newStore(t)) })
+	t.Run("Compactions", func(t *testing.T) { testCompactions(t, newStore(t)) })
+	t.Run("TenantScoping", func(t *testing.T) { testTenantScoping(t, newStore(t)) })
+	t.Run("Keys", func(t *testing.T) { testKeys(t, newStore(t)) })
+	t.Run("TenantPermissions", func(t *testing.T) { testTenantPermissions(t, newStore(t)) })
+	t.Run("SharedBlocks", func(t *testing.T) { testSharedBlocks(t, newStore(t)) })
+	t.Run("SharedWriteConflict", func(t *testing.T) { testSharedConflict(t, newStore(t)) })
 }
 
 func newAgent(t *testing.T, s state.Store) state.Agent {

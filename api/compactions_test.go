@@ -1,0 +1,57 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/memsvc/memsvc/api"
+	"github.com/memsvc/memsvc/compaction"
+	"github.com/memsvc/memsvc/pager"
+)
+
+// fakeCompactions answers as compaction.Service does: a requested job is queued; an unknown job
+// or agent is pager.ErrNotFound.
+type fakeCompactions struct{ jobs map[string]compaction.Job }
+
+func (f *fakeCompactions) Request(ctx context.Context, agentID string) (compaction.Job, error) {
+	if agentID != "ag_known" {
+		return compaction.Job{}, &pager.Error{Kind: pager.ErrNotFound, Msg: "agent " + agentID + " does not exist"}
+	}
+	j := compaction.Job{ID: "cmp_1", AgentID: agentID, Status: "queued", Reason: "requested", MissingFacts: []string{},
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	f.jobs[j.ID] = j
+	return j, nil
+}
+
+func (f *fakeCompactions) Job(ctx context.Context, id string) (compaction.Job, error) {
+	j, ok := f.jobs[id]
+	if !ok {
+		return compaction.Job{}, &pager.Error{Kind: pager.ErrNotFound, Msg: "compaction " + id + " does not exist"}
+	}
+	return j, nil
+}
+
+func TestCompactionRoutes(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.Compactions = &fakeCompactions{jobs: map[string]compaction.Job{}} })
+	w := e.do("POST", "/v1/agents/ag_known/compactions", "")
+	if w.Code != http.StatusAccepted || w.Header().Get("Location") != "/v1/compactions/cmp_1" {
+		t.Fatalf("POST compactions: %d %s, Location %q", w.Code, w.Body, w.Header().Get("Location"))
+	}
+	j := e.call("GET", "/v1/compactions/cmp_1", "", 200)
+	for _, k := range []string{"id", "agent_id", "status", "summary_id", "tokens_in", "tokens_out", "error", "retention"} {
+		if _, ok := j[k]; !ok {
+			t.Errorf("job lacks %q: %v", k, j)
+		}
+	}
+	if j["status"] != "queued" || j["agent_id"] != "ag_known" {
+		t.Fatalf("job: %v", j)
+	}
+	e.wantError(e.do("GET", "/v1/compactions/cmp_nope", ""), 404, "not_found", "cmp_nope")
+	e.wantError(e.do("POST", "/v1/agents/ag_nope/compactions", ""), 404, "not_found", "ag_nope")
+	e.wantError(e.do("GET", "/v1/compactions/cmp_1?x=1", ""), 400, "invalid_argument")
+
+	bare := newEnv(t)
+	bare.wantError(bare.do("GET", "/v1/compactions/cmp_1", ""), 503, "unavailable")
+}

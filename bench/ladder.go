@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LadderStep is archival search latency at one corpus size, over HTTP. The top-level
+// percentiles are the default search (mode full); Modes holds bm25 and relevance (the lexical
+// and dense halves alone).
+type LadderStep struct {
+	Passages    int                `json:"passages"`
+	FillSeconds float64            `json:"fill_seconds"`
+	InsertRPS   float64            `json:"insert_rps"`
+	Latency                        // mode full
+	Modes       map[string]Latency `json:"modes"`
+}
+
+// ladderFillers is how many concurrent clients insert the ladder's passages.
+const ladderFillers = 2
+
+// runLadder grows one agent's archival memory through cfg.Ladder and times LadderQueries
+// searches per mode at each size.
+func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, error) {
+	if len(cfg.Ladder) == 0 || cfg.Ladder[len(cfg.Ladder)-1] <= 0 {
+		return nil, nil
+	}
+	id, err := c.createAgent(ctx, "ladder", cfg.Window)
+	if err != nil {
+		return nil, err
+	}
+	corp := loadCorpus(cfg.Seed+1000, cfg.Ladder[len(cfg.Ladder)-1])
+	var steps []LadderStep
+	have := 0
+	for _, size := range cfg.Ladder {
+		if size <= have {
+			continue
+		}
+		t0 := time.Now()
+		if err := fillLadder(ctx, cfg, c, id, corp, have, size); err != nil {
+			return nil, err
+		}
+		fill := time.Since(t0)
+		step := LadderStep{Passages: size, FillSeconds: round4(fill.Seconds()),
+			InsertRPS: round4(float64(size-have) / fill.Seconds()), Modes: map[string]Latency{}}
+		have = size
+		prog := newProgress(&cfg.Common, fmt.Sprintf("load: ladder %d search", size), 3*cfg.LadderQueries)
+		for _, m := range []Mode{ModeFull, ModeBM25, ModeRelevance} {
+			ms := make([]float64, 0, cfg.LadderQueries)
+			for i := range cfg.LadderQueries {
+				q := m.Query(corp.questions[i%len(corp.questions)], 10)
+				t := time.Now()
+				if err := c.post(ctx, agentPath(id, "/archival/search"), q, nil); err != nil {
+					prog.finish()
+					return nil, fmt.Errorf("bench: ladder search at %d: %w", size, err)
+				}
+				ms = append(ms, float64(time.Since(t).Microseconds())/1000)
+				prog.add(1)
+			}
+			if m == ModeFull {
+				step.Latency = latencyOf(ms)
+			} else {
+				step.Modes[string(m)] = latencyOf(ms)
+			}
+		}
+		prog.finish()
+		steps = append(steps, step)
+	}
+	return steps, nil
+}
+
+// fillLadder inserts passages from..to-1 of corp into the agent with ladderFillers clients.
+func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string, corp corpus, from, to int) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prog := newProgress(&cfg.Common, fmt.Sprintf("load: ladder fill %d", to), to-from)
+	defer prog.finish()
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	next.Store(int64(from))
+	for range ladderFillers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= to || ctx.Err() != nil {
+					return
+				}
+				err := c.post(ctx, agentPath(agentID, "/archival"), map[string]any{"text": corp.texts[i%len(corp.texts)]}, nil)
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("bench: ladder insert: %w", err)
+					}
+					mu.Unlock()
+					cancel()
+					return
+				}
+				prog.add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}

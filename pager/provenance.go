@@ -1,0 +1,78 @@
+package pager
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/memsvc/memsvc/archival"
+)
+
+// Provenance and authority. Every passage records its source. A user-asserted fact outranks what
+// an agent inferred, a tool returned, an import brought or a compaction derived
+// (archival.Source.Authority), and a lower-authority passage never supersedes a higher one on its
+// own, on any path:
+//
+//   - explicit: a lower-authority insert with supersedes, or an agent's memory_invalidate of a
+//     user fact, flags the fact possibly superseded for review instead (flagForReview);
+//   - the key rule: archival.ResolveKey supersedes a value only by a later one of at least its
+//     authority, and the pager flags the user's value for review (flagKeyConflicts);
+//   - automatic possible supersession: already only a flag; its confidence is discounted when
+//     the newcomer has less authority (possibleSupersessions).
+//
+// Text never acts: a passage's words are stored and returned as data, and only these structured
+// fields, set by a caller's request, change validity.
+
+// reviewConfidence is the confidence of a possible supersession that a lower-authority source
+// claimed explicitly; lowerAuthorityDiscount scales one found by similarity.
+const (
+	reviewConfidence       = 0.5
+	lowerAuthorityDiscount = 0.5
+)
+
+// outranks reports whether p's source has more authority than source.
+func outranks(p archival.Passage, source archival.Source) bool {
+	return p.Source.Authority() > source.Authority()
+}
+
+// flagForReview leaves p valid and marks it possibly superseded by by, recording why in its
+// history, and returns p as stored.
+func (s *Service) flagForReview(ctx context.Context, p, by archival.Passage, why string) (archival.Passage, error) {
+	if p.Status != archival.StatusValid {
+		return p, nil // nothing to protect: it is no longer valid anyway
+	}
+	p.PossiblySupersededBy, p.Confidence = by.ID, reviewConfidence
+	p.Cause = fmt.Sprintf("possibly superseded by %s: %s, but a %s passage cannot supersede a %s-asserted one on its own; review it",
+		by.ID, why, by.Source, p.Source)
+	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+		return archival.Passage{}, err
+	}
+	return s.cfg.Archival.Get(ctx, p.AgentID, p.ID)
+}
+
+// keyConflictCandidates is how many of the nearest passages flagKeyConflicts looks through.
+const keyConflictCandidates = 100
+
+// flagKeyConflicts flags for review the valid, higher-authority passages of p's key that p, a
+// newer lower-authority value, did not supersede under the key rule. They are found among the
+// passages nearest p (one key holds values of one fact, which read alike), so this is a
+// best-effort annotation; the key rule itself guarantees that none of them was superseded.
+func (s *Service) flagKeyConflicts(ctx context.Context, p archival.Passage) error {
+	if p.Key == "" || p.Source.Authority() >= archival.SourceUser.Authority() || p.Status != archival.StatusValid {
+		return nil
+	}
+	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Text: p.Text, Vector: p.Vector, K: keyConflictCandidates})
+	if err != nil {
+		return err
+	}
+	for _, h := range hits {
+		o := h.Passage
+		if o.ID == p.ID || o.Key != p.Key || !outranks(o, p.Source) || o.Status != archival.StatusValid ||
+			o.ValidFrom.After(p.ValidFrom) || o.PossiblySupersededBy == p.ID {
+			continue
+		}
+		if _, err := s.flagForReview(ctx, o, p, "a newer value of key "+p.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
