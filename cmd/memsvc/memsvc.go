@@ -19,7 +19,6 @@ import (
 
 	"github.com/memsvc/memsvc/api"
 	"github.com/memsvc/memsvc/compaction"
-	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/stores"
@@ -81,8 +80,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Store, "store", c.Store, "where all state lives: embedded, or a postgres:// URL")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations at start-up (PostgreSQL)")
 	fs.StringVar(&c.Archival, "archival", c.Archival, "where archival vectors live: empty for the state store, or qdrant://host:port[/collection]")
-	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin")
-	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin")
+	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin, or ollama:<model>")
+	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin, or ollama:<model>")
 	fs.StringVar(&c.OllamaURL, "ollama-url", c.OllamaURL, "Ollama server URL")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each API key may send (negative: unlimited)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests each API key may send")
@@ -120,10 +119,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--store %q: want embedded or a postgres:// URL", c.Store)
 	case stores.CheckArchival(c.Archival) != nil:
 		return fmt.Errorf("--archival %q: want empty (the state store's own) or qdrant://host:port[/collection]", c.Archival)
-	case c.Embedder != "builtin":
-		return fmt.Errorf("--embedder %q: only \"builtin\" is supported in this build", c.Embedder)
-	case c.Summarizer != "builtin":
-		return fmt.Errorf("--summarizer %q: only \"builtin\" is supported in this build", c.Summarizer)
+	case c.Embedder != "builtin" && !strings.HasPrefix(c.Embedder, "ollama:"):
+		return fmt.Errorf("--embedder %q: want builtin or ollama:<model>", c.Embedder)
+	case c.Summarizer != "builtin" && !strings.HasPrefix(c.Summarizer, "ollama:"):
+		return fmt.Errorf("--summarizer %q: want builtin or ollama:<model>", c.Summarizer)
 	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0:
 		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, and the durations positive")
 	}
@@ -136,14 +135,22 @@ func (c Config) storesConfig(dim int, logger *slog.Logger) stores.Config {
 
 // Migrate applies the store's pending migrations and returns how many the schema has applied.
 func (m *Main) Migrate(ctx context.Context) (int, error) {
-	return stores.Migrate(ctx, m.Config.storesConfig(embed.NewBuiltin().Dim(), m.Logger))
+	emb, err := m.embedder(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return stores.Migrate(ctx, m.Config.storesConfig(emb.Dim(), m.Logger))
 }
 
 // Run opens the stores, starts the pager's background work and starts serving. It returns once
 // the listener is open; Close stops everything.
 func (m *Main) Run(ctx context.Context) error {
-	emb := embed.NewBuiltin()
-	if err := emb.Load(); err != nil {
+	emb, err := m.embedder(ctx)
+	if err != nil {
+		return err
+	}
+	sum, contra, err := m.summarizer(ctx)
+	if err != nil {
 		return err
 	}
 	st, err := stores.Open(ctx, m.Config.storesConfig(emb.Dim(), m.Logger))
@@ -157,7 +164,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var srv *api.Server
 	var comp *compaction.Service
 	m.svc, err = pager.New(pager.Config{
-		Store: st.State, Archival: st.Archival, Embedder: emb, Logger: m.Logger,
+		Store: st.State, Archival: st.Archival, Embedder: emb, Summarizer: sum, Logger: m.Logger,
 		OnEvent: func(agentID string, e pager.Event) {
 			srv.RecordEvent(agentID, e)
 			if e.Type == pager.EventCompactionQueued && comp != nil {
@@ -169,7 +176,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	reg := api.NewRegistry()
-	comp, err = compaction.New(m.compactionConfig(st, emb, reg, func(agentID string, e pager.Event) { srv.RecordEvent(agentID, e) }))
+	ccfg := m.compactionConfig(st, emb, reg, func(agentID string, e pager.Event) { srv.RecordEvent(agentID, e) })
+	ccfg.Contradictor = contra
+	comp, err = compaction.New(ccfg)
 	if err != nil {
 		return err
 	}
