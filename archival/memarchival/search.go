@@ -3,23 +3,10 @@ package memarchival
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/rank"
 )
-
-// minDepth is the least depth of each candidate list; a search of k reads max(minDepth, 5k).
-const minDepth = 50
-
-// candidate is one passage found by either list.
-type candidate struct {
-	id                     string
-	dense, lexical         float64
-	denseRank, lexicalRank int
-	createdAt              int64
-	relevance              float64
-}
 
 // Search returns up to q.K hits of q.AgentID, best first. It fuses two candidate lists with
 // rank.Default: dense (cosine over the vector index; only when q.Vector is set and not zero) and
@@ -36,28 +23,16 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 		return nil, fmt.Errorf("memarchival: search: %w", err)
 	}
 	f := newFilter(q)
-	depth := max(minDepth, 5*q.K)
+	depth := archival.Depth(q.K)
 	cands := s.dense(q, f, depth)
 	if err := s.lexical(ctx, q, f, depth, cands); err != nil {
 		return nil, fmt.Errorf("memarchival: search: lexical: %w", err)
 	}
-	ranked := make([]*candidate, 0, len(cands))
+	ranked := make([]*archival.Candidate, 0, len(cands))
 	for _, c := range cands {
-		c.relevance = rank.Default.Score(c.denseRank, c.lexicalRank)
 		ranked = append(ranked, c)
 	}
-	sort.Slice(ranked, func(i, j int) bool {
-		a, b := ranked[i], ranked[j]
-		switch {
-		case a.relevance != b.relevance:
-			return a.relevance > b.relevance
-		case a.dense != b.dense:
-			return a.dense > b.dense
-		case a.createdAt != b.createdAt:
-			return a.createdAt > b.createdAt
-		}
-		return a.id < b.id
-	})
+	archival.Order(ranked)
 	hits, err := s.hits(ctx, q.AgentID, ranked, q.K)
 	if err != nil {
 		return nil, fmt.Errorf("memarchival: search: %w", err)
@@ -80,8 +55,8 @@ func (s *Store) validate(q archival.Query) error {
 }
 
 // dense returns the dense candidates of q, keyed by id; an empty map when q has no usable vector.
-func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*candidate {
-	cands := make(map[string]*candidate)
+func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*archival.Candidate {
+	cands := make(map[string]*archival.Candidate)
 	if !nonZero(q.Vector) {
 		return cands
 	}
@@ -99,7 +74,7 @@ func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*candida
 	}
 	ranks := rank.Ranks(scores)
 	for i, r := range res {
-		cands[r.ID] = &candidate{id: r.ID, dense: r.Score, denseRank: ranks[i], createdAt: ents[r.ID].createdAt}
+		cands[r.ID] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[i], CreatedAt: ents[r.ID].createdAt}
 	}
 	return cands
 }
@@ -117,7 +92,7 @@ func nonZero(v []float32) bool {
 // (the index has no agent column); they are read best first, and the agent and filter are
 // checked in memory, by the same keep as the dense list, until depth are kept. Checking in memory
 // spares a passages-row lookup per match, which dominated the cost of a join.
-func (s *Store) lexical(ctx context.Context, q archival.Query, f filter, depth int, cands map[string]*candidate) error {
+func (s *Store) lexical(ctx context.Context, q archival.Query, f filter, depth int, cands map[string]*archival.Candidate) error {
 	match := ftsQuery(q.Text)
 	if match == "" {
 		return nil
@@ -151,36 +126,35 @@ func (s *Store) lexical(ctx context.Context, q archival.Query, f filter, depth i
 		n++
 		c := cands[id]
 		if c == nil {
-			c = &candidate{id: id, createdAt: createdAt}
+			c = &archival.Candidate{ID: id, CreatedAt: createdAt}
 			cands[id] = c
 		}
-		c.lexical, c.lexicalRank = -bm25, n
+		c.Lexical, c.LexicalRank = -bm25, n
 	}
 	return dbErr(ctx, rows.Err())
 }
 
 // hits reads the passages of the best k ranked candidates. A candidate deleted since it was
 // ranked is skipped and the next one takes its place.
-func (s *Store) hits(ctx context.Context, agentID string, ranked []*candidate, k int) ([]archival.Hit, error) {
+func (s *Store) hits(ctx context.Context, agentID string, ranked []*archival.Candidate, k int) ([]archival.Hit, error) {
 	hits := make([]archival.Hit, 0, min(k, len(ranked)))
 	for len(hits) < k && len(ranked) > 0 {
 		batch := ranked[:min(k-len(hits), len(ranked))]
 		ranked = ranked[len(batch):]
 		ids := make([]string, len(batch))
 		for i, c := range batch {
-			ids[i] = c.id
+			ids[i] = c.ID
 		}
 		ps, err := s.getMany(ctx, agentID, ids)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range batch {
-			p, ok := ps[c.id]
+			p, ok := ps[c.ID]
 			if !ok {
 				continue
 			}
-			hits = append(hits, archival.Hit{Passage: p, Dense: c.dense, Lexical: c.lexical,
-				DenseRank: c.denseRank, LexicalRank: c.lexicalRank, Relevance: c.relevance})
+			hits = append(hits, c.Hit(p))
 		}
 	}
 	return hits, nil

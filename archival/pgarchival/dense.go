@@ -37,7 +37,7 @@ func queueSettings(b *pgx.Batch, depth int) {
 // distance that pass f, through the HNSW index or the agent's primary-key range, as the planner
 // judges (see queueSettings, which must come first). Relaxed order may return rows slightly out
 // of order; readDense sorts them again. It stores the candidates in *out.
-func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*candidate) {
+func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*archival.Candidate) {
 	args := []any{q.AgentID, pgvector.NewVector(q.Vector), depth}
 	cond, args := f.where(args)
 	b.Queue(`SELECT id, created_at, embedding <=> $2 FROM passages
@@ -52,40 +52,40 @@ func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*can
 // readDense reads the dense rows, best first by cosine similarity (1 - distance, clamped to
 // [-1, 1]; a stored zero vector, whose distance is NaN, scores 0 as in memarchival), ties by id,
 // and gives them competition ranks that let near-equal similarities share one (rank.Ranks).
-func readDense(rows pgx.Rows) ([]*candidate, error) {
-	var cands []*candidate
+func readDense(rows pgx.Rows) ([]*archival.Candidate, error) {
+	var cands []*archival.Candidate
 	for rows.Next() {
 		var (
-			c        candidate
+			c        archival.Candidate
 			created  time.Time
 			distance float64
 		)
-		if err := rows.Scan(&c.id, &created, &distance); err != nil {
+		if err := rows.Scan(&c.ID, &created, &distance); err != nil {
 			return nil, err
 		}
-		c.dense = 1 - distance
-		if math.IsNaN(c.dense) {
-			c.dense = 0
+		c.Dense = 1 - distance
+		if math.IsNaN(c.Dense) {
+			c.Dense = 0
 		}
-		c.dense = max(-1, min(1, c.dense))
-		c.createdAt = created.UnixMicro()
+		c.Dense = max(-1, min(1, c.Dense))
+		c.CreatedAt = created.UnixMicro()
 		cands = append(cands, &c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].dense != cands[j].dense {
-			return cands[i].dense > cands[j].dense
+		if cands[i].Dense != cands[j].Dense {
+			return cands[i].Dense > cands[j].Dense
 		}
-		return cands[i].id < cands[j].id
+		return cands[i].ID < cands[j].ID
 	})
 	scores := make([]float64, len(cands))
 	for i, c := range cands {
-		scores[i] = c.dense
+		scores[i] = c.Dense
 	}
 	for i, r := range rank.Ranks(scores) {
-		cands[i].denseRank = r
+		cands[i].DenseRank = r
 	}
 	return cands, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/memsvc/memsvc/archival"
 )
 
 // BM25's parameters, those of SQLite FTS5 (and Lucene).
@@ -56,20 +57,20 @@ LIMIT $3`
 // queueLexical queues on b the lexical half of q: the depth best passages of the agent by BM25
 // over the words of text that pass f, ranked 1, 2, 3... in that order (as FTS5's are in
 // memarchival). It stores the candidates in *out.
-func queueLexical(b *pgx.Batch, agentID, text string, f filter, depth int, out *[]*candidate) {
+func queueLexical(b *pgx.Batch, agentID, text string, f filter, depth int, out *[]*archival.Candidate) {
 	cond, args := f.where([]any{agentID, text, depth})
 	b.Queue(strings.Replace(lexicalSQL, "%FILTER%", cond, 1), args...).Query(func(rows pgx.Rows) error {
-		var cands []*candidate
+		var cands []*archival.Candidate
 		for rows.Next() {
 			var (
-				c       candidate
+				c       archival.Candidate
 				created time.Time
 			)
-			if err := rows.Scan(&c.id, &created, &c.lexical); err != nil {
+			if err := rows.Scan(&c.ID, &created, &c.Lexical); err != nil {
 				return err
 			}
-			c.createdAt = created.UnixMicro()
-			c.lexicalRank = len(cands) + 1
+			c.CreatedAt = created.UnixMicro()
+			c.LexicalRank = len(cands) + 1
 			cands = append(cands, &c)
 		}
 		*out = cands

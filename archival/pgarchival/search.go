@@ -3,25 +3,11 @@ package pgarchival
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/memsvc/memsvc/archival"
-	"github.com/memsvc/memsvc/rank"
 )
-
-// minDepth is the least depth of each candidate list; a search of k reads max(minDepth, 5k).
-const minDepth = 50
-
-// candidate is one passage found by either list. createdAt is in unix microseconds.
-type candidate struct {
-	id                     string
-	dense, lexical         float64
-	denseRank, lexicalRank int
-	createdAt              int64
-	relevance              float64
-}
 
 // Search returns up to q.K hits of q.AgentID, best first. It fuses two candidate lists with
 // rank.Default: dense (cosine over the HNSW index; only when q.Vector is set and not zero) and
@@ -44,8 +30,8 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 		return []archival.Hit{}, nil // no passage can belong to it
 	}
 	f := newFilter(q)
-	depth := max(minDepth, 5*q.K)
-	var dense, lexical []*candidate
+	depth := archival.Depth(q.K)
+	var dense, lexical []*archival.Candidate
 	b := &pgx.Batch{}
 	queueSettings(b, depth)
 	if nonZero(q.Vector) {
@@ -59,7 +45,7 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 			return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
 		}
 	}
-	ranked := fuse(dense, lexical)
+	ranked := archival.Fuse(dense, lexical)
 	hits, err := s.hits(ctx, q.AgentID, ranked, q.K)
 	if err != nil {
 		return nil, fmt.Errorf("pgarchival: search: %w", err)
@@ -81,62 +67,27 @@ func (s *Store) validate(q archival.Query) error {
 	return checkFinite(q.Vector)
 }
 
-// fuse merges the two lists by id, scores each candidate with rank.Default and sorts them best
-// first with memarchival's tie-breaks.
-func fuse(dense, lexical []*candidate) []*candidate {
-	byID := make(map[string]*candidate, len(dense)+len(lexical))
-	for _, c := range dense {
-		byID[c.id] = c
-	}
-	for _, l := range lexical {
-		if c := byID[l.id]; c != nil {
-			c.lexical, c.lexicalRank = l.lexical, l.lexicalRank
-		} else {
-			byID[l.id] = l
-		}
-	}
-	ranked := make([]*candidate, 0, len(byID))
-	for _, c := range byID {
-		c.relevance = rank.Default.Score(c.denseRank, c.lexicalRank)
-		ranked = append(ranked, c)
-	}
-	sort.Slice(ranked, func(i, j int) bool {
-		a, b := ranked[i], ranked[j]
-		switch {
-		case a.relevance != b.relevance:
-			return a.relevance > b.relevance
-		case a.dense != b.dense:
-			return a.dense > b.dense
-		case a.createdAt != b.createdAt:
-			return a.createdAt > b.createdAt
-		}
-		return a.id < b.id
-	})
-	return ranked
-}
-
 // hits reads the passages of the best k ranked candidates. A candidate deleted since it was
 // ranked is skipped and the next one takes its place.
-func (s *Store) hits(ctx context.Context, agentID string, ranked []*candidate, k int) ([]archival.Hit, error) {
+func (s *Store) hits(ctx context.Context, agentID string, ranked []*archival.Candidate, k int) ([]archival.Hit, error) {
 	hits := make([]archival.Hit, 0, min(k, len(ranked)))
 	for len(hits) < k && len(ranked) > 0 {
 		batch := ranked[:min(k-len(hits), len(ranked))]
 		ranked = ranked[len(batch):]
 		ids := make([]string, len(batch))
 		for i, c := range batch {
-			ids[i] = c.id
+			ids[i] = c.ID
 		}
 		ps, err := s.getMany(ctx, agentID, ids)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range batch {
-			p, ok := ps[c.id]
+			p, ok := ps[c.ID]
 			if !ok {
 				continue
 			}
-			hits = append(hits, archival.Hit{Passage: p, Dense: c.dense, Lexical: c.lexical,
-				DenseRank: c.denseRank, LexicalRank: c.lexicalRank, Relevance: c.relevance})
+			hits = append(hits, c.Hit(p))
 		}
 	}
 	return hits, nil

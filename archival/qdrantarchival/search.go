@@ -14,19 +14,6 @@ import (
 	"github.com/memsvc/memsvc/rank"
 )
 
-// minDepth is the least depth of each candidate list; a search of k reads max(minDepth, 5k).
-const minDepth = 50
-
-// candidate is one passage found by either list. createdAt is in unix microseconds.
-type candidate struct {
-	id                     string
-	point                  string
-	dense, lexical         float64
-	denseRank, lexicalRank int
-	createdAt              int64
-	relevance              float64
-}
-
 // candidatePayload is what a candidate list reads of each point: enough to name the passage and
 // break ties, not the text or the embedding (only the best k are read whole).
 var candidatePayload = qdrant.NewWithPayloadInclude(fieldID, fieldCreatedAt)
@@ -51,7 +38,7 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	if f == nil || !utf8.ValidString(q.AgentID) {
 		return []archival.Hit{}, nil // no passage can pass
 	}
-	depth := uint64(max(minDepth, 5*q.K))
+	depth := uint64(archival.Depth(q.K))
 	var reqs []*qdrant.QueryPoints
 	var kinds []bool // true: dense
 	if nonZero(q.Vector) {
@@ -75,7 +62,7 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	if len(results) != len(reqs) {
 		return nil, fmt.Errorf("qdrantarchival: search: %d results for %d queries", len(results), len(reqs))
 	}
-	var dense, lexical []*candidate
+	var dense, lexical []*archival.Candidate
 	for i, r := range results {
 		cands, err := readCandidates(r.GetResult())
 		if err != nil {
@@ -87,7 +74,7 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 			lexical = rankLexical(cands)
 		}
 	}
-	hits, err := s.hits(ctx, q.AgentID, fuse(dense, lexical), q.K)
+	hits, err := s.hits(ctx, q.AgentID, archival.Fuse(dense, lexical), q.K)
 	if err != nil {
 		return nil, fmt.Errorf("qdrantarchival: search: %w", err)
 	}
@@ -109,16 +96,16 @@ func (s *Store) validate(q archival.Query) error {
 }
 
 // readCandidates reads the scored points of one list; score is the list's raw score.
-func readCandidates(points []*qdrant.ScoredPoint) ([]*candidate, error) {
-	out := make([]*candidate, 0, len(points))
+func readCandidates(points []*qdrant.ScoredPoint) ([]*archival.Candidate, error) {
+	out := make([]*archival.Candidate, 0, len(points))
 	for _, sp := range points {
 		pl := sp.GetPayload()
-		c := &candidate{id: pl[fieldID].GetStringValue(), point: sp.GetId().GetUuid(), dense: float64(sp.GetScore())}
+		c := &archival.Candidate{ID: pl[fieldID].GetStringValue(), Dense: float64(sp.GetScore())}
 		created, err := time.Parse(time.RFC3339Nano, pl[fieldCreatedAt].GetStringValue())
-		if err != nil || c.id == "" {
-			return nil, fmt.Errorf("point %s: unreadable payload (%v)", c.point, err)
+		if err != nil || c.ID == "" {
+			return nil, fmt.Errorf("point %s: unreadable payload (%v)", sp.GetId().GetUuid(), err)
 		}
-		c.createdAt = created.UnixMicro()
+		c.CreatedAt = created.UnixMicro()
 		out = append(out, c)
 	}
 	return out, nil
@@ -126,103 +113,68 @@ func readCandidates(points []*qdrant.ScoredPoint) ([]*candidate, error) {
 
 // rankDense sorts the dense list best first by cosine (clamped to [-1, 1]), ties by id, and gives
 // it competition ranks that let near-equal similarities share one (rank.Ranks).
-func rankDense(cands []*candidate) []*candidate {
+func rankDense(cands []*archival.Candidate) []*archival.Candidate {
 	for _, c := range cands {
-		if math.IsNaN(c.dense) {
-			c.dense = 0
+		if math.IsNaN(c.Dense) {
+			c.Dense = 0
 		}
-		c.dense = max(-1, min(1, c.dense))
+		c.Dense = max(-1, min(1, c.Dense))
 	}
 	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].dense != cands[j].dense {
-			return cands[i].dense > cands[j].dense
+		if cands[i].Dense != cands[j].Dense {
+			return cands[i].Dense > cands[j].Dense
 		}
-		return cands[i].id < cands[j].id
+		return cands[i].ID < cands[j].ID
 	})
 	scores := make([]float64, len(cands))
 	for i, c := range cands {
-		scores[i] = c.dense
+		scores[i] = c.Dense
 	}
 	for i, r := range rank.Ranks(scores) {
-		cands[i].denseRank = r
+		cands[i].DenseRank = r
 	}
 	return cands
 }
 
 // rankLexical sorts the lexical list best first by BM25, ties by id, ranked 1, 2, 3... (as FTS5's
 // and pgarchival's are).
-func rankLexical(cands []*candidate) []*candidate {
+func rankLexical(cands []*archival.Candidate) []*archival.Candidate {
 	for _, c := range cands {
-		c.lexical, c.dense = c.dense, 0
+		c.Lexical, c.Dense = c.Dense, 0
 	}
 	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].lexical != cands[j].lexical {
-			return cands[i].lexical > cands[j].lexical
+		if cands[i].Lexical != cands[j].Lexical {
+			return cands[i].Lexical > cands[j].Lexical
 		}
-		return cands[i].id < cands[j].id
+		return cands[i].ID < cands[j].ID
 	})
 	for i, c := range cands {
-		c.lexicalRank = i + 1
+		c.LexicalRank = i + 1
 	}
 	return cands
 }
 
-// fuse merges the two lists by id, scores each candidate with rank.Default and sorts them best
-// first with the other stores' tie-breaks.
-func fuse(dense, lexical []*candidate) []*candidate {
-	byID := make(map[string]*candidate, len(dense)+len(lexical))
-	for _, c := range dense {
-		byID[c.id] = c
-	}
-	for _, l := range lexical {
-		if c := byID[l.id]; c != nil {
-			c.lexical, c.lexicalRank = l.lexical, l.lexicalRank
-		} else {
-			byID[l.id] = l
-		}
-	}
-	ranked := make([]*candidate, 0, len(byID))
-	for _, c := range byID {
-		c.relevance = rank.Default.Score(c.denseRank, c.lexicalRank)
-		ranked = append(ranked, c)
-	}
-	sort.Slice(ranked, func(i, j int) bool {
-		a, b := ranked[i], ranked[j]
-		switch {
-		case a.relevance != b.relevance:
-			return a.relevance > b.relevance
-		case a.dense != b.dense:
-			return a.dense > b.dense
-		case a.createdAt != b.createdAt:
-			return a.createdAt > b.createdAt
-		}
-		return a.id < b.id
-	})
-	return ranked
-}
-
 // hits reads the passages of the best k ranked candidates. A candidate deleted since it was
 // ranked is skipped and the next one takes its place.
-func (s *Store) hits(ctx context.Context, agentID string, ranked []*candidate, k int) ([]archival.Hit, error) {
+func (s *Store) hits(ctx context.Context, agentID string, ranked []*archival.Candidate, k int) ([]archival.Hit, error) {
 	hits := make([]archival.Hit, 0, min(k, len(ranked)))
 	for len(hits) < k && len(ranked) > 0 {
 		batch := ranked[:min(k-len(hits), len(ranked))]
 		ranked = ranked[len(batch):]
 		ids := make([]string, len(batch))
 		for i, c := range batch {
-			ids[i] = c.id
+			ids[i] = c.ID
 		}
 		ps, err := s.getMany(ctx, agentID, ids)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range batch {
-			p, ok := ps[c.id]
+			p, ok := ps[c.ID]
 			if !ok {
 				continue
 			}
-			hits = append(hits, archival.Hit{Passage: p, Dense: c.dense, Lexical: c.lexical,
-				DenseRank: c.denseRank, LexicalRank: c.lexicalRank, Relevance: c.relevance})
+			hits = append(hits, c.Hit(p))
 		}
 	}
 	return hits, nil
