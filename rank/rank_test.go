@@ -12,8 +12,8 @@ func TestScore(t *testing.T) {
 	}{
 		{"first in both", 1, 1, 1, 1e-12},
 		{"absent from both", 0, 0, 0, 0},
-		{"first dense only", 1, 0, 0.5, 1e-12},
-		{"first lexical only", 0, 1, 0.5, 1e-12},
+		{"first dense only", 1, 0, 1 / 2.5, 1e-12},
+		{"first lexical only", 0, 1, 1.5 / 2.5, 1e-12},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
