@@ -6,9 +6,12 @@ import (
 	"time"
 
 	"github.com/memsvc/memsvc/archival/memarchival"
+	"github.com/memsvc/memsvc/archival/pgarchival"
 	"github.com/memsvc/memsvc/embed"
+	"github.com/memsvc/memsvc/pgdb/pgdbtest"
 	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/state"
+	"github.com/memsvc/memsvc/state/pgstate"
 	"github.com/memsvc/memsvc/state/sqlitestate"
 )
 
@@ -49,4 +52,26 @@ func createAgent(t *testing.T, svc *Service, window int, blocks ...state.Block) 
 		t.Fatal(err)
 	}
 	return a
+}
+
+// newPostgresService returns a Service on PostgreSQL (a schema of its own; skipped without
+// TEST_DATABASE_URL unless MEMSVC_REQUIRE_BACKENDS=1), with the built-in embedder.
+func newPostgresService(t *testing.T) *Service {
+	t.Helper()
+	emb := embed.NewBuiltin()
+	pool := pgdbtest.Pool(t, emb.Dim())
+	svc, err := New(Config{Store: pgstate.New(pool), Archival: pgarchival.New(pool, emb.Dim()), Embedder: emb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// bothStores runs fn on the embedded store and on PostgreSQL.
+func bothStores(t *testing.T, fn func(t *testing.T, svc *Service)) {
+	t.Run("embedded", func(t *testing.T) {
+		svc, _, _ := newTestService(t)
+		fn(t, svc)
+	})
+	t.Run("postgres", func(t *testing.T) { fn(t, newPostgresService(t)) })
 }

@@ -17,9 +17,10 @@ func date(y int, m time.Month, d int) *time.Time {
 // TestAliceMovesToBerlin is the validity end-to-end case: a superseded fact never answers a
 // question about the present, shows as superseded when asked for, answers as_of its time, and
 // invalidate then restore leaves a history of both.
-func TestAliceMovesToBerlin(t *testing.T) {
+func TestAliceMovesToBerlin(t *testing.T) { bothStores(t, testAliceMovesToBerlin) }
+
+func testAliceMovesToBerlin(t *testing.T, svc *Service) {
 	ctx := context.Background()
-	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 8000)
 	paris, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Alice lives in Paris", ValidFrom: date(2024, 3, 1)})
 	if err != nil {
@@ -106,9 +107,10 @@ func TestAliceMovesToBerlin(t *testing.T) {
 }
 
 // TestKeyedFactsResolveByValidFrom inserts values of one key out of order through the tool.
-func TestKeyedFactsResolveByValidFrom(t *testing.T) {
+func TestKeyedFactsResolveByValidFrom(t *testing.T) { bothStores(t, testKeyedFacts) }
+
+func testKeyedFacts(t *testing.T, svc *Service) {
 	ctx := context.Background()
-	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 8000)
 	for _, v := range []struct{ text, when string }{
 		{"Sam's phone is a Pixel 8", "2025-05-01T00:00:00Z"},
