@@ -1,6 +1,7 @@
 package archival
 
 import (
+	"context"
 	"sort"
 
 	"github.com/memsvc/memsvc/rank"
@@ -67,4 +68,30 @@ func Order(cands []*Candidate) {
 func (c *Candidate) Hit(p Passage) Hit {
 	return Hit{Passage: p, Dense: c.Dense, Lexical: c.Lexical, DenseRank: c.DenseRank,
 		LexicalRank: c.LexicalRank, Relevance: c.Relevance}
+}
+
+// Hits reads the passages of the best k ranked candidates through getMany (the passages of the
+// agent among ids, by id). A candidate deleted since it was ranked is skipped and the next one
+// takes its place.
+func Hits(ctx context.Context, ranked []*Candidate, k int,
+	getMany func(ctx context.Context, ids []string) (map[string]Passage, error)) ([]Hit, error) {
+	hits := make([]Hit, 0, min(k, len(ranked)))
+	for len(hits) < k && len(ranked) > 0 {
+		batch := ranked[:min(k-len(hits), len(ranked))]
+		ranked = ranked[len(batch):]
+		ids := make([]string, len(batch))
+		for i, c := range batch {
+			ids[i] = c.ID
+		}
+		ps, err := getMany(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range batch {
+			if p, ok := ps[c.ID]; ok {
+				hits = append(hits, c.Hit(p))
+			}
+		}
+	}
+	return hits, nil
 }

@@ -134,28 +134,9 @@ func (s *Store) lexical(ctx context.Context, q archival.Query, f filter, depth i
 	return dbErr(ctx, rows.Err())
 }
 
-// hits reads the passages of the best k ranked candidates. A candidate deleted since it was
-// ranked is skipped and the next one takes its place.
+// hits reads the passages of the best k ranked candidates (see archival.Hits).
 func (s *Store) hits(ctx context.Context, agentID string, ranked []*archival.Candidate, k int) ([]archival.Hit, error) {
-	hits := make([]archival.Hit, 0, min(k, len(ranked)))
-	for len(hits) < k && len(ranked) > 0 {
-		batch := ranked[:min(k-len(hits), len(ranked))]
-		ranked = ranked[len(batch):]
-		ids := make([]string, len(batch))
-		for i, c := range batch {
-			ids[i] = c.ID
-		}
-		ps, err := s.getMany(ctx, agentID, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range batch {
-			p, ok := ps[c.ID]
-			if !ok {
-				continue
-			}
-			hits = append(hits, c.Hit(p))
-		}
-	}
-	return hits, nil
+	return archival.Hits(ctx, ranked, k, func(ctx context.Context, ids []string) (map[string]archival.Passage, error) {
+		return s.getMany(ctx, agentID, ids)
+	})
 }
