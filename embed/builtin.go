@@ -174,3 +174,14 @@ func normalize(x *[builtinDim]float32) {
 		x[i] = float32(float64(x[i]) * inv)
 	}
 }
+
+// Vocabulary returns the words of the built-in table, most frequent first (GloVe's frequency
+// order), as a new slice. Texts made of them embed to non-zero vectors; benchmarks draw
+// synthetic text from it by Zipf's law, the distribution SIF weighting assumes.
+func (*Builtin) Vocabulary() ([]string, error) {
+	v, err := loadVocab()
+	if err != nil {
+		return nil, err
+	}
+	return append([]string(nil), v.words...), nil
+}

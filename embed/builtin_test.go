@@ -333,3 +333,32 @@ func TestBuiltinAllocsPerBatch(t *testing.T) {
 		t.Errorf("Embed of %d texts: %v allocations, want ≤ 3", len(texts), allocs)
 	}
 }
+
+func TestBuiltinVocabulary(t *testing.T) {
+	b := NewBuiltin()
+	words, err := b.Vocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(words) != 100_000 {
+		t.Fatalf("%d words, want 100,000", len(words))
+	}
+	// Frequency order: "the" leads GloVe 6B's vocabulary.
+	if words[0] != "the" {
+		t.Errorf("first word %q, want \"the\"", words[0])
+	}
+	vecs := embedAll(t, words[0], words[len(words)-1])
+	for i, v := range vecs {
+		if isZero(v) {
+			t.Errorf("word %d embeds to the zero vector", i)
+		}
+	}
+	words[0] = "changed"
+	again, err := b.Vocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0] != "the" {
+		t.Error("Vocabulary shares its slice with the table")
+	}
+}
