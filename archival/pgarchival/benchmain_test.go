@@ -17,7 +17,8 @@ import (
 	"github.com/memsvc/memsvc/pgdb/pgdbtest"
 )
 
-// TestMain drops the schemas that the benchmarks share (see loadedDB) once everything has run.
+// TestMain drops the schemas that the benchmarks share (see loadedDB) once everything has run,
+// unless MEMSVC_BENCH_KEEP is set (to inspect plans in psql afterwards).
 func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, drop := range benchCleanups {
@@ -62,6 +63,10 @@ func benchPool(b *testing.B, name string) *pgxpool.Pool {
 	}
 	benchCleanups = append(benchCleanups, func() {
 		pool.Close()
+		if os.Getenv("MEMSVC_BENCH_KEEP") != "" {
+			fmt.Fprintf(os.Stderr, "pgarchival: kept bench schema %s (MEMSVC_BENCH_KEEP)\n", schema)
+			return
+		}
 		if err := exec(`DROP SCHEMA ` + pgx.Identifier{schema}.Sanitize() + ` CASCADE`); err != nil {
 			fmt.Fprintf(os.Stderr, "pgarchival: drop bench schema %s: %v\n", schema, err)
 		}
@@ -70,7 +75,7 @@ func benchPool(b *testing.B, name string) *pgxpool.Pool {
 }
 
 // BenchmarkLoad times loading a corpus into an empty schema: "copy" is one COPY into the table as
-// migrated (HNSW index present, GIN without pending list), "bulk" is bulkLoad. Run it with
+// migrated (HNSW index and passage_terms' key present), "bulk" is bulkLoad, both of the text corpus. Run it with
 // -benchtime=1x: one load takes seconds to minutes.
 func BenchmarkLoad(b *testing.B) {
 	for _, n := range benchSizes {
@@ -78,7 +83,7 @@ func BenchmarkLoad(b *testing.B) {
 			if n > 10_000 && testing.Short() {
 				b.Skip("skipping the 100k corpus under -short")
 			}
-			c := newBenchCorpus(n)
+			c := newBenchCorpus(b, "text", n)
 			for _, bulk := range []bool{false, true} {
 				name := "copy"
 				if bulk {

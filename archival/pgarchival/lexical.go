@@ -15,43 +15,41 @@ const (
 )
 
 // lexicalSQL ranks the agent's passages by Okapi BM25 over the words of $2. The query's lexemes
-// are archival_lexemes($2) and its tsquery archival_tsquery($2) (migration 0002): the text is
-// only ever an argument of to_tsvector('english', ...), never parsed as tsquery syntax, and at
-// most 64 lexemes count. Both functions are immutable, so the plan made for this text (Search
-// forces custom plans) holds them as constants, and the planner can weigh the GIN index on tsv.
+// are archival_lexemes($2) (migration 0002): the text is only ever an argument of
+// to_tsvector('english', ...), never parsed as tsquery syntax, and at most 64 lexemes count.
 //
-//   - m: the agent's passages matching any lexeme, with the filter evaluated as keep, and the
-//     passage length dl: all positions of its tsvector, i.e. its indexed tokens (FTS5 counts
-//     tokens too), the measure archival_doc_len gives and archival_stats sums.
-//   - h: the query lexemes of those passages, with their term frequency tf (their positions).
-//   - df: how many of the agent's passages hold each lexeme (every passage holding one is in m,
-//     filtered or not, as FTS5 counts every row).
+//   - t: the postings of those lexemes in the agent's passages (passage_terms, migration 0006:
+//     an index-only scan of its primary key), each with its term frequency tf (the lexeme's
+//     positions) and the passage's length dl (all positions of its tsvector, i.e. its indexed
+//     tokens, as FTS5 counts tokens; archival_stats sums the same measure).
+//   - df: how many of the agent's passages hold each lexeme (every passage, filtered or not, as
+//     FTS5 counts every row).
 //   - st: N and avgdl of the agent, from archival_stats.
+//   - s: every matching passage with its score, best first, ties to the smaller id.
 //
 // score = Σ idf·tf·(k1+1) / (tf + k1·(1 - b + b·dl/avgdl)), idf = ln(1 + (N - df + 0.5)/(df + 0.5)).
-// Ties go to the smaller id. The filter condition is spliced in at %FILTER%, with its parameters
-// after the first three.
-const lexicalSQL = `WITH m AS MATERIALIZED (
-	SELECT id, created_at, tsv, (%FILTER%) AS keep,
-		(SELECT sum(coalesce(array_length(u.positions, 1), 1)) FROM unnest(tsv) AS u)::float8 AS dl
-	FROM passages
-	WHERE agent_id = $1 AND tsv @@ archival_tsquery($2)
-), h AS (
-	SELECT m.id, m.created_at, m.keep, m.dl, u.lexeme, coalesce(array_length(u.positions, 1), 1)::float8 AS tf
-	FROM m, unnest(m.tsv) AS u
-	WHERE u.lexeme = ANY (archival_lexemes($2))
+// Only then are passages read, in score order and by primary key, until $3 pass the filter
+// (spliced in at %FILTER%, with its parameters after the first three): the nested loop under the
+// LIMIT stops there, so the filter costs about $3 lookups however many passages match.
+const lexicalSQL = `WITH t AS MATERIALIZED (
+	SELECT id, lexeme, tf::float8 AS tf, dl::float8 AS dl FROM passage_terms
+	WHERE agent_id = $1 AND lexeme = ANY (archival_lexemes($2))
 ), df AS (
-	SELECT lexeme, count(*)::float8 AS df FROM h GROUP BY lexeme
+	SELECT lexeme, count(*)::float8 AS df FROM t GROUP BY lexeme
 ), st AS (
 	SELECT n::float8 AS n, total_len::float8 / n AS avgdl FROM archival_stats WHERE agent_id = $1 AND n > 0
+), s AS (
+	SELECT t.id, sum(ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) * t.tf * (` + bm25K1 + ` + 1)
+		/ (t.tf + ` + bm25K1 + ` * (1 - ` + bm25B + ` + ` + bm25B + ` * t.dl / st.avgdl))) AS score
+	FROM t JOIN df USING (lexeme) CROSS JOIN st
+	GROUP BY t.id
+	ORDER BY score DESC, t.id
 )
-SELECT h.id, h.created_at,
-	sum(ln(1 + (st.n - df.df + 0.5) / (df.df + 0.5)) * h.tf * (` + bm25K1 + ` + 1)
-		/ (h.tf + ` + bm25K1 + ` * (1 - ` + bm25B + ` + ` + bm25B + ` * h.dl / st.avgdl))) AS score
-FROM h JOIN df USING (lexeme) CROSS JOIN st
-WHERE h.keep
-GROUP BY h.id, h.created_at
-ORDER BY score DESC, h.id
+SELECT s.id, p.created_at, s.score
+FROM s CROSS JOIN LATERAL (
+	SELECT created_at FROM passages WHERE agent_id = $1 AND id = s.id AND (%FILTER%)
+) AS p
+ORDER BY s.score DESC, s.id
 LIMIT $3`
 
 // queueLexical queues on b the lexical half of q: the depth best passages of the agent by BM25

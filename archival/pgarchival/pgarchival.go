@@ -1,6 +1,7 @@
 // Package pgarchival is the PostgreSQL archival backend: passages live in the `passages` table
 // (migrations/postgres), dense search is pgvector's HNSW cosine index, and lexical search is Okapi
-// BM25 computed in SQL over the table's `tsv` column (to_tsvector('english', text)). It passes the
+// BM25 computed in SQL over the postings of the table's `tsv` column (to_tsvector('english', text)),
+// kept in `passage_terms` by triggers (migration 0006). It passes the
 // archivaltest conformance suite and mirrors memarchival's semantics: the same validation and
 // defaults, the same filters applied alike to both candidate lists, candidate lists max(50, 5k)
 // deep, tie-aware dense ranks (rank.Ranks), fusion by rank.Default and the same tie-breaks.
@@ -11,12 +12,13 @@
 //     answers ErrInvalid for others, and lookups by such an id find nothing.
 //   - The lexical half stems and drops stopwords with PostgreSQL's english configuration, and its
 //     BM25 statistics (N, avgdl, df) are per agent, read from archival_stats, which triggers keep
-//     in step with passages (migration 0002). Its idf is ln(1 + (N-df+0.5)/(df+0.5)), always
+//     in step with passages (migration 0002), as they keep passage_terms (0006). Its idf is ln(1 + (N-df+0.5)/(df+0.5)), always
 //     positive, where SQLite FTS5 floors ln((N-df+0.5)/(df+0.5)) at 1e-6.
 //   - The key rule and the history (archival.ResolveKey, archival.Diff) run inside the upsert's
 //     transaction, as in memarchival; writers of one agent are serialized by a row lock.
-//   - Dense search is approximate (HNSW, iterative scan in relaxed order) when the planner uses
-//     the index; it needs pgvector 0.8 or later.
+//   - Dense search is approximate (HNSW with m 32 and ef_construction 128, searched at ef_search
+//     250 or more, iterative scan in relaxed order) when the planner uses the index, and exact
+//     when it judges a scan of the agent's rows cheaper; it needs pgvector 0.8 or later.
 //
 // Every error is wrapped with the operation ("pgarchival: get p1: ...") and passed through
 // pgdb.Classify, so that errors.Is(err, pgdb.ErrUnavailable) (and archival.ErrUnavailable) holds

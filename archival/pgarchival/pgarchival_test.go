@@ -22,7 +22,7 @@ func newStore(t *testing.T) (*pgarchival.Store, *pgxpool.Pool) {
 	pool := pgdbtest.Pool(t, dim)
 	t.Cleanup(func() {
 		if err := consistentStats(pool); err != nil {
-			t.Errorf("archival_stats out of step with passages: %v", err)
+			t.Errorf("archival_stats or passage_terms out of step with passages: %v", err)
 		}
 	})
 	return pgarchival.New(pool, dim), pool
@@ -62,6 +62,27 @@ func consistentStats(pool *pgxpool.Pool) error {
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("%v", bad)
+	}
+	return consistentTerms(pool)
+}
+
+// consistentTerms reports whether passage_terms holds exactly the postings of every passage's
+// tsv: each lexeme with its positions as tf, and the passage's archival_doc_len as dl.
+func consistentTerms(pool *pgxpool.Pool) error {
+	var missing, extra int
+	err := pool.QueryRow(context.Background(), `
+		WITH want AS (
+			SELECT p.agent_id, u.lexeme, p.id, coalesce(array_length(u.positions, 1), 1)::real AS tf,
+				archival_doc_len(p.tsv)::real AS dl
+			FROM passages p, unnest(p.tsv) AS u
+		), have AS (SELECT agent_id, lexeme, id, tf, dl FROM passage_terms)
+		SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT ALL SELECT * FROM have) m),
+			(SELECT count(*) FROM (SELECT * FROM have EXCEPT ALL SELECT * FROM want) e)`).Scan(&missing, &extra)
+	if err != nil {
+		return err
+	}
+	if missing > 0 || extra > 0 {
+		return fmt.Errorf("passage_terms: %d postings missing, %d extra", missing, extra)
 	}
 	return nil
 }

@@ -1,0 +1,4 @@
+package pgarchival
+
+// EfSearchFor exposes efSearchFor to the benchmarks, whose raw SQL reference searches as deep.
+var EfSearchFor = efSearchFor
