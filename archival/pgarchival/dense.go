@@ -22,12 +22,12 @@ const maxEfSearch = 1000
 // embedded by the built-in embedder (bench/RESULTS.md).
 const efSearch = 250
 
-// queueSettings queues on b, first, the settings of this search's transaction (the batch runs
-// as one implicit transaction, so set_config(..., true) lasts until its end):
+// queueSettings queues on b, first, the settings of its transaction (a batch runs as one
+// implicit transaction, so set_config(..., true) lasts until its end):
 //   - plan_cache_mode = force_custom_plan: pgx prepares and caches the statements, and a generic
 //     plan would be blind to the agent (a small agent in a large table is best read by primary
 //     key and sorted exactly; a large one through the HNSW index) and to the lexical query's
-//     terms (the GIN index against a scan), so every search is planned for its own arguments.
+//     lexemes, so every search is planned for its own arguments (a fraction of a millisecond).
 //   - hnsw.ef_search = max(efSearch, 2·depth) (at most 1000) and hnsw.iterative_scan = relaxed_order,
 //     so that a filter which rejects most of the graph's nearest rows still yields depth rows
 //     (pgvector 0.8; the scan stops after hnsw.max_scan_tuples, 20,000 by default).

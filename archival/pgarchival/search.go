@@ -2,7 +2,9 @@ package pgarchival
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,8 +16,9 @@ import (
 // lexical (BM25 over the words of q.Text), both filtered alike (see filter). Ties in relevance go
 // to the higher cosine, then the newer passage, then the smaller id.
 //
-// Both lists come back from one pgx.Batch (one round trip); the passages of the best k follow in
-// a second query, and one deleted in between is skipped, the next candidate taking its place.
+// The two lists are read at once, each in one round trip on its own connection, so a hybrid
+// search takes about as long as its slower half; the passages of the best k follow in a second
+// query, and one deleted in between is skipped, the next candidate taking its place.
 //
 // ErrInvalid: empty agent, K outside 1..MaxK, a non-finite vector or an AsOf beyond unix
 // nanoseconds. ErrDimensionMismatch: a vector that is neither empty nor of length Dim.
@@ -32,18 +35,21 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	f := newFilter(q)
 	depth := archival.Depth(q.K)
 	var dense, lexical []*archival.Candidate
-	b := &pgx.Batch{}
-	queueSettings(b, depth)
+	var batches []*pgx.Batch
 	if nonZero(q.Vector) {
+		b := &pgx.Batch{}
+		queueSettings(b, depth)
 		queueDense(b, q, f, depth, &dense)
+		batches = append(batches, b)
 	}
 	if text, ok := lexicalText(q.Text); ok {
+		b := &pgx.Batch{}
+		queueSettings(b, depth)
 		queueLexical(b, q.AgentID, text, f, depth, &lexical)
+		batches = append(batches, b)
 	}
-	if b.Len() > 1 {
-		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-			return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
-		}
+	if err := s.send(ctx, batches); err != nil {
+		return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
 	}
 	ranked := archival.Fuse(dense, lexical)
 	hits, err := s.hits(ctx, q.AgentID, ranked, q.K)
@@ -51,6 +57,20 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 		return nil, fmt.Errorf("pgarchival: search: %w", err)
 	}
 	return hits, nil
+}
+
+// send runs the batches, each on its own connection and all at once, and returns the first error.
+func (s *Store) send(ctx context.Context, batches []*pgx.Batch) error {
+	if len(batches) == 1 {
+		return s.pool.SendBatch(ctx, batches[0]).Close()
+	}
+	errs := make([]error, len(batches))
+	var wg sync.WaitGroup
+	for i, b := range batches {
+		wg.Go(func() { errs[i] = s.pool.SendBatch(ctx, b).Close() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func (s *Store) validate(q archival.Query) error {
