@@ -308,34 +308,79 @@ func BenchmarkRawSQL(b *testing.B) {
 	}
 }
 
-func benchRawSQL(b *testing.B, db *benchDB, ef int, iter string) {
+// BenchmarkOverhead alternates, query by query, Search in dense mode and the raw SQL "same-ef"
+// query of BenchmarkRawSQL, so that both see the same machine, and reports each one's p50 and
+// p99 and their ratios (Search over raw): memsvc's overhead over pgvector's own query.
+func BenchmarkOverhead(b *testing.B) {
+	for _, kind := range benchCorpora {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("corpus=%s/n=%d", kind, n), func(b *testing.B) {
+				db := loadedDB(b, kind, n)
+				raw := rawQuery(b, db, pgarchival.EfSearchFor(archival.Depth(benchK)), "relaxed_order")
+				ctx := context.Background()
+				var memsvc, direct []time.Duration
+				for i := 0; b.Loop(); i++ {
+					q := db.corpus.queries[i%len(db.corpus.queries)]
+					start := time.Now()
+					raw(q)
+					direct = append(direct, time.Since(start))
+					start = time.Now()
+					if _, err := db.store.Search(ctx, archival.Query{AgentID: benchAgent, K: benchK, Vector: q.vec}); err != nil {
+						b.Fatal(err)
+					}
+					memsvc = append(memsvc, time.Since(start))
+				}
+				if len(memsvc) == 0 {
+					return
+				}
+				m50, m99 := percentiles(memsvc)
+				r50, r99 := percentiles(direct)
+				b.ReportMetric(float64(m50.Microseconds()), "memsvc-p50-µs")
+				b.ReportMetric(float64(r50.Microseconds()), "raw-p50-µs")
+				b.ReportMetric(float64(m50)/float64(r50), "ratio-p50")
+				b.ReportMetric(float64(m99)/float64(r99), "ratio-p99")
+			})
+		}
+	}
+}
+
+// rawQuery returns the raw SQL dense query on a connection of its own, set to search ef deep
+// with the iterative scan iter; the connection goes back to the pool when the benchmark ends.
+func rawQuery(b *testing.B, db *benchDB, ef int, iter string) func(benchQuery) []rawRow {
 	ctx := context.Background()
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Release()
+	b.Cleanup(func() {
+		_, _ = conn.Exec(ctx, `RESET hnsw.ef_search; RESET hnsw.iterative_scan`)
+		conn.Release()
+	})
 	if _, err := conn.Exec(ctx, fmt.Sprintf(`SET hnsw.ef_search = %d; SET hnsw.iterative_scan = %s`, ef, iter)); err != nil {
 		b.Fatal(err)
 	}
-	defer conn.Exec(ctx, `RESET hnsw.ef_search; RESET hnsw.iterative_scan`) //nolint:errcheck
-	type row struct {
-		ID, Text  string
-		CreatedAt time.Time
-	}
 	sql := fmt.Sprintf(`SELECT id, text, created_at FROM passages WHERE agent_id = $1
 		ORDER BY embedding <=> $2 LIMIT %d`, benchK)
-	run := func(q benchQuery) []row {
+	return func(q benchQuery) []rawRow {
 		rows, err := conn.Query(ctx, sql, benchAgent, pgvector.NewVector(q.vec))
 		if err != nil {
 			b.Fatal(err)
 		}
-		found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+		found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[rawRow])
 		if err != nil {
 			b.Fatal(err)
 		}
 		return found
 	}
+}
+
+type rawRow struct {
+	ID, Text  string
+	CreatedAt time.Time
+}
+
+func benchRawSQL(b *testing.B, db *benchDB, ef int, iter string) {
+	run := rawQuery(b, db, ef, iter)
 	var found int
 	for _, q := range db.corpus.queries {
 		for _, r := range run(q) {
@@ -359,10 +404,14 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {
 		return
 	}
+	p50, p99 := percentiles(lat)
+	b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
+	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+}
+
+// percentiles sorts lat and returns its 50th and 99th percentiles.
+func percentiles(lat []time.Duration) (p50, p99 time.Duration) {
 	slices.Sort(lat)
-	at := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds())
-	}
-	b.ReportMetric(at(0.50), "p50-µs")
-	b.ReportMetric(at(0.99), "p99-µs")
+	at := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	return at(0.50), at(0.99)
 }

@@ -23,7 +23,8 @@ const maxEfSearch = 1000
 const efSearch = 250
 
 // queueSettings queues on b, first, the settings of its transaction (a batch runs as one
-// implicit transaction, so set_config(..., true) lasts until its end):
+// implicit transaction, so set_config(..., true) lasts until its end, and each statement is
+// planned after the ones before it have run):
 //   - plan_cache_mode = force_custom_plan: pgx prepares and caches the statements, and a generic
 //     plan would be blind to the agent (a small agent in a large table is best read by primary
 //     key and sorted exactly; a large one through the HNSW index) and to the lexical query's
@@ -31,11 +32,27 @@ const efSearch = 250
 //   - hnsw.ef_search = max(efSearch, 2·depth) (at most 1000) and hnsw.iterative_scan = relaxed_order,
 //     so that a filter which rejects most of the graph's nearest rows still yields depth rows
 //     (pgvector 0.8; the scan stops after hnsw.max_scan_tuples, 20,000 by default).
-func queueSettings(b *pgx.Batch, depth int) {
+//   - enable_sort = off when the agent has more than exactLimit passages and at least a tenth of
+//     the table's (archival_stats, pg_class), which leaves the planner the HNSW index as the only
+//     way to order them. PostgreSQL charges a 100-dimensional cosine distance as one cheap
+//     operator, so it would sort such an agent's rows exactly up to about 12,000 of them, where
+//     the index is already faster. An agent with a smaller share is left to the planner, which
+//     reads a small one exactly by primary key: forced through the graph, its filter would reject
+//     most of what the iterative scan reaches (at most hnsw.max_scan_tuples) and the list could
+//     come back short. Otherwise enable_sort keeps its value.
+func queueSettings(b *pgx.Batch, agentID string, depth int) {
 	b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
-		set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
-		strconv.Itoa(efSearchFor(depth)))
+		set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),
+		set_config('enable_sort', CASE
+			WHEN coalesce((SELECT n FROM archival_stats WHERE agent_id = $2), 0)
+				> greatest($3, (SELECT reltuples / 10 FROM pg_class WHERE oid = 'passages'::regclass))
+			THEN 'off' ELSE current_setting('enable_sort') END, true)`,
+		strconv.Itoa(efSearchFor(depth)), agentID, exactLimit)
 }
+
+// exactLimit is the most passages of an agent that a dense search may read exactly, in the
+// planner's judgement, whatever their share of the table (see queueSettings).
+const exactLimit = 2000
 
 // efSearchFor is the hnsw.ef_search of a search depth candidates deep.
 func efSearchFor(depth int) int { return min(maxEfSearch, max(efSearch, 2*depth)) }

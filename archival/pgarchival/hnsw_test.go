@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
@@ -112,4 +113,58 @@ func randUnit(rng *rand.Rand) []float32 {
 		v[i] = float32(rng.NormFloat64())
 	}
 	return normalize(v)
+}
+
+// TestLargeAgentUsesHNSW: a dense search of an agent with more than 2,000 passages and most of
+// the table walks the HNSW graph (the planner alone would sort all its rows exactly), while one
+// of an agent with a small share of the table is left to the planner's exact read by primary
+// key. pg_stat_user_indexes counts the scans of the index.
+func TestLargeAgentUsesHNSW(t *testing.T) {
+	s, pool := newStore(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 3))
+	var ps []archival.Passage
+	for i := range 2_100 {
+		ps = append(ps, archival.Passage{ID: fmt.Sprint("p", i), AgentID: "big", Text: "filler", Vector: randUnit(rng)})
+	}
+	for i := range 30 {
+		ps = append(ps, archival.Passage{ID: fmt.Sprint("s", i), AgentID: "small", Text: "filler", Vector: randUnit(rng)})
+	}
+	if err := s.Upsert(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `ANALYZE passages`); err != nil {
+		t.Fatal(err)
+	}
+	// scans returns the index's scan count. Statistics reach the shared counters after a
+	// transaction, at most once a second per backend, so it waits for them first.
+	scans := func() int64 {
+		t.Helper()
+		time.Sleep(1500 * time.Millisecond)
+		var n int64
+		if err := pool.QueryRow(ctx, `SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_user_indexes
+			WHERE indexrelname = 'passages_embedding' AND schemaname = current_schema()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	search := func(agent string) {
+		t.Helper()
+		hits, err := s.Search(ctx, archival.Query{AgentID: agent, Vector: randUnit(rng), K: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 10 {
+			t.Fatalf("%s: %d hits, want 10", agent, len(hits))
+		}
+	}
+	before := scans()
+	search("small")
+	if n := scans(); n != before {
+		t.Errorf("searching the small agent scanned the HNSW index (%d scans, then %d)", before, n)
+	}
+	search("big")
+	if n := scans(); n <= before {
+		t.Errorf("searching the agent with 2,100 of 2,130 passages did not scan the HNSW index (%d scans, then %d)", before, n)
+	}
 }

@@ -38,13 +38,13 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	var batches []*pgx.Batch
 	if nonZero(q.Vector) {
 		b := &pgx.Batch{}
-		queueSettings(b, depth)
+		queueSettings(b, q.AgentID, depth)
 		queueDense(b, q, f, depth, &dense)
 		batches = append(batches, b)
 	}
 	if text, ok := lexicalText(q.Text); ok {
 		b := &pgx.Batch{}
-		queueSettings(b, depth)
+		queueSettings(b, q.AgentID, depth)
 		queueLexical(b, q.AgentID, text, f, depth, &lexical)
 		batches = append(batches, b)
 	}
