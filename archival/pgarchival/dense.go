@@ -4,7 +4,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -22,7 +21,7 @@ const maxEfSearch = 1000
 // embedded by the built-in embedder (bench/RESULTS.md).
 const efSearch = 250
 
-// queueSettings queues on b, first, the settings of its transaction (a batch runs as one
+// queueSettings queues on b, first, the settings of a dense search's transaction (a batch runs as one
 // implicit transaction, so set_config(..., true) lasts until its end, and each statement is
 // planned after the ones before it have run):
 //   - plan_cache_mode = force_custom_plan: pgx prepares and caches the statements, and a generic
@@ -58,16 +57,17 @@ const exactLimit = 2000
 func efSearchFor(depth int) int { return min(maxEfSearch, max(efSearch, 2*depth)) }
 
 // queueDense queues on b the dense half of q: the depth nearest passages of the agent by cosine
-// distance that pass f, through the HNSW index or the agent's primary-key range, as the planner
-// judges (see queueSettings, which must come first). Relaxed order may return rows slightly out
-// of order; readDense sorts them again. It stores the candidates in *out.
-func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*archival.Candidate) {
+// distance that pass f, whole, through the HNSW index or the agent's primary-key range, as the
+// planner judges (see queueSettings, which must come first). Relaxed order may return rows
+// slightly out of order; readDense sorts them again. It stores the candidates in *out and their
+// passages in read.
+func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*archival.Candidate, read map[string]archival.Passage) {
 	args := []any{q.AgentID, pgvector.NewVector(q.Vector), depth}
 	cond, args := f.where(args)
-	b.Queue(`SELECT id, created_at, embedding <=> $2 FROM passages
+	b.Queue(`SELECT `+passageColumns+`, embedding <=> $2 FROM passages
 		WHERE agent_id = $1 AND `+cond+`
 		ORDER BY embedding <=> $2 LIMIT $3`, args...).Query(func(rows pgx.Rows) error {
-		cands, err := readDense(rows)
+		cands, err := readDense(rows, read)
 		*out = cands
 		return err
 	})
@@ -76,23 +76,20 @@ func queueDense(b *pgx.Batch, q archival.Query, f filter, depth int, out *[]*arc
 // readDense reads the dense rows, best first by cosine similarity (1 - distance, clamped to
 // [-1, 1]; a stored zero vector, whose distance is NaN, scores 0 as in memarchival), ties by id,
 // and gives them competition ranks that let near-equal similarities share one (rank.Ranks).
-func readDense(rows pgx.Rows) ([]*archival.Candidate, error) {
+func readDense(rows pgx.Rows, read map[string]archival.Passage) ([]*archival.Candidate, error) {
 	var cands []*archival.Candidate
 	for rows.Next() {
-		var (
-			c        archival.Candidate
-			created  time.Time
-			distance float64
-		)
-		if err := rows.Scan(&c.ID, &created, &distance); err != nil {
+		var distance float64
+		p, err := scanPassage(rows, &distance)
+		if err != nil {
 			return nil, err
 		}
-		c.Dense = 1 - distance
+		read[p.ID] = p
+		c := archival.Candidate{ID: p.ID, CreatedAt: p.CreatedAt.UnixMicro(), Dense: 1 - distance}
 		if math.IsNaN(c.Dense) {
 			c.Dense = 0
 		}
 		c.Dense = max(-1, min(1, c.Dense))
-		c.CreatedAt = created.UnixMicro()
 		cands = append(cands, &c)
 	}
 	if err := rows.Err(); err != nil {

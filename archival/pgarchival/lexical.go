@@ -2,7 +2,6 @@ package pgarchival
 
 import (
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/memsvc/memsvc/archival"
@@ -28,7 +27,7 @@ const (
 //   - s: every matching passage with its score, best first, ties to the smaller id.
 //
 // score = Σ idf·tf·(k1+1) / (tf + k1·(1 - b + b·dl/avgdl)), idf = ln(1 + (N - df + 0.5)/(df + 0.5)).
-// Only then are passages read, in score order and by primary key, until $3 pass the filter
+// Only then are passages read, whole, in score order and by primary key, until $3 pass the filter
 // (spliced in at %FILTER%, with its parameters after the first three): the nested loop under the
 // LIMIT stops there, so the filter costs about $3 lookups however many passages match.
 const lexicalSQL = `WITH t AS MATERIALIZED (
@@ -45,31 +44,29 @@ const lexicalSQL = `WITH t AS MATERIALIZED (
 	GROUP BY t.id
 	ORDER BY score DESC, t.id
 )
-SELECT s.id, p.created_at, s.score
+SELECT p.*, s.score
 FROM s CROSS JOIN LATERAL (
-	SELECT created_at FROM passages WHERE agent_id = $1 AND id = s.id AND (%FILTER%)
+	SELECT ` + passageColumns + ` FROM passages WHERE agent_id = $1 AND id = s.id AND (%FILTER%)
 ) AS p
 ORDER BY s.score DESC, s.id
 LIMIT $3`
 
 // queueLexical queues on b the lexical half of q: the depth best passages of the agent by BM25
 // over the words of text that pass f, ranked 1, 2, 3... in that order (as FTS5's are in
-// memarchival). It stores the candidates in *out.
-func queueLexical(b *pgx.Batch, agentID, text string, f filter, depth int, out *[]*archival.Candidate) {
+// memarchival). It stores the candidates in *out and their passages in read.
+func queueLexical(b *pgx.Batch, agentID, text string, f filter, depth int, out *[]*archival.Candidate, read map[string]archival.Passage) {
 	cond, args := f.where([]any{agentID, text, depth})
 	b.Queue(strings.Replace(lexicalSQL, "%FILTER%", cond, 1), args...).Query(func(rows pgx.Rows) error {
 		var cands []*archival.Candidate
 		for rows.Next() {
-			var (
-				c       archival.Candidate
-				created time.Time
-			)
-			if err := rows.Scan(&c.ID, &created, &c.Lexical); err != nil {
+			var score float64
+			p, err := scanPassage(rows, &score)
+			if err != nil {
 				return err
 			}
-			c.CreatedAt = created.UnixMicro()
-			c.LexicalRank = len(cands) + 1
-			cands = append(cands, &c)
+			read[p.ID] = p
+			cands = append(cands, &archival.Candidate{ID: p.ID, CreatedAt: p.CreatedAt.UnixMicro(),
+				Lexical: score, LexicalRank: len(cands) + 1})
 		}
 		*out = cands
 		return rows.Err()

@@ -18,8 +18,9 @@ import (
 const passageColumns = `id, agent_id, text, embedding, created_at, valid_from, valid_to, status,
 	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence`
 
-// scanPassage reads one row of passageColumns. Times come back in UTC, tags never nil.
-func scanPassage(row pgx.Row) (archival.Passage, error) {
+// scanPassage reads one row of passageColumns, then scans any further columns into extra.
+// Times come back in UTC, tags never nil.
+func scanPassage(row pgx.Row, extra ...any) (archival.Passage, error) {
 	var (
 		p              archival.Passage
 		vec            pgvector.Vector
@@ -27,9 +28,10 @@ func scanPassage(row pgx.Row) (archival.Passage, error) {
 		status, source string
 		metadata       []byte
 	)
-	if err := row.Scan(&p.ID, &p.AgentID, &p.Text, &vec, &p.CreatedAt, &p.ValidFrom, &validTo, &status,
+	dest := append([]any{&p.ID, &p.AgentID, &p.Text, &vec, &p.CreatedAt, &p.ValidFrom, &validTo, &status,
 		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &p.Tags, &metadata, &p.PossiblySupersededBy,
-		&p.Confidence); err != nil {
+		&p.Confidence}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return archival.Passage{}, err
 	}
 	p.Vector = vec.Slice()
@@ -67,25 +69,6 @@ func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, 
 		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, dbErr(ctx, err))
 	}
 	return p, nil
-}
-
-// getMany returns the passages of agentID among ids, by id; missing ones are absent.
-func (s *Store) getMany(ctx context.Context, agentID string, ids []string) (map[string]archival.Passage, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+passageColumns+` FROM passages
-		WHERE agent_id = $1 AND id = ANY($2)`, agentID, ids)
-	if err != nil {
-		return nil, dbErr(ctx, err)
-	}
-	defer rows.Close()
-	out := make(map[string]archival.Passage, len(ids))
-	for rows.Next() {
-		p, err := scanPassage(rows)
-		if err != nil {
-			return nil, dbErr(ctx, err)
-		}
-		out[p.ID] = p
-	}
-	return out, dbErr(ctx, rows.Err())
 }
 
 // Delete removes one passage of an agent and its history, or returns ErrNotFound. It is one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -17,8 +18,9 @@ import (
 // to the higher cosine, then the newer passage, then the smaller id.
 //
 // The two lists are read at once, each in one round trip on its own connection, so a hybrid
-// search takes about as long as its slower half; the passages of the best k follow in a second
-// query, and one deleted in between is skipped, the next candidate taking its place.
+// search takes about as long as its slower half. Both lists come with their passages whole (the
+// lists' rows are read from the heap anyway, to filter them), so the best k need no further
+// query.
 //
 // ErrInvalid: empty agent, K outside 1..MaxK, a non-finite vector or an AsOf beyond unix
 // nanoseconds. ErrDimensionMismatch: a vector that is neither empty nor of length Dim.
@@ -35,28 +37,29 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	f := newFilter(q)
 	depth := archival.Depth(q.K)
 	var dense, lexical []*archival.Candidate
+	// One map per list: the lists are read concurrently.
+	denseRead, lexicalRead := map[string]archival.Passage{}, map[string]archival.Passage{}
 	var batches []*pgx.Batch
 	if nonZero(q.Vector) {
 		b := &pgx.Batch{}
 		queueSettings(b, q.AgentID, depth)
-		queueDense(b, q, f, depth, &dense)
+		queueDense(b, q, f, depth, &dense, denseRead)
 		batches = append(batches, b)
 	}
 	if text, ok := lexicalText(q.Text); ok {
 		b := &pgx.Batch{}
-		queueSettings(b, q.AgentID, depth)
-		queueLexical(b, q.AgentID, text, f, depth, &lexical)
+		b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`) // see queueSettings
+		queueLexical(b, q.AgentID, text, f, depth, &lexical, lexicalRead)
 		batches = append(batches, b)
 	}
 	if err := s.send(ctx, batches); err != nil {
 		return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
 	}
-	ranked := archival.Fuse(dense, lexical)
-	hits, err := s.hits(ctx, q.AgentID, ranked, q.K)
-	if err != nil {
-		return nil, fmt.Errorf("pgarchival: search: %w", err)
-	}
-	return hits, nil
+	maps.Copy(denseRead, lexicalRead)
+	return archival.Hits(ctx, archival.Fuse(dense, lexical), q.K,
+		func(_ context.Context, ids []string) (map[string]archival.Passage, error) {
+			return denseRead, nil // holds every candidate's passage
+		})
 }
 
 // send runs the batches, each on its own connection and all at once, and returns the first error.
@@ -85,11 +88,4 @@ func (s *Store) validate(q archival.Query) error {
 		return fmt.Errorf("as_of %v out of range: %w", *q.AsOf, archival.ErrInvalid)
 	}
 	return checkFinite(q.Vector)
-}
-
-// hits reads the passages of the best k ranked candidates (see archival.Hits).
-func (s *Store) hits(ctx context.Context, agentID string, ranked []*archival.Candidate, k int) ([]archival.Hit, error) {
-	return archival.Hits(ctx, ranked, k, func(ctx context.Context, ids []string) (map[string]archival.Passage, error) {
-		return s.getMany(ctx, agentID, ids)
-	})
 }
