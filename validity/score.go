@@ -188,9 +188,12 @@ func slotRecency(i int, cands []Candidate, subjects []string, cfg Config) float6
 	return decay(newest.Sub(c.ValidFrom), cfg.HalfLife)
 }
 
+// competes reports whether b competes with a for a's slot. A declared slot (a key) is resolved
+// by the key rule: only a passage of the same key competes with it. A memory without a key
+// competes by subject and similarity, with keyed and unkeyed memories alike.
 func competes(a, b Candidate, sa, sb string, minCos float64) bool {
-	if a.Key != "" && b.Key != "" {
-		return a.Key == b.Key // two declared slots compete only when they are one slot
+	if a.Key != "" {
+		return a.Key == b.Key
 	}
 	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || IsUtterance(a.Text) || IsUtterance(b.Text) {
 		return false

@@ -189,3 +189,26 @@ func TestUtterancesDoNotCompete(t *testing.T) {
 		t.Fatal("IsUtterance")
 	}
 }
+
+func TestAKeyedMemoryCompetesOnlyWithItsKey(t *testing.T) {
+	v := []float32{1, 0}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice lives in Paris", Key: "alice/city", Vector: v, Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.8, Text: "Alice's sister lives in Rome", Vector: v, Status: Valid, ValidFrom: t2025},
+	}
+	res := Rank(Query{Text: "Alice?", Now: now}, cands, Default)
+	byIndex := map[int]Result{}
+	for _, r := range res {
+		byIndex[r.Index] = r
+	}
+	if byIndex[0].Scores.Recency != 1 {
+		t.Errorf("a newer memory without a key must not age a keyed one: %+v", byIndex[0])
+	}
+	// The other way round, a newer keyed memory ages an older similar one without a key.
+	cands[0].ValidFrom, cands[1].ValidFrom = t2025, t2024
+	for _, r := range Rank(Query{Text: "Alice?", Now: now}, cands, Default) {
+		if r.Index == 1 && r.Scores.Recency >= 1 {
+			t.Errorf("an older unkeyed memory like a newer keyed one is in its slot: %+v", r)
+		}
+	}
+}
