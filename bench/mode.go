@@ -50,7 +50,7 @@ var Ablations = []Mode{ModeHybridRecency, ModeHybridSubject, ModeHybridValidity}
 func (m Mode) Options() pager.ArchivalQuery {
 	zero := func() *pager.Weights {
 		z := 0.0
-		return &pager.Weights{Recency: &z, Validity: &z, Subject: &z}
+		return &pager.Weights{Recency: &z, Validity: &z, Subject: &z, Predicate: &z}
 	}
 	only := func(term string) *pager.Weights {
 		w := zero()

@@ -91,7 +91,7 @@ func TestRankSuppressesSupersededAndPrefersTheNamedSubject(t *testing.T) {
 		t.Fatalf("the superseded Paris must score 0 and rank last: %+v", res)
 	}
 	bob := res[1]
-	if bob.Index != 1 || !near(bob.Scores.Subject, 0) || !near(bob.Score, 0.9*0.5) {
+	if bob.Index != 1 || !near(bob.Scores.Subject, 0) || !near(bob.Score, 0.9*(1-Default.Weights.Subject)) {
 		t.Fatalf("Bob is a distractor about another subject: %+v", bob)
 	}
 	// Turning the terms off gives relevance order back.

@@ -1,0 +1,97 @@
+package validity
+
+import "testing"
+
+func TestStem(t *testing.T) {
+	groups := [][]string{
+		{"live", "lives", "lived", "living"},
+		{"work", "works", "worked", "working"},
+		{"city", "cities"},
+		{"move", "moved", "moves"},
+	}
+	for _, g := range groups {
+		for _, w := range g[1:] {
+			if stem(w) != stem(g[0]) {
+				t.Errorf("stem(%q) = %q, stem(%q) = %q: want one stem", w, stem(w), g[0], stem(g[0]))
+			}
+		}
+	}
+	if stem("class") == stem("clas") {
+		t.Errorf("stem must keep a final double s")
+	}
+}
+
+func TestKeyAttribute(t *testing.T) {
+	for key, want := range map[string]string{
+		"alice/city": "city", "user/favourite_food": "favourite food", "alice/address/city": "address city",
+		"alice": "", "": "",
+	} {
+		if got := KeyAttribute(key); got != want {
+			t.Errorf("KeyAttribute(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestPredicateMatch(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Alice lives in Paris"},
+		{Text: "Alice drives a Volvo"},
+		{Text: "She moved to Berlin", Key: "alice/city"},
+		{Text: "Alice's sister lives in Rome"},
+	}
+	got := predicateMatch("Which city does Alice live in?", cands)
+	// "city" (its key) and "live" (its text) each match one passage besides the sister.
+	if !(got[0] > 0 && got[0] < 1) || got[1] != 0 || !(got[2] > 0 && got[2] < 1) || !(got[3] > 0 && got[3] < 1) {
+		t.Fatalf("predicateMatch = %v", got)
+	}
+	if got[2] <= got[0] {
+		t.Errorf("the key's attribute (city, shared by fewer candidates) should count more than lives: %v", got)
+	}
+	// The subject's name is not part of the predicate: a memory that only shares it does not match.
+	if got := predicateMatch("Alice?", cands); got[1] != 1 {
+		t.Errorf("a query without content words matches every memory fully, got %v", got)
+	}
+	if got := predicateMatch("What does Alice drive?", cands); got[1] != 1 || got[0] != 0 {
+		t.Errorf("drive/drives: got %v", got)
+	}
+}
+
+func TestAttributeMatch(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Alice moved to Berlin", Key: "alice/city", AttributeCosine: 0.8},
+		{Text: "Alice bought a Volvo", Key: "alice/car", AttributeCosine: 0.6},
+		{Text: "It rained all week", AttributeCosine: 0}, // no key: words alone
+	}
+	pred := []float64{0, 0.5, 0}
+	attributeMatch(pred, cands, 0.05)
+	if !near(pred[0], 1) || !near(pred[1], 0.5) || pred[2] != 0 {
+		t.Fatalf("attributeMatch = %v, want the nearest attribute at 1, the words' match kept when higher", pred)
+	}
+	pred = []float64{0, 0, 0}
+	attributeMatch(pred, cands, 0.2)
+	if !near(pred[0], 1) || !(pred[1] > 0.3 && pred[1] < 0.4) {
+		t.Fatalf("attributeMatch = %v, want exp(-0.2/0.2) for the car", pred)
+	}
+	// Off at temperature 0.
+	pred = []float64{0, 0, 0}
+	attributeMatch(pred, cands, 0)
+	if pred[0] != 0 {
+		t.Fatalf("temperature 0 must leave the match to words: %v", pred)
+	}
+}
+
+func TestRankPrefersTheAskedAttribute(t *testing.T) {
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice drives a Volvo", Key: "alice/car", Status: Valid, ValidFrom: t2025, AttributeCosine: 0.45},
+		{Relevance: 0.8, Text: "Alice rents an apartment in Rome", Key: "alice/city", Status: Valid, ValidFrom: t2024, AttributeCosine: 0.6},
+	}
+	res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, Default)
+	if res[0].Index != 1 {
+		t.Fatalf("first = %+v, want the city", res)
+	}
+	off := Default
+	off.Weights.Predicate = 0
+	if res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, off); res[0].Index != 0 {
+		t.Fatalf("with the predicate term off, relevance decides: %+v", res)
+	}
+}
