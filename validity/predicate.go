@@ -55,9 +55,11 @@ func stem(w string) string {
 }
 
 // predicateMatch scores how much of what the query asks (its content words other than names)
-// each candidate says: the share of the query's terms it contains, each weighted by its inverse
-// document frequency over the candidates, so that a word every candidate shares counts little.
-// A query with no content words matches every candidate fully.
+// each candidate says: the square root of the share of the query's terms it contains, each
+// weighted by its inverse document frequency over the candidates, so that a word every
+// candidate shares counts little. The square root credits a partial match of a long question
+// more than proportionally: one rare word of five is already evidence. A query with no content
+// words matches every candidate fully.
 func predicateMatch(q string, cands []Candidate) []float64 {
 	skip := map[string]bool{}
 	for _, n := range Entities(q) {
@@ -86,6 +88,7 @@ func predicateMatch(q string, cands []Candidate) []float64 {
 	var total float64
 	for t := range qt {
 		idf[t] = math.Log(1 + (n+1)/(float64(df[t])+0.5))
+
 		total += idf[t]
 	}
 	for i := range cands {
@@ -95,7 +98,7 @@ func predicateMatch(q string, cands []Candidate) []float64 {
 				s += idf[t]
 			}
 		}
-		out[i] = s / total
+		out[i] = math.Sqrt(s / total)
 	}
 	return out
 }
