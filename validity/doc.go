@@ -19,7 +19,9 @@
 //   - predicate: how much of what the query asks about its subject the memory says. The
 //     query's content words other than names, stemmed and weighted by their rarity among the
 //     candidates, are looked up in the memory's words and in its key's attribute ("alice/city"
-//     → "city"); a keyed memory also matches by the cosine of its attribute to the query, when
-//     the caller provides it. Subject and predicate together tell "Alice drives a Volvo" (the
-//     right subject, another attribute) from "Alice lives in Rome" for "Where does Alice live?".
+//     → "city"). Memories whose keys name one attribute share their best word match (their
+//     attribute's vocabulary), and a keyed memory also matches, up to AttributeShare, by the
+//     cosine of its attribute to the query when the caller provides it. Subject and predicate
+//     together tell "Alice drives a Volvo" (the right subject, another attribute) from "Alice
+//     lives in Rome" for "Where does Alice live?".
 package validity

@@ -103,13 +103,34 @@ func predicateMatch(q string, cands []Candidate) []float64 {
 	return out
 }
 
+// attributeVocabulary shares the word match of keyed memories among those whose keys name one
+// attribute: every memory of an attribute matches as well as the best of them. An attribute's
+// memories say what it is about in varied words ("Bob works at Acme", "Alice took a job at
+// Globex", both employer), so a question's word found in one of them ("Where does Alice
+// work?") is evidence for all of them.
+func attributeVocabulary(pred []float64, cands []Candidate) {
+	best := map[string]float64{}
+	for i, c := range cands {
+		if a := KeyAttribute(c.Key); a != "" {
+			best[a] = math.Max(best[a], pred[i])
+		}
+	}
+	for i, c := range cands {
+		if a := KeyAttribute(c.Key); a != "" {
+			pred[i] = best[a]
+		}
+	}
+}
+
 // attributeMatch raises the predicate match of keyed memories by how close their key's
 // attribute is to the query in meaning (AttributeCosine, embedded by the caller): the keyed
-// memory whose attribute is nearest the query scores 1, and one whose attribute is further by
-// d scores exp(-d/temperature). A query "Where does Alice live?" thus finds "alice/city" whatever
-// words the memory uses. Nothing changes when no candidate carries an attribute cosine.
-func attributeMatch(pred []float64, cands []Candidate, temperature float64) {
-	if temperature <= 0 {
+// memories whose attribute is nearest the query match at share, and one whose attribute is
+// further by d at share·exp(-d/temperature). A query "Where does Alice live?" thus finds
+// "alice/city" whatever words the memory uses. Words are trusted over closeness in meaning
+// (share < 1): a general-purpose embedder easily finds "city" closer than "employer" to
+// "Where does Alice work?". Nothing changes when no candidate carries an attribute cosine.
+func attributeMatch(pred []float64, cands []Candidate, temperature, share float64) {
+	if temperature <= 0 || share <= 0 {
 		return
 	}
 	best, any := math.Inf(-1), false
@@ -123,7 +144,7 @@ func attributeMatch(pred []float64, cands []Candidate, temperature float64) {
 	}
 	for i, c := range cands {
 		if c.Key != "" && c.AttributeCosine != 0 {
-			pred[i] = math.Max(pred[i], math.Exp((c.AttributeCosine-best)/temperature))
+			pred[i] = math.Max(pred[i], share*math.Exp((c.AttributeCosine-best)/temperature))
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package validity
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestStem(t *testing.T) {
 	groups := [][]string{
@@ -63,20 +66,48 @@ func TestAttributeMatch(t *testing.T) {
 		{Text: "It rained all week", AttributeCosine: 0}, // no key: words alone
 	}
 	pred := []float64{0, 0.5, 0}
-	attributeMatch(pred, cands, 0.05)
+	attributeMatch(pred, cands, 0.05, 1)
 	if !near(pred[0], 1) || !near(pred[1], 0.5) || pred[2] != 0 {
 		t.Fatalf("attributeMatch = %v, want the nearest attribute at 1, the words' match kept when higher", pred)
 	}
 	pred = []float64{0, 0, 0}
-	attributeMatch(pred, cands, 0.2)
-	if !near(pred[0], 1) || !(pred[1] > 0.3 && pred[1] < 0.4) {
-		t.Fatalf("attributeMatch = %v, want exp(-0.2/0.2) for the car", pred)
+	attributeMatch(pred, cands, 0.2, 0.6)
+	if !near(pred[0], 0.6) || !near(pred[1], 0.6*math.Exp(-1)) {
+		t.Fatalf("attributeMatch = %v, want share and share·exp(-0.2/0.2)", pred)
 	}
-	// Off at temperature 0.
-	pred = []float64{0, 0, 0}
-	attributeMatch(pred, cands, 0)
-	if pred[0] != 0 {
-		t.Fatalf("temperature 0 must leave the match to words: %v", pred)
+	// Words outweigh meaning: a memory the query's words match fully stays at 1.
+	pred = []float64{0, 1, 0}
+	attributeMatch(pred, cands, 0.05, 0.6)
+	if !near(pred[1], 1) || !near(pred[0], 0.6) {
+		t.Fatalf("attributeMatch = %v", pred)
+	}
+	// Off at temperature or share 0.
+	for _, tc := range [][2]float64{{0, 0.6}, {0.05, 0}} {
+		pred = []float64{0, 0, 0}
+		attributeMatch(pred, cands, tc[0], tc[1])
+		if pred[0] != 0 {
+			t.Fatalf("temperature %v, share %v must leave the match to words: %v", tc[0], tc[1], pred)
+		}
+	}
+}
+
+func TestAttributeVocabulary(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Bob works at Acme", Key: "bob/employer"},
+		{Text: "Alice took a job at Globex", Key: "alice/employer"},
+		{Text: "Alice moved to Berlin", Key: "alice/city"},
+		{Text: "Alice's brother works at Initech"},
+	}
+	pred := predicateMatch("Where does Alice work?", cands)
+	attributeVocabulary(pred, cands)
+	if !near(pred[1], pred[0]) || pred[1] == 0 {
+		t.Errorf("Alice's employer must match as well as Bob's, whose words say work: %v", pred)
+	}
+	if pred[2] != 0 {
+		t.Errorf("the city shares no word with the question: %v", pred)
+	}
+	if pred[3] == 0 {
+		t.Errorf("an unkeyed memory keeps its own words' match: %v", pred)
 	}
 }
 

@@ -74,6 +74,9 @@ type Config struct {
 	// attribute is further from the query than the nearest one (see attributeMatch); 0 uses
 	// words alone.
 	AttributeTemperature float64
+	// AttributeShare is the most predicate match a keyed memory gets from its attribute's
+	// closeness to the query in meaning alone, without the query's words.
+	AttributeShare float64
 }
 
 // Default is the policy memsvc uses unless a request sets weights. Its figures were chosen on
@@ -87,6 +90,7 @@ var Default = Config{
 
 	SupersedeCosine:      0.65,
 	AttributeTemperature: 0.05,
+	AttributeShare:       0.6,
 }
 
 // SupersessionConfidence maps the cosine of two memories about one subject to the confidence
@@ -123,7 +127,8 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 		subjects[i] = SubjectOf(c.Key, c.Text)
 	}
 	pred := predicateMatch(q.Text, cands)
-	attributeMatch(pred, cands, cfg.AttributeTemperature)
+	attributeVocabulary(pred, cands)
+	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
 	out := make([]Result, len(cands))
 	for i, c := range cands {
 		s := Scores{
