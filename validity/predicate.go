@@ -37,7 +37,7 @@ func predicateTerms(key, text string, skip map[string]bool) map[string]bool {
 func stem(w string) string {
 	n := len(w)
 	switch {
-	case n > 4 && strings.HasSuffix(w, "ies"):
+	case n > 4 && (strings.HasSuffix(w, "ies") || strings.HasSuffix(w, "ied")):
 		w = w[:n-3] + "y"
 	case n > 5 && strings.HasSuffix(w, "ing"):
 		w = w[:n-3]

@@ -10,6 +10,7 @@ func TestStem(t *testing.T) {
 		{"live", "lives", "lived", "living"},
 		{"work", "works", "worked", "working"},
 		{"city", "cities"},
+		{"study", "studies", "studied"},
 		{"move", "moved", "moves"},
 	}
 	for _, g := range groups {
