@@ -54,16 +54,24 @@ func stem(w string) string {
 	return w
 }
 
-// predicateMatch scores how much of what the query asks (its content words other than names)
-// each candidate says: the square root of the share of the query's terms it contains, each
-// weighted by its inverse document frequency over the candidates, so that a word every
-// candidate shares counts little. The square root credits a partial match of a long question
-// more than proportionally: one rare word of five is already evidence. A query with no content
-// words matches every candidate fully.
-func predicateMatch(q string, cands []Candidate) []float64 {
+// predicateMatch scores how much of what the query asks each candidate says. What it asks are
+// its content words other than the names of subjects (subjects holds the candidates' subjects,
+// see SubjectOf), which the subject term scores; other names are content ("What did Caroline
+// think of Becoming Nicole?" asks about the book). The score is the square root of the share
+// of the query's terms a candidate contains, each weighted by its inverse document frequency
+// over the candidates, so that a word every candidate shares counts little. The square root
+// credits a partial match of a long question more than proportionally: one rare word of five
+// is already evidence. A query with no content words matches every candidate fully.
+func predicateMatch(q string, cands []Candidate, subjects []string) []float64 {
+	isSubject := map[string]bool{}
+	for _, s := range subjects {
+		isSubject[s] = true
+	}
 	skip := map[string]bool{}
 	for _, n := range Entities(q) {
-		skip[n] = true
+		if isSubject[n] {
+			skip[n] = true
+		}
 	}
 	qt := predicateTerms("", q, skip)
 	out := make([]float64, len(cands))

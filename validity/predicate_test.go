@@ -43,7 +43,7 @@ func TestPredicateMatch(t *testing.T) {
 		{Text: "She moved to Berlin", Key: "alice/city"},
 		{Text: "Alice's sister lives in Rome"},
 	}
-	got := predicateMatch("Which city does Alice live in?", cands)
+	got := predicateMatch("Which city does Alice live in?", cands, subjectsOf(cands))
 	// "city" (its key) and "live" (its text) each match one passage besides the sister.
 	if !(got[0] > 0 && got[0] < 1) || got[1] != 0 || !(got[2] > 0 && got[2] < 1) || !(got[3] > 0 && got[3] < 1) {
 		t.Fatalf("predicateMatch = %v", got)
@@ -52,11 +52,34 @@ func TestPredicateMatch(t *testing.T) {
 		t.Errorf("the key's attribute (city, shared by fewer candidates) should count more than lives: %v", got)
 	}
 	// The subject's name is not part of the predicate: a memory that only shares it does not match.
-	if got := predicateMatch("Alice?", cands); got[1] != 1 {
+	if got := predicateMatch("Alice?", cands, subjectsOf(cands)); got[1] != 1 {
 		t.Errorf("a query without content words matches every memory fully, got %v", got)
 	}
-	if got := predicateMatch("What does Alice drive?", cands); got[1] != 1 || got[0] != 0 {
+	if got := predicateMatch("What does Alice drive?", cands, subjectsOf(cands)); got[1] != 1 || got[0] != 0 {
 		t.Errorf("drive/drives: got %v", got)
+	}
+}
+
+func subjectsOf(cands []Candidate) []string {
+	out := make([]string, len(cands))
+	for i, c := range cands {
+		out[i] = SubjectOf(c.Key, c.Text)
+	}
+	return out
+}
+
+func TestPredicateKeepsNamesThatAreNotSubjects(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Caroline: I loved Becoming Nicole, it gave me hope."},
+		{Text: "Caroline: I loved the movie, it gave me hope."},
+		{Text: "Melanie: Caroline, that sounds great!"},
+	}
+	got := predicateMatch("What did Caroline think of Becoming Nicole?", cands, subjectsOf(cands))
+	if !(got[0] > got[1]) {
+		t.Errorf("the book's title is what the question asks about: %v", got)
+	}
+	if got[2] != 0 {
+		t.Errorf("a speaker's name is the subject, not the predicate: %v", got)
 	}
 }
 
@@ -99,7 +122,7 @@ func TestAttributeVocabulary(t *testing.T) {
 		{Text: "Alice moved to Berlin", Key: "alice/city"},
 		{Text: "Alice's brother works at Initech"},
 	}
-	pred := predicateMatch("Where does Alice work?", cands)
+	pred := predicateMatch("Where does Alice work?", cands, subjectsOf(cands))
 	attributeVocabulary(pred, cands)
 	if !near(pred[1], pred[0]) || pred[1] == 0 {
 		t.Errorf("Alice's employer must match as well as Bob's, whose words say work: %v", pred)

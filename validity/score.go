@@ -126,7 +126,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	for i, c := range cands {
 		subjects[i] = SubjectOf(c.Key, c.Text)
 	}
-	pred := predicateMatch(q.Text, cands)
+	pred := predicateMatch(q.Text, cands, subjects)
 	attributeVocabulary(pred, cands)
 	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
 	out := make([]Result, len(cands))
