@@ -113,8 +113,10 @@ func DenseText(key, text string) string {
 			out = strings.Join(kept, " ")
 		}
 	}
-	if attr := KeyAttribute(key); attr != "" {
-		out += " (" + attr + ")"
+	// Kept as it was written when the stored vectors were made (only "_" becomes a space), so
+	// that passages embedded before and after agree.
+	if _, attr, ok := strings.Cut(key, "/"); ok && attr != "" {
+		out += " (" + strings.ReplaceAll(attr, "_", " ") + ")"
 	}
 	return out
 }
