@@ -356,12 +356,14 @@ func schemas() obj {
 			"recency":   number("Strength of the recency term (0 turns it off)."),
 			"validity":  number("Strength of the validity term (0 turns it off)."),
 			"subject":   number("Strength of the subject-consistency term (0 turns it off)."),
+			"predicate": number("Strength of the predicate-match term (0 turns it off)."),
 		}),
-		"Scores": object([]string{"relevance", "recency", "validity", "subject"}, obj{
+		"Scores": object([]string{"relevance", "recency", "validity", "subject", "predicate"}, obj{
 			"relevance": number("Fused dense and lexical relevance, in [0, 1]."),
 			"recency":   number("Recency among memories competing for one slot, in [0, 1]."),
 			"validity":  number("1 valid; lower when possibly superseded; 0 superseded or invalidated."),
 			"subject":   number("1 when the memory is about the subject the query names, lower otherwise."),
+			"predicate": number("How much of what the query asks about its subject the memory says (its words, or its key's attribute), in [0, 1]."),
 		}),
 		"ArchivalQuery": object([]string{"query"}, obj{
 			"query":           str(""),

@@ -14,9 +14,10 @@
 //     percentiles, throughput, peak memory, and a corpus-size ladder of archival search latency.
 //
 // Every retrieval suite runs each Mode (mode.go maps bm25, relevance, hybrid and full, and the
-// ablations hybrid+recency, hybrid+subject and hybrid+validity, to search options) against the
-// same corpus, so the modes differ only in the search options. Results are plain structs that
-// marshal to the JSON the bench command prints; WriteTable and WritePlot render them.
+// ablations hybrid+recency, hybrid+subject, hybrid+validity and hybrid+predicate, to search
+// options) against the same corpus, so the modes differ only in the search options. Results are
+// plain structs that marshal to the JSON the bench command prints; WriteTable and WritePlot
+// render them.
 //
 // Quality figures are deterministic for a seed: the services' clocks tick a millisecond per
 // reading from a fixed "now", so record times follow arrival order on every run.

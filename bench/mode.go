@@ -10,18 +10,19 @@ import (
 // Mode is a retrieval configuration the suites compare. Each maps to archival search options
 // (Options), in this one place:
 //
-//	mode       pager mode  weights (relevance, recency, validity, subject)  include_invalid
-//	bm25       lexical     default, 0, 0, 0                                 true
-//	relevance  dense       default, 0, 0, 0                                 true
-//	hybrid     hybrid      default, 0, 0, 0                                 true
-//	full       hybrid      all default (nil)                                false
+//	mode       pager mode  weights (relevance, recency, validity, subject, predicate)  include_invalid
+//	bm25       lexical     default, 0, 0, 0, 0                                         true
+//	relevance  dense       default, 0, 0, 0, 0                                         true
+//	hybrid     hybrid      default, 0, 0, 0, 0                                         true
+//	full       hybrid      all default (nil)                                           false
 //
 // bm25, relevance and hybrid stand for a system without validity: every passage is a
 // candidate and only relevance ranks. full is memsvc as a client gets it by default.
 //
-// Three ablations, run only when named, turn on one term of full at its default weight over
-// hybrid, to tune the scorer: hybrid+recency and hybrid+subject (include_invalid true, the
-// other terms 0), and hybrid+validity (include_invalid false, the other terms 0).
+// Four ablations, run only when named, turn on one term of full at its default weight over
+// hybrid, to tune the scorer: hybrid+recency, hybrid+subject and hybrid+predicate
+// (include_invalid true, the other terms 0), and hybrid+validity (include_invalid false, the
+// other terms 0).
 type Mode string
 
 // The modes.
@@ -34,23 +35,24 @@ const (
 
 // The ablations.
 const (
-	ModeHybridRecency  Mode = "hybrid+recency"
-	ModeHybridSubject  Mode = "hybrid+subject"
-	ModeHybridValidity Mode = "hybrid+validity"
+	ModeHybridRecency   Mode = "hybrid+recency"
+	ModeHybridSubject   Mode = "hybrid+subject"
+	ModeHybridValidity  Mode = "hybrid+validity"
+	ModeHybridPredicate Mode = "hybrid+predicate"
 )
 
 // AllModes lists the modes every suite runs by default, in the order tables and plots show them.
 var AllModes = []Mode{ModeBM25, ModeRelevance, ModeHybrid, ModeFull}
 
 // Ablations are the modes that run only when named.
-var Ablations = []Mode{ModeHybridRecency, ModeHybridSubject, ModeHybridValidity}
+var Ablations = []Mode{ModeHybridRecency, ModeHybridSubject, ModeHybridValidity, ModeHybridPredicate}
 
 // Options returns the search options of m: a query with Mode, Weights and IncludeInvalid set
 // and no text. See Query.
 func (m Mode) Options() pager.ArchivalQuery {
 	zero := func() *pager.Weights {
 		z := 0.0
-		return &pager.Weights{Recency: &z, Validity: &z, Subject: &z}
+		return &pager.Weights{Recency: &z, Validity: &z, Subject: &z, Predicate: &z}
 	}
 	only := func(term string) *pager.Weights {
 		w := zero()
@@ -61,6 +63,8 @@ func (m Mode) Options() pager.ArchivalQuery {
 			w.Subject = nil
 		case "validity":
 			w.Validity = nil
+		case "predicate":
+			w.Predicate = nil
 		}
 		return w
 	}
@@ -79,6 +83,8 @@ func (m Mode) Options() pager.ArchivalQuery {
 		return pager.ArchivalQuery{Mode: pager.ModeHybrid, Weights: only("subject"), IncludeInvalid: true}
 	case ModeHybridValidity:
 		return pager.ArchivalQuery{Mode: pager.ModeHybrid, Weights: only("validity")}
+	case ModeHybridPredicate:
+		return pager.ArchivalQuery{Mode: pager.ModeHybrid, Weights: only("predicate"), IncludeInvalid: true}
 	}
 	// An unknown mode passes through, and the search refuses it as an invalid argument.
 	return pager.ArchivalQuery{Mode: string(m)}
@@ -120,7 +126,7 @@ func ParseModes(s string) ([]Mode, error) {
 				want[x] = true
 			}
 		case !m.valid():
-			return nil, fmt.Errorf("mode %q: want bm25, relevance, hybrid, full, all, or the ablations hybrid+recency, hybrid+subject, hybrid+validity", f)
+			return nil, fmt.Errorf("mode %q: want bm25, relevance, hybrid, full, all, or the ablations hybrid+recency, hybrid+subject, hybrid+validity, hybrid+predicate", f)
 		default:
 			want[m] = true
 		}

@@ -17,7 +17,7 @@ func TestModeOptions(t *testing.T) {
 	for _, c := range []struct {
 		m         Mode
 		mode      string
-		zero      bool // recency, validity and subject weights 0
+		zero      bool // recency, validity, subject and predicate weights 0
 		inclusive bool
 	}{
 		{ModeBM25, pager.ModeLexical, true, true},
@@ -36,21 +36,22 @@ func TestModeOptions(t *testing.T) {
 			continue
 		}
 		w := q.Weights
-		if w == nil || w.Relevance != nil || fp(w.Recency) != 0.0 || fp(w.Validity) != 0.0 || fp(w.Subject) != 0.0 {
+		if w == nil || w.Relevance != nil || fp(w.Recency) != 0.0 || fp(w.Validity) != 0.0 || fp(w.Subject) != 0.0 || fp(w.Predicate) != 0.0 {
 			t.Errorf("%s: weights %+v", c.m, w)
 		}
 	}
 }
 
 func TestAblationOptions(t *testing.T) {
-	for m, term := range map[Mode]string{ModeHybridRecency: "recency", ModeHybridSubject: "subject", ModeHybridValidity: "validity"} {
+	for m, term := range map[Mode]string{ModeHybridRecency: "recency", ModeHybridSubject: "subject", ModeHybridValidity: "validity",
+		ModeHybridPredicate: "predicate"} {
 		q := m.Options()
 		w := q.Weights
 		if q.Mode != pager.ModeHybrid || w == nil || w.Relevance != nil || q.IncludeInvalid != (term != "validity") {
 			t.Errorf("%s: %+v", m, q)
 			continue
 		}
-		for name, p := range map[string]*float64{"recency": w.Recency, "subject": w.Subject, "validity": w.Validity} {
+		for name, p := range map[string]*float64{"recency": w.Recency, "subject": w.Subject, "validity": w.Validity, "predicate": w.Predicate} {
 			if (name == term) != (p == nil) || p != nil && *p != 0 {
 				t.Errorf("%s: weight %s = %v", m, name, p)
 			}
@@ -65,7 +66,7 @@ func TestParseModes(t *testing.T) {
 		"full,bm25":        {ModeBM25, ModeFull},
 		" BM25 , bm25 ":    {ModeBM25},
 		"hybrid,relevance": {ModeRelevance, ModeHybrid},
-		"all,ablations":    {ModeBM25, ModeRelevance, ModeHybrid, ModeFull, ModeHybridRecency, ModeHybridSubject, ModeHybridValidity},
+		"all,ablations":    {ModeBM25, ModeRelevance, ModeHybrid, ModeFull, ModeHybridRecency, ModeHybridSubject, ModeHybridValidity, ModeHybridPredicate},
 		"hybrid+subject":   {ModeHybridSubject},
 	} {
 		got, err := ParseModes(in)

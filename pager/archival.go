@@ -38,6 +38,7 @@ type Weights struct {
 	Recency   *float64 `json:"recency,omitempty"`
 	Validity  *float64 `json:"validity,omitempty"`
 	Subject   *float64 `json:"subject,omitempty"`
+	Predicate *float64 `json:"predicate,omitempty"`
 }
 
 // Retrieval modes: which candidate lists relevance is fused from.
@@ -65,6 +66,7 @@ type Scores struct {
 	Recency   float64 `json:"recency"`
 	Validity  float64 `json:"validity"`
 	Subject   float64 `json:"subject"`
+	Predicate float64 `json:"predicate"`
 }
 
 // ArchivalHit is one archival search result.
@@ -278,6 +280,11 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		}
 	}
 	cfg := q.Weights.apply(s.cfg.Scoring)
+	if cfg.Weights.Predicate > 0 && cfg.AttributeTemperature > 0 {
+		if err := s.attributeCosines(ctx, vecs[0], cands); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]ArchivalHit, 0, q.K)
 	for _, r := range validity.Rank(validity.Query{Text: q.Query, Now: s.now(), AsOf: q.AsOf}, cands, cfg) {
 		if len(out) == q.K {
@@ -286,7 +293,7 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		if r.Scores.Validity == 0 && !q.IncludeInvalid && cfg.Weights.Validity > 0 {
 			continue // expired by its interval although its status still says valid
 		}
-		sc := Scores{Relevance: r.Scores.Relevance, Recency: r.Scores.Recency, Validity: r.Scores.Validity, Subject: r.Scores.Subject}
+		sc := Scores{Relevance: r.Scores.Relevance, Recency: r.Scores.Recency, Validity: r.Scores.Validity, Subject: r.Scores.Subject, Predicate: r.Scores.Predicate}
 		out = append(out, ArchivalHit{Passage: hits[r.Index].Passage, Score: r.Score, Scores: sc})
 	}
 	return out, nil
@@ -296,7 +303,7 @@ func (w *Weights) validate() error {
 	if w == nil {
 		return nil
 	}
-	for name, v := range map[string]*float64{"relevance": w.Relevance, "recency": w.Recency, "validity": w.Validity, "subject": w.Subject} {
+	for name, v := range map[string]*float64{"relevance": w.Relevance, "recency": w.Recency, "validity": w.Validity, "subject": w.Subject, "predicate": w.Predicate} {
 		if v != nil && (*v < 0 || *v > 1 && name != "relevance" || *v > 10) {
 			return errorf(ErrInvalidArgument, "weights.%s must be in [0, 1] (relevance, an exponent: [0, 10]), got %v", name, *v)
 		}
@@ -312,7 +319,7 @@ func (w *Weights) apply(cfg validity.Config) validity.Config {
 	for _, f := range []struct {
 		v   *float64
 		dst *float64
-	}{{w.Relevance, &cfg.Weights.Relevance}, {w.Recency, &cfg.Weights.Recency}, {w.Validity, &cfg.Weights.Validity}, {w.Subject, &cfg.Weights.Subject}} {
+	}{{w.Relevance, &cfg.Weights.Relevance}, {w.Recency, &cfg.Weights.Recency}, {w.Validity, &cfg.Weights.Validity}, {w.Subject, &cfg.Weights.Subject}, {w.Predicate, &cfg.Weights.Predicate}} {
 		if f.v != nil {
 			*f.dst = *f.v
 		}

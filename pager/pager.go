@@ -118,6 +118,7 @@ func (c *Config) validate() error {
 type Service struct {
 	cfg    Config
 	tokens *Tokenizers
+	attrs  attributeCache
 
 	mu     sync.Mutex
 	cancel context.CancelFunc

@@ -162,3 +162,40 @@ func TestPossibleSupersessionWithoutKey(t *testing.T) {
 		t.Fatalf("the newer fact ranks first: %+v %v", hits, err)
 	}
 }
+
+// TestAKeyNamesWhatAMemoryIsAbout: a question about one attribute of a person finds the memory
+// whose key names that attribute, although its text shares no word with the question and other
+// memories about the person rank higher on relevance alone.
+func TestAKeyNamesWhatAMemoryIsAbout(t *testing.T) { bothStores(t, testKeyAttribute) }
+
+func testKeyAttribute(t *testing.T, svc *Service) {
+	ctx := context.Background()
+	a := createAgent(t, svc, 8000)
+	for _, f := range []struct{ text, key string }{
+		{"Kate settled down in Athens last spring.", "kate/home_city"},
+		{"Kate could eat risotto more than anything else.", "kate/favorite_food"},
+		{"Kate practises Swedish every evening.", "kate/language"},
+		{"Kate bought a Volkswagen Golf.", "kate/car"},
+	} {
+		if _, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: f.text, Key: f.key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zero := 0.0
+	for _, tt := range []struct {
+		w    *Weights
+		want string
+	}{{nil, "Athens"}, {&Weights{Predicate: &zero}, ""}} {
+		hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "Where does Kate live?", K: 4, Weights: tt.w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := hits[0].Passage.Text
+		if tt.want != "" && !strings.Contains(top, tt.want) {
+			t.Errorf("top hit %q (%+v), want the home city", top, hits[0].Scores)
+		}
+		if tt.want == "" {
+			t.Logf("without the predicate term the top hit is %q", top)
+		}
+	}
+}

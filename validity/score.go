@@ -29,6 +29,9 @@ type Candidate struct {
 	Confidence float64
 	ValidFrom  time.Time
 	ValidTo    *time.Time
+	// AttributeCosine is the cosine between the embeddings of the query and of the attribute
+	// the memory's key names (KeyAttribute), when the caller computes it; 0 when unknown.
+	AttributeCosine float64
 }
 
 // Query is what a search asks.
@@ -45,6 +48,7 @@ type Weights struct {
 	Recency   float64
 	Validity  float64
 	Subject   float64
+	Predicate float64
 }
 
 // Config is the scorer's policy.
@@ -66,18 +70,27 @@ type Config struct {
 	// GlobalRecency applies recency from Query.Now to every memory instead of within slots. It
 	// exists to measure that choice (see bench); the default is off.
 	GlobalRecency bool
+	// AttributeTemperature is how sharply a keyed memory's predicate match falls as its key's
+	// attribute is further from the query than the nearest one (see attributeMatch); 0 uses
+	// words alone.
+	AttributeTemperature float64
+	// AttributeShare is the most predicate match a keyed memory gets from its attribute's
+	// closeness to the query in meaning alone, without the query's words.
+	AttributeShare float64
 }
 
 // Default is the policy memsvc uses unless a request sets weights. Its figures were chosen on
 // the development data only (bench/RESULTS.md says how).
 var Default = Config{
-	Weights:      Weights{Relevance: 1, Recency: 1, Validity: 1, Subject: 0.5},
+	Weights:      Weights{Relevance: 1, Recency: 1, Validity: 1, Subject: 0.7, Predicate: 0.5},
 	HalfLife:     30 * 24 * time.Hour,
 	GroupCosine:  0.7,
 	Softness:     0.5,
 	OtherSubject: 0,
 
-	SupersedeCosine: 0.65,
+	SupersedeCosine:      0.65,
+	AttributeTemperature: 0.05,
+	AttributeShare:       0.6,
 }
 
 // SupersessionConfidence maps the cosine of two memories about one subject to the confidence
@@ -96,6 +109,7 @@ type Scores struct {
 	Recency   float64
 	Validity  float64
 	Subject   float64
+	Predicate float64
 }
 
 // Result is one scored candidate: Index into the input, its score and the breakdown.
@@ -112,9 +126,13 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	for i, c := range cands {
 		subjects[i] = SubjectOf(c.Key, c.Text)
 	}
+	pred := predicateMatch(q.Text, cands, subjects)
+	attributeVocabulary(pred, cands)
+	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
 	out := make([]Result, len(cands))
 	for i, c := range cands {
 		s := Scores{
+			Predicate: pred[i],
 			Relevance: c.Relevance,
 			Validity:  validityOf(c, q, cfg.Softness),
 			Subject:   subjectOf(subjects[i], c.Text, qNames, cfg.OtherSubject),
@@ -129,6 +147,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 		score *= 1 - w.Validity*(1-s.Validity)
 		score *= 1 - w.Recency*(1-s.Recency)
 		score *= 1 - w.Subject*(1-s.Subject)
+		score *= 1 - w.Predicate*(1-s.Predicate)
 		out[i] = Result{Index: i, Score: score, Scores: s}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
@@ -188,9 +207,12 @@ func slotRecency(i int, cands []Candidate, subjects []string, cfg Config) float6
 	return decay(newest.Sub(c.ValidFrom), cfg.HalfLife)
 }
 
+// competes reports whether b competes with a for a's slot. A declared slot (a key) is resolved
+// by the key rule: only a passage of the same key competes with it. A memory without a key
+// competes by subject and similarity, with keyed and unkeyed memories alike.
 func competes(a, b Candidate, sa, sb string, minCos float64) bool {
-	if a.Key != "" && b.Key != "" {
-		return a.Key == b.Key // two declared slots compete only when they are one slot
+	if a.Key != "" {
+		return a.Key == b.Key
 	}
 	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || IsUtterance(a.Text) || IsUtterance(b.Text) {
 		return false

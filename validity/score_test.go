@@ -91,7 +91,7 @@ func TestRankSuppressesSupersededAndPrefersTheNamedSubject(t *testing.T) {
 		t.Fatalf("the superseded Paris must score 0 and rank last: %+v", res)
 	}
 	bob := res[1]
-	if bob.Index != 1 || !near(bob.Scores.Subject, 0) || !near(bob.Score, 0.9*0.5) {
+	if bob.Index != 1 || !near(bob.Scores.Subject, 0) || !near(bob.Score, 0.9*(1-Default.Weights.Subject)) {
 		t.Fatalf("Bob is a distractor about another subject: %+v", bob)
 	}
 	// Turning the terms off gives relevance order back.
@@ -187,5 +187,28 @@ func TestUtterancesDoNotCompete(t *testing.T) {
 	}
 	if !IsUtterance("Caroline: hi") || IsUtterance("Alice lives in Paris") || IsUtterance("note: buy milk") {
 		t.Fatal("IsUtterance")
+	}
+}
+
+func TestAKeyedMemoryCompetesOnlyWithItsKey(t *testing.T) {
+	v := []float32{1, 0}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice lives in Paris", Key: "alice/city", Vector: v, Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.8, Text: "Alice's sister lives in Rome", Vector: v, Status: Valid, ValidFrom: t2025},
+	}
+	res := Rank(Query{Text: "Alice?", Now: now}, cands, Default)
+	byIndex := map[int]Result{}
+	for _, r := range res {
+		byIndex[r.Index] = r
+	}
+	if byIndex[0].Scores.Recency != 1 {
+		t.Errorf("a newer memory without a key must not age a keyed one: %+v", byIndex[0])
+	}
+	// The other way round, a newer keyed memory ages an older similar one without a key.
+	cands[0].ValidFrom, cands[1].ValidFrom = t2025, t2024
+	for _, r := range Rank(Query{Text: "Alice?", Now: now}, cands, Default) {
+		if r.Index == 1 && r.Scores.Recency >= 1 {
+			t.Errorf("an older unkeyed memory like a newer keyed one is in its slot: %+v", r)
+		}
 	}
 }

@@ -113,10 +113,22 @@ func DenseText(key, text string) string {
 			out = strings.Join(kept, " ")
 		}
 	}
+	// Kept as it was written when the stored vectors were made (only "_" becomes a space), so
+	// that passages embedded before and after agree.
 	if _, attr, ok := strings.Cut(key, "/"); ok && attr != "" {
 		out += " (" + strings.ReplaceAll(attr, "_", " ") + ")"
 	}
 	return out
+}
+
+// KeyAttribute returns, in words, the attribute a key names after its subject: "alice/city" →
+// "city", "user/favourite_food" → "favourite food"; "" for a key without one.
+func KeyAttribute(key string) string {
+	_, attr, ok := strings.Cut(key, "/")
+	if !ok {
+		return ""
+	}
+	return strings.Join(strings.Fields(strings.NewReplacer("_", " ", "/", " ").Replace(attr)), " ")
 }
 
 // IsUtterance reports whether a memory records what someone said ("Name: text"), as a

@@ -43,7 +43,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		jsonOut  = fs.Bool("json", false, "print exactly one JSON object on stdout instead of tables")
 		plotPath = fs.String("plot", "", "also draw the figures into `FILE`.svg or .png")
 		store    = fs.String("store", "embedded", "embedded (a fresh temporary directory) or a postgres:// URL")
-		modes    = fs.String("modes", "bm25,relevance,hybrid,full", "retrieval modes, comma-separated: bm25, relevance, hybrid, full (or all), and the ablations hybrid+recency, hybrid+subject, hybrid+validity (or ablations)")
+		modes    = fs.String("modes", "bm25,relevance,hybrid,full", "retrieval modes, comma-separated: bm25, relevance, hybrid, full (or all), and the ablations hybrid+recency, hybrid+subject, hybrid+validity, hybrid+predicate (or ablations)")
 		seed     = fs.Int64("seed", 1, "seed of generated data and sampling")
 		quiet    = fs.Bool("quiet", false, "no progress bar (an occasional progress line still goes to stderr)")
 		workers  = fs.Int("workers", 2, "searches run at once")

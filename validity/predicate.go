@@ -1,0 +1,158 @@
+package validity
+
+import (
+	"math"
+	"strings"
+	"unicode"
+)
+
+// predicateTerms returns the content words of a text as stems, without the names in skip
+// (the subject is scored on its own) and without function words. The words of a key's
+// attribute ("alice/favourite_food" → "favourite", "food") count as the memory's own words: a
+// key names what the memory is about, whatever words its text uses.
+func predicateTerms(key, text string, skip map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	add := func(s string) {
+		for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
+		}) {
+			w = strings.ToLower(strings.Trim(w, "'’"))
+			for _, suf := range []string{"'s", "’s"} {
+				w = strings.TrimSuffix(w, suf)
+			}
+			if w == "" || notNames[w] || skip[w] {
+				continue
+			}
+			out[stem(w)] = true
+		}
+	}
+	add(text)
+	add(KeyAttribute(key))
+	return out
+}
+
+// stem is a light, symmetric English suffix stripper: it maps "lives", "lived", "living" and
+// "live" to one stem, and "works", "worked", "working" and "work" to another. It only has to
+// agree with itself, since queries and memories are stemmed alike.
+func stem(w string) string {
+	n := len(w)
+	switch {
+	case n > 4 && (strings.HasSuffix(w, "ies") || strings.HasSuffix(w, "ied")):
+		w = w[:n-3] + "y"
+	case n > 5 && strings.HasSuffix(w, "ing"):
+		w = w[:n-3]
+	case n > 4 && strings.HasSuffix(w, "ed"):
+		w = w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "es") && !strings.HasSuffix(w, "ses"):
+		w = w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
+		w = w[:n-1]
+	}
+	if len(w) > 3 && strings.HasSuffix(w, "e") {
+		w = w[:len(w)-1]
+	}
+	return w
+}
+
+// predicateMatch scores how much of what the query asks each candidate says. What it asks are
+// its content words other than the names of subjects (subjects holds the candidates' subjects,
+// see SubjectOf), which the subject term scores; other names are content ("What did Caroline
+// think of Becoming Nicole?" asks about the book). The score is the square root of the share
+// of the query's terms a candidate contains, each weighted by its inverse document frequency
+// over the candidates, so that a word every candidate shares counts little. The square root
+// credits a partial match of a long question more than proportionally: one rare word of five
+// is already evidence. A query with no content words matches every candidate fully.
+func predicateMatch(q string, cands []Candidate, subjects []string) []float64 {
+	isSubject := map[string]bool{}
+	for _, s := range subjects {
+		isSubject[s] = true
+	}
+	skip := map[string]bool{}
+	for _, n := range Entities(q) {
+		if isSubject[n] {
+			skip[n] = true
+		}
+	}
+	qt := predicateTerms("", q, skip)
+	out := make([]float64, len(cands))
+	if len(qt) == 0 {
+		for i := range out {
+			out[i] = 1
+		}
+		return out
+	}
+	terms := make([]map[string]bool, len(cands))
+	df := map[string]int{}
+	for i, c := range cands {
+		terms[i] = predicateTerms(c.Key, c.Text, skip)
+		for t := range qt {
+			if terms[i][t] {
+				df[t]++
+			}
+		}
+	}
+	n := float64(len(cands))
+	idf := map[string]float64{}
+	var total float64
+	for t := range qt {
+		idf[t] = math.Log(1 + (n+1)/(float64(df[t])+0.5))
+
+		total += idf[t]
+	}
+	for i := range cands {
+		var s float64
+		for t := range qt {
+			if terms[i][t] {
+				s += idf[t]
+			}
+		}
+		out[i] = math.Sqrt(s / total)
+	}
+	return out
+}
+
+// attributeVocabulary shares the word match of keyed memories among those whose keys name one
+// attribute: every memory of an attribute matches as well as the best of them. An attribute's
+// memories say what it is about in varied words ("Bob works at Acme", "Alice took a job at
+// Globex", both employer), so a question's word found in one of them ("Where does Alice
+// work?") is evidence for all of them.
+func attributeVocabulary(pred []float64, cands []Candidate) {
+	best := map[string]float64{}
+	for i, c := range cands {
+		if a := KeyAttribute(c.Key); a != "" {
+			best[a] = math.Max(best[a], pred[i])
+		}
+	}
+	for i, c := range cands {
+		if a := KeyAttribute(c.Key); a != "" {
+			pred[i] = best[a]
+		}
+	}
+}
+
+// attributeMatch raises the predicate match of keyed memories by how close their key's
+// attribute is to the query in meaning (AttributeCosine, embedded by the caller): the keyed
+// memories whose attribute is nearest the query match at share, and one whose attribute is
+// further by d at share·exp(-d/temperature). A query "Where does Alice live?" thus finds
+// "alice/city" whatever words the memory uses. Words are trusted over closeness in meaning
+// (share < 1): a general-purpose embedder easily finds "city" closer than "employer" to
+// "Where does Alice work?". Nothing changes when no candidate carries an attribute cosine.
+func attributeMatch(pred []float64, cands []Candidate, temperature, share float64) {
+	if temperature <= 0 || share <= 0 {
+		return
+	}
+	best, any := math.Inf(-1), false
+	for _, c := range cands {
+		if c.Key != "" && c.AttributeCosine != 0 {
+			best, any = math.Max(best, c.AttributeCosine), true
+		}
+	}
+	if !any {
+		return
+	}
+	for i, c := range cands {
+		if c.Key != "" && c.AttributeCosine != 0 {
+			pred[i] = math.Max(pred[i], share*math.Exp((c.AttributeCosine-best)/temperature))
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package validity
+
+import (
+	"math"
+	"testing"
+)
+
+func TestStem(t *testing.T) {
+	groups := [][]string{
+		{"live", "lives", "lived", "living"},
+		{"work", "works", "worked", "working"},
+		{"city", "cities"},
+		{"study", "studies", "studied"},
+		{"move", "moved", "moves"},
+	}
+	for _, g := range groups {
+		for _, w := range g[1:] {
+			if stem(w) != stem(g[0]) {
+				t.Errorf("stem(%q) = %q, stem(%q) = %q: want one stem", w, stem(w), g[0], stem(g[0]))
+			}
+		}
+	}
+	if stem("class") == stem("clas") {
+		t.Errorf("stem must keep a final double s")
+	}
+}
+
+func TestKeyAttribute(t *testing.T) {
+	for key, want := range map[string]string{
+		"alice/city": "city", "user/favourite_food": "favourite food", "alice/address/city": "address city",
+		"alice": "", "": "",
+	} {
+		if got := KeyAttribute(key); got != want {
+			t.Errorf("KeyAttribute(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestPredicateMatch(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Alice lives in Paris"},
+		{Text: "Alice drives a Volvo"},
+		{Text: "She moved to Berlin", Key: "alice/city"},
+		{Text: "Alice's sister lives in Rome"},
+	}
+	got := predicateMatch("Which city does Alice live in?", cands, subjectsOf(cands))
+	// "city" (its key) and "live" (its text) each match one passage besides the sister.
+	if !(got[0] > 0 && got[0] < 1) || got[1] != 0 || !(got[2] > 0 && got[2] < 1) || !(got[3] > 0 && got[3] < 1) {
+		t.Fatalf("predicateMatch = %v", got)
+	}
+	if got[2] <= got[0] {
+		t.Errorf("the key's attribute (city, shared by fewer candidates) should count more than lives: %v", got)
+	}
+	// The subject's name is not part of the predicate: a memory that only shares it does not match.
+	if got := predicateMatch("Alice?", cands, subjectsOf(cands)); got[1] != 1 {
+		t.Errorf("a query without content words matches every memory fully, got %v", got)
+	}
+	if got := predicateMatch("What does Alice drive?", cands, subjectsOf(cands)); got[1] != 1 || got[0] != 0 {
+		t.Errorf("drive/drives: got %v", got)
+	}
+}
+
+func subjectsOf(cands []Candidate) []string {
+	out := make([]string, len(cands))
+	for i, c := range cands {
+		out[i] = SubjectOf(c.Key, c.Text)
+	}
+	return out
+}
+
+func TestPredicateKeepsNamesThatAreNotSubjects(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Caroline: I loved Becoming Nicole, it gave me hope."},
+		{Text: "Caroline: I loved the movie, it gave me hope."},
+		{Text: "Melanie: Caroline, that sounds great!"},
+	}
+	got := predicateMatch("What did Caroline think of Becoming Nicole?", cands, subjectsOf(cands))
+	if !(got[0] > got[1]) {
+		t.Errorf("the book's title is what the question asks about: %v", got)
+	}
+	if got[2] != 0 {
+		t.Errorf("a speaker's name is the subject, not the predicate: %v", got)
+	}
+}
+
+func TestAttributeMatch(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Alice moved to Berlin", Key: "alice/city", AttributeCosine: 0.8},
+		{Text: "Alice bought a Volvo", Key: "alice/car", AttributeCosine: 0.6},
+		{Text: "It rained all week", AttributeCosine: 0}, // no key: words alone
+	}
+	pred := []float64{0, 0.5, 0}
+	attributeMatch(pred, cands, 0.05, 1)
+	if !near(pred[0], 1) || !near(pred[1], 0.5) || pred[2] != 0 {
+		t.Fatalf("attributeMatch = %v, want the nearest attribute at 1, the words' match kept when higher", pred)
+	}
+	pred = []float64{0, 0, 0}
+	attributeMatch(pred, cands, 0.2, 0.6)
+	if !near(pred[0], 0.6) || !near(pred[1], 0.6*math.Exp(-1)) {
+		t.Fatalf("attributeMatch = %v, want share and share·exp(-0.2/0.2)", pred)
+	}
+	// Words outweigh meaning: a memory the query's words match fully stays at 1.
+	pred = []float64{0, 1, 0}
+	attributeMatch(pred, cands, 0.05, 0.6)
+	if !near(pred[1], 1) || !near(pred[0], 0.6) {
+		t.Fatalf("attributeMatch = %v", pred)
+	}
+	// Off at temperature or share 0.
+	for _, tc := range [][2]float64{{0, 0.6}, {0.05, 0}} {
+		pred = []float64{0, 0, 0}
+		attributeMatch(pred, cands, tc[0], tc[1])
+		if pred[0] != 0 {
+			t.Fatalf("temperature %v, share %v must leave the match to words: %v", tc[0], tc[1], pred)
+		}
+	}
+}
+
+func TestAttributeVocabulary(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Bob works at Acme", Key: "bob/employer"},
+		{Text: "Alice took a job at Globex", Key: "alice/employer"},
+		{Text: "Alice moved to Berlin", Key: "alice/city"},
+		{Text: "Alice's brother works at Initech"},
+	}
+	pred := predicateMatch("Where does Alice work?", cands, subjectsOf(cands))
+	attributeVocabulary(pred, cands)
+	if !near(pred[1], pred[0]) || pred[1] == 0 {
+		t.Errorf("Alice's employer must match as well as Bob's, whose words say work: %v", pred)
+	}
+	if pred[2] != 0 {
+		t.Errorf("the city shares no word with the question: %v", pred)
+	}
+	if pred[3] == 0 {
+		t.Errorf("an unkeyed memory keeps its own words' match: %v", pred)
+	}
+}
+
+func TestRankPrefersTheAskedAttribute(t *testing.T) {
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice drives a Volvo", Key: "alice/car", Status: Valid, ValidFrom: t2025, AttributeCosine: 0.45},
+		{Relevance: 0.8, Text: "Alice rents an apartment in Rome", Key: "alice/city", Status: Valid, ValidFrom: t2024, AttributeCosine: 0.6},
+	}
+	res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, Default)
+	if res[0].Index != 1 {
+		t.Fatalf("first = %+v, want the city", res)
+	}
+	off := Default
+	off.Weights.Predicate = 0
+	if res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, off); res[0].Index != 0 {
+		t.Fatalf("with the predicate term off, relevance decides: %+v", res)
+	}
+}
