@@ -2,10 +2,7 @@ package pgarchival
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"maps"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,10 +14,10 @@ import (
 // lexical (BM25 over the words of q.Text), both filtered alike (see filter). Ties in relevance go
 // to the higher cosine, then the newer passage, then the smaller id.
 //
-// The two lists are read at once, each in one round trip on its own connection, so a hybrid
-// search takes about as long as its slower half. Both lists come with their passages whole (the
-// lists' rows are read from the heap anyway, to filter them), so the best k need no further
-// query.
+// Both lists come back from one pgx.Batch, one round trip (reading them at once on two
+// connections was slower on two cores: hybrid p50 4.6–5.3 ms against 3.6–3.8 ms at 10k passages).
+// They come with their passages whole (the lists' rows are read from the heap anyway, to filter
+// them), so the best k need no further query.
 //
 // ErrInvalid: empty agent, K outside 1..MaxK, a non-finite vector or an AsOf beyond unix
 // nanoseconds. ErrDimensionMismatch: a vector that is neither empty nor of length Dim.
@@ -37,43 +34,26 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	f := newFilter(q)
 	depth := archival.Depth(q.K)
 	var dense, lexical []*archival.Candidate
-	// One map per list: the lists are read concurrently.
-	denseRead, lexicalRead := map[string]archival.Passage{}, map[string]archival.Passage{}
-	var batches []*pgx.Batch
-	if nonZero(q.Vector) {
-		b := &pgx.Batch{}
-		queueSettings(b, q.AgentID, depth)
-		queueDense(b, q, f, depth, &dense, denseRead)
-		batches = append(batches, b)
-	}
+	read := map[string]archival.Passage{}
+	b := &pgx.Batch{}
+	// The lexical query first: queueSettings turns sorting off for the dense one (see there).
 	if text, ok := lexicalText(q.Text); ok {
-		b := &pgx.Batch{}
 		b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`) // see queueSettings
-		queueLexical(b, q.AgentID, text, f, depth, &lexical, lexicalRead)
-		batches = append(batches, b)
+		queueLexical(b, q.AgentID, text, f, depth, &lexical, read)
 	}
-	if err := s.send(ctx, batches); err != nil {
-		return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
+	if nonZero(q.Vector) {
+		queueSettings(b, q.AgentID, depth)
+		queueDense(b, q, f, depth, &dense, read)
 	}
-	maps.Copy(denseRead, lexicalRead)
+	if b.Len() > 0 {
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return nil, fmt.Errorf("pgarchival: search: %w", dbErr(ctx, err))
+		}
+	}
 	return archival.Hits(ctx, archival.Fuse(dense, lexical), q.K,
 		func(_ context.Context, ids []string) (map[string]archival.Passage, error) {
-			return denseRead, nil // holds every candidate's passage
+			return read, nil // holds every candidate's passage
 		})
-}
-
-// send runs the batches, each on its own connection and all at once, and returns the first error.
-func (s *Store) send(ctx context.Context, batches []*pgx.Batch) error {
-	if len(batches) == 1 {
-		return s.pool.SendBatch(ctx, batches[0]).Close()
-	}
-	errs := make([]error, len(batches))
-	var wg sync.WaitGroup
-	for i, b := range batches {
-		wg.Go(func() { errs[i] = s.pool.SendBatch(ctx, b).Close() })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 func (s *Store) validate(q archival.Query) error {
