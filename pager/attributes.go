@@ -3,7 +3,6 @@ package pager
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/memsvc/memsvc/validity"
@@ -63,23 +62,7 @@ func (s *Service) attributeCosines(ctx context.Context, query []float32, cands [
 		if v == nil {
 			v = got[a]
 		}
-		cands[i].AttributeCosine = cosine(query, v)
+		cands[i].AttributeCosine = validity.Cosine(query, v)
 	}
 	return nil
-}
-
-func cosine(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return 0
-	}
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }

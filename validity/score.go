@@ -217,7 +217,7 @@ func competes(a, b Candidate, sa, sb string, minCos float64) bool {
 	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || IsUtterance(a.Text) || IsUtterance(b.Text) {
 		return false
 	}
-	return cosine(a.Vector, b.Vector) >= minCos
+	return Cosine(a.Vector, b.Vector) >= minCos
 }
 
 // decay is 2^(-age/halfLife), 1 for no age.
@@ -228,7 +228,11 @@ func decay(age, halfLife time.Duration) float64 {
 	return math.Exp2(-float64(age) / float64(halfLife))
 }
 
-func cosine(a, b []float32) float64 {
+// Cosine returns the cosine similarity of a and b; 0 when their lengths differ or either is zero.
+func Cosine(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
 	var dot, na, nb float64
 	for i := range a {
 		dot += float64(a[i]) * float64(b[i])
