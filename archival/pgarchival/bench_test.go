@@ -237,6 +237,36 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
+// BenchmarkServiceDepth times Search as the service calls it for k = 10: it asks the backend for
+// max(4k, 40) = 40 candidates to rescore (pager.SearchArchival), so the lists are 200 deep and
+// ef_search is 400. Text corpus only; dense and hybrid.
+func BenchmarkServiceDepth(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("corpus=text/n=%d", n), func(b *testing.B) {
+			db := loadedDB(b, "text", n)
+			for _, mode := range []string{"dense", "hybrid"} {
+				b.Run(mode, func(b *testing.B) {
+					ctx := context.Background()
+					lat := make([]time.Duration, 0, 4096)
+					for i := 0; b.Loop(); i++ {
+						q := db.corpus.queries[i%len(db.corpus.queries)]
+						aq := archival.Query{AgentID: benchAgent, K: 40, Vector: q.vec}
+						if mode == "hybrid" {
+							aq.Text = q.text
+						}
+						start := time.Now()
+						if _, err := db.store.Search(ctx, aq); err != nil {
+							b.Fatal(err)
+						}
+						lat = append(lat, time.Since(start))
+					}
+					reportPercentiles(b, lat)
+				})
+			}
+		})
+	}
+}
+
 // benchSearch is the backend-neutral part: recall first (untimed), then the timed loop.
 func benchSearch(b *testing.B, s archival.Store, c *benchCorpus, mode string) {
 	ctx := context.Background()
