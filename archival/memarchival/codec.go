@@ -28,15 +28,6 @@ func decodeVector(b []byte) []float32 {
 	return v
 }
 
-// The instants a unix-nanosecond int64 can hold.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-// representable reports whether t fits in unix nanoseconds.
-func representable(t time.Time) bool { return !t.Before(minTime) && !t.After(maxTime) }
-
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
 // encodeTags returns tags as a JSON array, [] when there are none.

@@ -48,10 +48,10 @@ func (s *Store) validate(q archival.Query) error {
 		return fmt.Errorf("k = %d, want 1..%d: %w", q.K, MaxK, archival.ErrInvalid)
 	case len(q.Vector) != 0 && len(q.Vector) != s.dim:
 		return fmt.Errorf("query vector length %d, want %d: %w", len(q.Vector), s.dim, archival.ErrDimensionMismatch)
-	case q.AsOf != nil && !representable(*q.AsOf):
+	case q.AsOf != nil && !archival.Representable(*q.AsOf):
 		return fmt.Errorf("as_of %v out of range: %w", *q.AsOf, archival.ErrInvalid)
 	}
-	return checkFinite(q.Vector)
+	return archival.CheckFinite(q.Vector)
 }
 
 // dense returns the dense candidates of q, keyed by id; an empty map when q has no usable vector.

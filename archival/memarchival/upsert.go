@@ -76,7 +76,7 @@ func (s *Store) prepare(p archival.Passage, now time.Time) (row, error) {
 	case len(p.Vector) != s.dim:
 		return row{}, fmt.Errorf("vector length %d, want %d: %w", len(p.Vector), s.dim, archival.ErrDimensionMismatch)
 	}
-	if err := checkFinite(p.Vector); err != nil {
+	if err := archival.CheckFinite(p.Vector); err != nil {
 		return row{}, err
 	}
 	if p.CreatedAt.IsZero() {
@@ -97,24 +97,14 @@ func (s *Store) prepare(p archival.Passage, now time.Time) (row, error) {
 	if !p.Source.Valid() {
 		return row{}, fmt.Errorf("unknown source %q: %w", p.Source, archival.ErrInvalid)
 	}
-	if !representable(p.CreatedAt) || !representable(p.ValidFrom) || (p.ValidTo != nil && !representable(*p.ValidTo)) {
-		return row{}, fmt.Errorf("time outside %v..%v: %w", minTime.UTC(), maxTime.UTC(), archival.ErrInvalid)
+	if !archival.Representable(p.CreatedAt) || !archival.Representable(p.ValidFrom) || (p.ValidTo != nil && !archival.Representable(*p.ValidTo)) {
+		return row{}, fmt.Errorf("time outside %v..%v: %w", time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC(), archival.ErrInvalid)
 	}
 	md, err := encodeMetadata(p.Metadata)
 	if err != nil {
 		return row{}, fmt.Errorf("metadata: %v: %w", err, archival.ErrInvalid)
 	}
 	return row{p: p, tags: encodeTags(p.Tags), metadata: md}, nil
-}
-
-// checkFinite returns ErrInvalid for a vector holding NaN or ±Inf, which would poison similarity.
-func checkFinite(v []float32) error {
-	for i, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("vector[%d] = %v: %w", i, f, archival.ErrInvalid)
-		}
-	}
-	return nil
 }
 
 // upsertSQL replaces every column on conflict. Setting text fires passages_au, which keeps

@@ -28,7 +28,7 @@ func newFilter(q archival.Query) filter {
 		f.asOf = &t
 	}
 	for _, t := range q.Tags {
-		if !storable(t) {
+		if !archival.Storable(t) {
 			f.impossible = true
 		}
 		if !slices.Contains(f.tags, t) {

@@ -57,7 +57,7 @@ func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, 
 	if err := ctx.Err(); err != nil {
 		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, err)
 	}
-	if !storable(agentID) || !storable(id) {
+	if !archival.Storable(agentID) || !archival.Storable(id) {
 		return archival.Passage{}, fmt.Errorf("pgarchival: get %s: %w", id, archival.ErrNotFound)
 	}
 	p, err := scanPassage(s.pool.QueryRow(ctx, `SELECT `+passageColumns+` FROM passages
@@ -78,7 +78,7 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pgarchival: delete %s: %w", id, err)
 	}
-	if !storable(agentID) || !storable(id) {
+	if !archival.Storable(agentID) || !archival.Storable(id) {
 		return fmt.Errorf("pgarchival: delete %s: %w", id, archival.ErrNotFound)
 	}
 	b := &pgx.Batch{}
@@ -102,7 +102,7 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pgarchival: delete agent %s: %w", agentID, err)
 	}
-	if !storable(agentID) {
+	if !archival.Storable(agentID) {
 		return nil
 	}
 	b := &pgx.Batch{}
@@ -121,7 +121,7 @@ func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("pgarchival: count %s: %w", agentID, err)
 	}
-	if !storable(agentID) {
+	if !archival.Storable(agentID) {
 		return 0, nil
 	}
 	var n int

@@ -30,7 +30,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -82,9 +81,4 @@ func writeErr(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %w", archival.ErrInvalid, err)
 	}
 	return dbErr(ctx, err)
-}
-
-// storable reports whether PostgreSQL can hold s in a text column: valid UTF-8 without NUL.
-func storable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }

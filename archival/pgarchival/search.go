@@ -28,7 +28,7 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("pgarchival: search: %w", err)
 	}
-	if !storable(q.AgentID) {
+	if !archival.Storable(q.AgentID) {
 		return []archival.Hit{}, nil // no passage can belong to it
 	}
 	f := newFilter(q)
@@ -64,8 +64,8 @@ func (s *Store) validate(q archival.Query) error {
 		return fmt.Errorf("k = %d, want 1..%d: %w", q.K, MaxK, archival.ErrInvalid)
 	case len(q.Vector) != 0 && len(q.Vector) != s.dim:
 		return fmt.Errorf("query vector length %d, want %d: %w", len(q.Vector), s.dim, archival.ErrDimensionMismatch)
-	case q.AsOf != nil && !representable(*q.AsOf):
+	case q.AsOf != nil && !archival.Representable(*q.AsOf):
 		return fmt.Errorf("as_of %v out of range: %w", *q.AsOf, archival.ErrInvalid)
 	}
-	return checkFinite(q.Vector)
+	return archival.CheckFinite(q.Vector)
 }

@@ -17,7 +17,7 @@ func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, 
 	if err := ctx.Err(); err != nil {
 		return archival.Passage{}, fmt.Errorf("qdrantarchival: get %s: %w", id, err)
 	}
-	if !storable(agentID) || !storable(id) {
+	if !archival.Storable(agentID) || !archival.Storable(id) {
 		return archival.Passage{}, fmt.Errorf("qdrantarchival: get %s: %w", id, archival.ErrNotFound)
 	}
 	ps, err := s.getMany(ctx, agentID, []string{id})
@@ -90,7 +90,7 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("qdrantarchival: delete %s: %w", id, err)
 	}
-	if !storable(agentID) || !storable(id) {
+	if !archival.Storable(agentID) || !archival.Storable(id) {
 		return fmt.Errorf("qdrantarchival: delete %s: %w", id, archival.ErrNotFound)
 	}
 	err := s.write(ctx, []string{agentID}, func() (outbox.Write, error) {
@@ -114,7 +114,7 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("qdrantarchival: delete agent %s: %w", agentID, err)
 	}
-	if !storable(agentID) {
+	if !archival.Storable(agentID) {
 		return nil
 	}
 	err := s.writeNoDrain(ctx, []string{agentID}, func() (outbox.Write, error) {
@@ -137,7 +137,7 @@ func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("qdrantarchival: count %s: %w", agentID, err)
 	}
-	if !storable(agentID) {
+	if !archival.Storable(agentID) {
 		return 0, nil
 	}
 	resp, err := s.points.Count(ctx, &qdrant.CountPoints{CollectionName: s.cfg.Collection,

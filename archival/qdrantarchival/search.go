@@ -89,10 +89,10 @@ func (s *Store) validate(q archival.Query) error {
 		return fmt.Errorf("k = %d, want 1..%d: %w", q.K, MaxK, archival.ErrInvalid)
 	case len(q.Vector) != 0 && len(q.Vector) != s.cfg.Dim:
 		return fmt.Errorf("query vector length %d, want %d: %w", len(q.Vector), s.cfg.Dim, archival.ErrDimensionMismatch)
-	case q.AsOf != nil && !representable(*q.AsOf):
+	case q.AsOf != nil && !archival.Representable(*q.AsOf):
 		return fmt.Errorf("as_of %v out of range: %w", *q.AsOf, archival.ErrInvalid)
 	}
-	return checkFinite(q.Vector)
+	return archival.CheckFinite(q.Vector)
 }
 
 // readCandidates reads the scored points of one list; score is the list's raw score.

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qdrant/go-client/qdrant"
 
@@ -57,84 +55,19 @@ func (s *Store) Upsert(ctx context.Context, ps []archival.Passage) error {
 	return nil
 }
 
-// prepare validates p and applies the defaults; times are truncated to microseconds, in UTC.
+// prepare validates p and applies the defaults (archival.Prepare), in UTC, with its own tags.
 func (s *Store) prepare(p archival.Passage, now time.Time) (archival.Passage, error) {
-	switch {
-	case p.ID == "":
-		return p, fmt.Errorf("empty id: %w", archival.ErrInvalid)
-	case p.AgentID == "":
-		return p, fmt.Errorf("empty agent id: %w", archival.ErrInvalid)
-	case p.Text == "":
-		return p, fmt.Errorf("empty text: %w", archival.ErrInvalid)
-	case len(p.Vector) != s.cfg.Dim:
-		return p, fmt.Errorf("vector length %d, want %d: %w", len(p.Vector), s.cfg.Dim, archival.ErrDimensionMismatch)
-	}
-	if err := checkFinite(p.Vector); err != nil {
+	p, err := archival.Prepare(p, s.cfg.Dim, now)
+	if err != nil {
 		return p, err
 	}
-	if p.CreatedAt.IsZero() {
-		p.CreatedAt = now
-	}
-	if p.ValidFrom.IsZero() {
-		p.ValidFrom = p.CreatedAt
-	}
-	if p.Status == "" {
-		p.Status = archival.StatusValid
-	}
-	if p.Source == "" {
-		p.Source = archival.SourceAgent
-	}
-	if !p.Status.Valid() {
-		return p, fmt.Errorf("unknown status %q: %w", p.Status, archival.ErrInvalid)
-	}
-	if !p.Source.Valid() {
-		return p, fmt.Errorf("unknown source %q: %w", p.Source, archival.ErrInvalid)
-	}
-	if !representable(p.CreatedAt) || !representable(p.ValidFrom) || (p.ValidTo != nil && !representable(*p.ValidTo)) {
-		return p, fmt.Errorf("time outside %v..%v: %w", minTime.UTC(), maxTime.UTC(), archival.ErrInvalid)
-	}
-	for _, str := range append([]string{p.ID, p.AgentID, p.Text, p.Supersedes, p.SupersededBy, p.Key,
-		p.PossiblySupersededBy, p.Cause}, p.Tags...) {
-		if !storable(str) {
-			return p, fmt.Errorf("string %q is not valid UTF-8 without NUL: %w", str, archival.ErrInvalid)
-		}
-	}
-	if math.IsNaN(p.Confidence) || math.IsInf(p.Confidence, 0) {
-		return p, fmt.Errorf("confidence %v: %w", p.Confidence, archival.ErrInvalid)
-	}
-	if _, err := json.Marshal(p.Metadata); err != nil {
-		return p, fmt.Errorf("metadata: %v: %w", err, archival.ErrInvalid)
-	}
-	p.CreatedAt = p.CreatedAt.Truncate(time.Microsecond).UTC()
-	p.ValidFrom = p.ValidFrom.Truncate(time.Microsecond).UTC()
+	p.CreatedAt, p.ValidFrom = p.CreatedAt.UTC(), p.ValidFrom.UTC()
 	if p.ValidTo != nil {
-		t := p.ValidTo.Truncate(time.Microsecond).UTC()
+		t := p.ValidTo.UTC()
 		p.ValidTo = &t
 	}
 	p.Tags = slices.Clone(p.Tags)
 	return p, nil
-}
-
-// The instants the other stores can hold (unix nanoseconds); every store accepts the same times.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
-)
-
-func representable(t time.Time) bool { return !t.Before(minTime) && !t.After(maxTime) }
-
-// storable reports whether s can be stored: valid UTF-8 (protobuf strings must be) without NUL
-// (PostgreSQL text, where the history may live, cannot hold it).
-func storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
-
-// checkFinite returns ErrInvalid for a vector holding NaN or ±Inf, which would poison similarity.
-func checkFinite(v []float32) error {
-	for i, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("vector[%d] = %v: %w", i, f, archival.ErrInvalid)
-		}
-	}
-	return nil
 }
 
 // write runs one write under the locks of agents: it applies their pending entries first (so
