@@ -3,36 +3,10 @@ package pgarchival
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/archival/pghistory"
 )
-
-// historySQL appends events, passed as parallel arrays, in their order (seq is an identity).
-const historySQL = `INSERT INTO passage_history (agent_id, passage_id, at, action, from_status, to_status,
-	superseded_by, cause, confidence)
-SELECT e.agent_id, e.passage_id, e.at, e.action, e.from_status, e.to_status, e.superseded_by, e.cause, e.confidence
-FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::float8[]) WITH ORDINALITY AS e(agent_id, passage_id, at, action, from_status,
-	to_status, superseded_by, cause, confidence, ord)
-ORDER BY e.ord`
-
-func historyArgs(events []archival.Event) []any {
-	n := len(events)
-	var (
-		agents, ids, actions, from, to = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		by, causes                     = make([]string, n), make([]string, n)
-		at                             = make([]time.Time, n)
-		confidence                     = make([]float64, n)
-	)
-	for i, e := range events {
-		agents[i], ids[i], at[i], actions[i] = e.AgentID, e.PassageID, e.At, e.Action
-		from[i], to[i], by[i], causes[i], confidence[i] = string(e.FromStatus), string(e.ToStatus), e.SupersededBy, e.Cause, e.Confidence
-	}
-	return []any{agents, ids, at, actions, from, to, by, causes, confidence}
-}
 
 // History returns a passage's events, oldest first, or ErrNotFound for an unknown passage. Times
 // are in UTC, to the microsecond.
@@ -40,23 +14,9 @@ func (s *Store) History(ctx context.Context, agentID, id string) ([]archival.Eve
 	if _, err := s.Get(ctx, agentID, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT seq, at, action, from_status, to_status, superseded_by, cause, confidence
-		FROM passage_history WHERE agent_id = $1 AND passage_id = $2 ORDER BY seq`, agentID, id)
+	out, err := pghistory.Read(ctx, s.pool, agentID, id)
 	if err != nil {
 		return nil, fmt.Errorf("pgarchival: history of %s: %w", id, dbErr(ctx, err))
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (archival.Event, error) {
-		e := archival.Event{AgentID: agentID, PassageID: id}
-		var from, to string
-		err := row.Scan(&e.Seq, &e.At, &e.Action, &from, &to, &e.SupersededBy, &e.Cause, &e.Confidence)
-		e.At, e.FromStatus, e.ToStatus = e.At.UTC(), archival.Status(from), archival.Status(to)
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pgarchival: history of %s: %w", id, dbErr(ctx, err))
-	}
-	if out == nil {
-		out = []archival.Event{}
 	}
 	return out, nil
 }

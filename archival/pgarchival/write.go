@@ -11,6 +11,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/archival/pghistory"
 )
 
 // pkey is a passage's primary key, (agent, id); akey names one key of one agent.
@@ -113,7 +114,7 @@ func (s *Store) write(ctx context.Context, rows []archival.Passage, now time.Tim
 		b.Queue(resolveSQL, resolveArgs(changed)...)
 	}
 	if len(events) > 0 {
-		b.Queue(historySQL, historyArgs(events)...)
+		pghistory.Queue(b, events)
 	}
 	if b.Len() > 0 {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/archival/outbox"
+	"github.com/memsvc/memsvc/archival/pghistory"
 	"github.com/memsvc/memsvc/pgdb"
 )
 
@@ -107,23 +108,9 @@ func readEntries(ctx context.Context, q querier, sql string, args ...any) ([]out
 
 // History returns a passage's events, oldest first. Times are in UTC, to the microsecond.
 func (s *Store) History(ctx context.Context, agentID, passageID string) ([]archival.Event, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq, at, action, from_status, to_status, superseded_by, cause, confidence
-		FROM passage_history WHERE agent_id = $1 AND passage_id = $2 ORDER BY seq`, agentID, passageID)
+	out, err := pghistory.Read(ctx, s.pool, agentID, passageID)
 	if err != nil {
 		return nil, fmt.Errorf("pgoutbox: history of %s: %w", passageID, dbErr(ctx, err))
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (archival.Event, error) {
-		e := archival.Event{AgentID: agentID, PassageID: passageID}
-		var from, to string
-		err := row.Scan(&e.Seq, &e.At, &e.Action, &from, &to, &e.SupersededBy, &e.Cause, &e.Confidence)
-		e.At, e.FromStatus, e.ToStatus = e.At.UTC(), archival.Status(from), archival.Status(to)
-		return e, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pgoutbox: history of %s: %w", passageID, dbErr(ctx, err))
-	}
-	if out == nil {
-		out = []archival.Event{}
 	}
 	return out, nil
 }
@@ -141,15 +128,6 @@ func (ss *session) Pending(ctx context.Context) ([]outbox.Entry, error) {
 	return readEntries(ctx, ss.conn, `SELECT seq, agent_id, body, created_at FROM archival_outbox
 		WHERE agent_id = ANY($1) ORDER BY seq`, ss.agents)
 }
-
-// historySQL appends events, passed as parallel arrays, in their order.
-const historySQL = `INSERT INTO passage_history (agent_id, passage_id, at, action, from_status, to_status,
-	superseded_by, cause, confidence)
-SELECT e.agent_id, e.passage_id, e.at, e.action, e.from_status, e.to_status, e.superseded_by, e.cause, e.confidence
-FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::float8[]) WITH ORDINALITY AS e(agent_id, passage_id, at, action, from_status,
-	to_status, superseded_by, cause, confidence, ord)
-ORDER BY e.ord`
 
 func (ss *session) Append(ctx context.Context, w outbox.Write) ([]int64, error) {
 	for _, e := range w.Entries {
@@ -186,7 +164,7 @@ func (ss *session) Append(ctx context.Context, w outbox.Write) ([]int64, error) 
 			})
 		}
 		if len(w.Events) > 0 {
-			b.Queue(historySQL, historyArgs(w.Events)...)
+			pghistory.Queue(b, w.Events)
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})
@@ -195,21 +173,6 @@ func (ss *session) Append(ctx context.Context, w outbox.Write) ([]int64, error) 
 	}
 	slices.Sort(seqs) // RETURNING order is not guaranteed; identities follow the insert order
 	return seqs, nil
-}
-
-func historyArgs(events []archival.Event) []any {
-	n := len(events)
-	var (
-		agents, ids, actions, from, to = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		by, causes                     = make([]string, n), make([]string, n)
-		at                             = make([]time.Time, n)
-		confidence                     = make([]float64, n)
-	)
-	for i, e := range events {
-		agents[i], ids[i], at[i], actions[i] = e.AgentID, e.PassageID, e.At, e.Action
-		from[i], to[i], by[i], causes[i], confidence[i] = string(e.FromStatus), string(e.ToStatus), e.SupersededBy, e.Cause, e.Confidence
-	}
-	return []any{agents, ids, at, actions, from, to, by, causes, confidence}
 }
 
 func (ss *session) Done(ctx context.Context, seqs ...int64) error {
