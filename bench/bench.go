@@ -28,6 +28,8 @@ package bench
 import (
 	"io"
 	"log/slog"
+
+	"github.com/memsvc/memsvc/embed"
 )
 
 // Common is the configuration every suite shares.
@@ -46,6 +48,17 @@ type Common struct {
 	// Workers is how many searches run at once (default 2).
 	Workers int
 	Logger  *slog.Logger
+	// Embedder embeds passages and queries; nil is the built-in one. A suite's figures hold for
+	// the embedder they were measured with, and its result names it (Model).
+	Embedder embed.Embedder
+}
+
+// embedderModel is the Model() of the suite's embedder.
+func (c *Common) embedderModel() string {
+	if c.Embedder == nil {
+		return embed.BuiltinModel
+	}
+	return c.Embedder.Model()
 }
 
 func (c *Common) setDefaults() {

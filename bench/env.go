@@ -18,7 +18,7 @@ import (
 // env is one suite's open stores and embedder. Services made from it share the stores.
 type env struct {
 	stores *stores.Stores
-	emb    *embed.Builtin
+	emb    embed.Embedder
 	logger *slog.Logger
 	// persistent is set for a store that outlives the run (PostgreSQL): the agents the suite
 	// creates are deleted at close.
@@ -31,12 +31,17 @@ type env struct {
 
 // openEnv opens the stores a suite runs on, as the service opens them (stores.Open, migrations
 // applied): a fresh embedded store in a temporary directory, removed by close, for "" or
-// "embedded"; otherwise a postgres:// URL. It is the one place that opens stores.
-func openEnv(ctx context.Context, store string, logger *slog.Logger) (*env, error) {
-	e := &env{emb: embed.NewBuiltin(), logger: logger}
-	if err := e.emb.Load(); err != nil {
-		return nil, err
+// "embedded"; otherwise a postgres:// URL. It is the one place that opens stores. emb nil is
+// the built-in embedder.
+func openEnv(ctx context.Context, store string, emb embed.Embedder, logger *slog.Logger) (*env, error) {
+	if emb == nil {
+		b := embed.NewBuiltin()
+		if err := b.Load(); err != nil {
+			return nil, err
+		}
+		emb = b
 	}
+	e := &env{emb: emb, logger: logger}
 	cfg := stores.Config{Store: store, Dim: e.emb.Dim(), Migrate: true, Logger: logger}
 	switch {
 	case store == "" || store == "embedded":

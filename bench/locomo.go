@@ -25,6 +25,7 @@ type LocomoConfig struct {
 type LocomoResult struct {
 	Suite         string               `json:"suite"`
 	Data          string               `json:"data"`
+	Embedder      string               `json:"embedder"`
 	Conversations int                  `json:"conversations"`
 	Turns         int                  `json:"turns"`
 	Questions     int                  `json:"questions"`
@@ -69,13 +70,13 @@ func RunLocomo(ctx context.Context, cfg LocomoConfig) (*LocomoResult, error) {
 	if len(convs) == 0 {
 		return nil, errors.New("locomo: no conversations")
 	}
-	e, err := openEnv(ctx, cfg.Store, cfg.Logger)
+	e, err := openEnv(ctx, cfg.Store, cfg.Embedder, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
 
-	res := &LocomoResult{Suite: "locomo", Data: cfg.Path, Conversations: len(convs), Modes: map[Mode]*LocomoMode{}, ModeOrder: cfg.Modes}
+	res := &LocomoResult{Suite: "locomo", Data: cfg.Path, Embedder: cfg.embedderModel(), Conversations: len(convs), Modes: map[Mode]*LocomoMode{}, ModeOrder: cfg.Modes}
 	for _, c := range convs {
 		for _, s := range c.Sessions {
 			res.Turns += len(s.Turns)

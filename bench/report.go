@@ -52,8 +52,8 @@ func (t *table) flush() error { return t.tw.Flush() }
 // WriteTable prints the LoCoMo figures: categories 1–4 at every k, R@10 and hit@10 per
 // category, and wrong-speaker@1.
 func (r *LocomoResult) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "LoCoMo evidence retrieval: %s\n%d conversations, %d turns, %d questions (%d without valid evidence, excluded from R@k); top %d per query, asked the day after the last session.\n\n",
-		r.Data, r.Conversations, r.Turns, r.Questions, r.Excluded, RetrieveK)
+	fmt.Fprintf(w, "LoCoMo evidence retrieval: %s (embedder %s)\n%d conversations, %d turns, %d questions (%d without valid evidence, excluded from R@k); top %d per query, asked the day after the last session.\n\n",
+		r.Data, r.Embedder, r.Conversations, r.Turns, r.Questions, r.Excluded, RetrieveK)
 	n := 0
 	if len(r.ModeOrder) > 0 {
 		n = r.Modes[r.ModeOrder[0]].Overall.N
@@ -118,8 +118,8 @@ func (r *LocomoResult) WriteTable(w io.Writer) error {
 
 // WriteTable prints the stale-fact figures: the headline, then every variant by mode.
 func (r *StaleResult) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "Stale facts: seed %d, %d subjects (%d per agent), 2 to %d values per attribute; %d passages, %d queries (all variants).\n\n",
-		r.Seed, r.Subjects, r.PerAgent, r.Updates, r.Passages, r.Queries)
+	fmt.Fprintf(w, "Stale facts: seed %d, embedder %s, %d subjects (%d per agent), 2 to %d values per attribute; %d passages, %d queries (all variants).\n\n",
+		r.Seed, r.Embedder, r.Subjects, r.PerAgent, r.Updates, r.Passages, r.Queries)
 	fmt.Fprintln(w, "Headline (single-hop; keyed = keyed-inorder + keyed-shuffled)")
 	t := newTable(w)
 	t.row("mode", "keyed current@1", "keyed stale@5", "unkeyed current@1", "p50 ms")

@@ -23,7 +23,7 @@ type server struct {
 }
 
 func startServer(ctx context.Context, c *Common) (*server, error) {
-	e, err := openEnv(ctx, c.Store, c.Logger)
+	e, err := openEnv(ctx, c.Store, c.Embedder, c.Logger)
 	if err != nil {
 		return nil, err
 	}

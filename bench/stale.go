@@ -40,6 +40,7 @@ type StaleConfig struct {
 type StaleResult struct {
 	Suite        string              `json:"suite"`
 	Seed         int64               `json:"seed"`
+	Embedder     string              `json:"embedder"`
 	Subjects     int                 `json:"subjects"`
 	PerAgent     int                 `json:"subjects_per_agent"`
 	Updates      int                 `json:"max_updates"`
@@ -88,7 +89,7 @@ func RunStale(ctx context.Context, cfg StaleConfig) (*StaleResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &StaleResult{Suite: "stale", Seed: cfg.Seed, Subjects: cfg.Gen.Subjects, PerAgent: cfg.Gen.PerAgent,
+	res := &StaleResult{Suite: "stale", Seed: cfg.Seed, Embedder: cfg.embedderModel(), Subjects: cfg.Gen.Subjects, PerAgent: cfg.Gen.PerAgent,
 		Updates: cfg.Gen.Updates, Modes: map[Mode]*StaleMode{}, ModeOrder: cfg.Modes}
 	single, multi := GenerateStale(cfg.Gen), GenerateMultiHop(cfg.Gen)
 	acc := map[Mode]map[string]*variantAcc{}
@@ -172,7 +173,7 @@ func selectVariants(names []string) ([]StaleVariant, error) {
 // runStaleVariant stores the streams as variant v in a fresh store and asks its questions. It
 // returns the queries with their answers, each mode's median latency and the passages stored.
 func runStaleVariant(ctx context.Context, cfg *StaleConfig, v StaleVariant, streams []Stream) ([]*staleQuery, map[Mode]float64, int, error) {
-	e, err := openEnv(ctx, cfg.Store, cfg.Logger)
+	e, err := openEnv(ctx, cfg.Store, cfg.Embedder, cfg.Logger)
 	if err != nil {
 		return nil, nil, 0, err
 	}

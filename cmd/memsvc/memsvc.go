@@ -119,10 +119,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--store %q: want embedded or a postgres:// URL", c.Store)
 	case stores.CheckArchival(c.Archival) != nil:
 		return fmt.Errorf("--archival %q: want empty (the state store's own) or qdrant://host:port[/collection]", c.Archival)
-	case c.Embedder != "builtin" && !strings.HasPrefix(c.Embedder, "ollama:"):
-		return fmt.Errorf("--embedder %q: want builtin or ollama:<model>", c.Embedder)
-	case c.Summarizer != "builtin" && !strings.HasPrefix(c.Summarizer, "ollama:"):
-		return fmt.Errorf("--summarizer %q: want builtin or ollama:<model>", c.Summarizer)
+	case checkProvider("--embedder", c.Embedder) != nil:
+		return checkProvider("--embedder", c.Embedder)
+	case checkProvider("--summarizer", c.Summarizer) != nil:
+		return checkProvider("--summarizer", c.Summarizer)
 	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0:
 		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, and the durations positive")
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/memsvc/memsvc/ollama/ollamatest"
@@ -52,5 +54,40 @@ func TestServeWithOllama(t *testing.T) {
 	m2.Close()
 	if err == nil {
 		t.Fatal("starting with the built-in embedder on an Ollama-embedded store must fail")
+	}
+}
+
+// TestBenchWithOllama runs the stale suite with --embedder on a real Ollama server (a synthetic
+// random-weight model): the figures of `memsvc bench` can be measured with any embedder the
+// service can run, and the result names the one used. A malformed --embedder is refused before
+// anything runs.
+func TestBenchWithOllama(t *testing.T) {
+	ctx := context.Background()
+	var out strings.Builder
+	err := runBench(ctx, []string{"stale", "--embedder", "ollama:", "--quiet"}, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "want builtin or ollama:<model>") {
+		t.Fatalf("--embedder ollama: (no model): got %v", err)
+	}
+
+	srv := ollamatest.Start(t)
+	if err := srv.CreateEmbedModel(ctx, "synthetic-bert", ollamatest.BertSpec{Hidden: 64, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := runBench(ctx, []string{"stale", "--embedder", "ollama:synthetic-bert", "--ollama-url", srv.URL,
+		"--subjects", "2", "--per-agent", "2", "--updates", "2", "--decoys", "1", "--noise", "1",
+		"--modes", "hybrid", "--variants", "unkeyed-inorder", "--json", "--quiet"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Embedder string `json:"embedder"`
+		Passages int    `json:"passages"`
+		Queries  int    `json:"queries"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if !strings.Contains(res.Embedder, "synthetic-bert") || res.Passages == 0 || res.Queries == 0 {
+		t.Fatalf("result: %+v", res)
 	}
 }
