@@ -339,26 +339,46 @@ func BenchmarkRawSQL(b *testing.B) {
 }
 
 // BenchmarkOverhead alternates, query by query, Search in dense mode and the raw SQL "same-ef"
-// query of BenchmarkRawSQL, so that both see the same machine, and reports each one's p50 and
+// query of BenchmarkRawSQL, each going first every other query, and reports each one's p50 and
 // p99 and their ratios (Search over raw): memsvc's overhead over pgvector's own query.
+//
+// Both run on one connection (a pool of one), as a client of a pool of one backend would: the
+// same query alternated between two backends measured both 1.5–2× slower than on one (p50 at
+// 10k passages: 5.5 ms raw and 8.2 ms Search against 2.0 ms for Search alone), which says more
+// about this machine than about either query. The raw query sets its ef_search and iterative scan
+// for its own transaction, in the same round trip (a batch), as Search does.
 func BenchmarkOverhead(b *testing.B) {
 	for _, kind := range benchCorpora {
 		for _, n := range benchSizes {
 			b.Run(fmt.Sprintf("corpus=%s/n=%d", kind, n), func(b *testing.B) {
 				db := loadedDB(b, kind, n)
-				raw := rawQuery(b, db, pgarchival.EfSearchFor(archival.Depth(benchK)), "relaxed_order")
 				ctx := context.Background()
+				cfg := db.pool.Config()
+				cfg.MaxConns, cfg.MinConns = 1, 0
+				pool, err := pgxpool.NewWithConfig(ctx, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer pool.Close()
+				store := pgarchival.New(pool, dim)
+				raw := rawBatch(b, pool, pgarchival.EfSearchFor(archival.Depth(benchK)))
+				search := func(q benchQuery) {
+					if _, err := store.Search(ctx, archival.Query{AgentID: benchAgent, K: benchK, Vector: q.vec}); err != nil {
+						b.Fatal(err)
+					}
+				}
 				var memsvc, direct []time.Duration
 				for i := 0; b.Loop(); i++ {
 					q := db.corpus.queries[i%len(db.corpus.queries)]
-					start := time.Now()
-					raw(q)
-					direct = append(direct, time.Since(start))
-					start = time.Now()
-					if _, err := db.store.Search(ctx, archival.Query{AgentID: benchAgent, K: benchK, Vector: q.vec}); err != nil {
-						b.Fatal(err)
+					// Whichever runs second finds the first one's pages in the CPU's caches, so
+					// the two take turns going first.
+					if i%2 == 0 {
+						direct = append(direct, timed(func() { raw(q) }))
+						memsvc = append(memsvc, timed(func() { search(q) }))
+					} else {
+						memsvc = append(memsvc, timed(func() { search(q) }))
+						direct = append(direct, timed(func() { raw(q) }))
 					}
-					memsvc = append(memsvc, time.Since(start))
 				}
 				if len(memsvc) == 0 {
 					return
@@ -366,10 +386,33 @@ func BenchmarkOverhead(b *testing.B) {
 				m50, m99 := percentiles(memsvc)
 				r50, r99 := percentiles(direct)
 				b.ReportMetric(float64(m50.Microseconds()), "memsvc-p50-µs")
+				b.ReportMetric(float64(m99.Microseconds()), "memsvc-p99-µs")
 				b.ReportMetric(float64(r50.Microseconds()), "raw-p50-µs")
+				b.ReportMetric(float64(r99.Microseconds()), "raw-p99-µs")
 				b.ReportMetric(float64(m50)/float64(r50), "ratio-p50")
 				b.ReportMetric(float64(m99)/float64(r99), "ratio-p99")
 			})
+		}
+	}
+}
+
+// rawBatch returns the raw SQL dense query of BenchmarkRawSQL run on pool as one batch (one round
+// trip) that first sets ef_search to ef and the iterative scan to relaxed order for its own
+// transaction.
+func rawBatch(b *testing.B, pool *pgxpool.Pool, ef int) func(benchQuery) {
+	ctx := context.Background()
+	sql := fmt.Sprintf(`SELECT id, text, created_at FROM passages WHERE agent_id = $1
+		ORDER BY embedding <=> $2 LIMIT %d`, benchK)
+	settings := fmt.Sprintf(`SELECT set_config('hnsw.ef_search', '%d', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, ef)
+	return func(q benchQuery) {
+		batch := &pgx.Batch{}
+		batch.Queue(settings)
+		batch.Queue(sql, benchAgent, pgvector.NewVector(q.vec)).Query(func(rows pgx.Rows) error {
+			_, err := pgx.CollectRows(rows, pgx.RowToStructByPos[rawRow])
+			return err
+		})
+		if err := pool.SendBatch(ctx, batch).Close(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -428,6 +471,12 @@ func benchRawSQL(b *testing.B, db *benchDB, ef int, iter string) {
 	}
 	reportPercentiles(b, lat)
 	b.ReportMetric(recall, "recall@10")
+}
+
+func timed(f func()) time.Duration {
+	start := time.Now()
+	f()
+	return time.Since(start)
 }
 
 func reportPercentiles(b *testing.B, lat []time.Duration) {
