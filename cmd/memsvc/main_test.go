@@ -457,3 +457,30 @@ func startProcessEnv(t *testing.T, bin string, env []string, args ...string) (*e
 		}
 	}
 }
+
+// TestProviderFlags checks which --embedder and --summarizer values start-up accepts: builtin
+// or <provider>:<model>, with a model, and openai only for the embedder.
+func TestProviderFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"--embedder", "builtin"}, true},
+		{[]string{"--embedder", "ollama:nomic-embed-text"}, true},
+		{[]string{"--embedder", "openai:text-embedding-3-small"}, true},
+		{[]string{"--embedder", "ollama:"}, false},
+		{[]string{"--embedder", "openai: "}, false},
+		{[]string{"--embedder", "glove"}, false},
+		{[]string{"--embedder", "qdrant:x"}, false},
+		{[]string{"--summarizer", "ollama:llama3"}, true},
+		{[]string{"--summarizer", "openai:gpt"}, false},
+	} {
+		err := NewMain(io.Discard).ParseFlags(tc.args)
+		if (err == nil) != tc.ok {
+			t.Errorf("%v: err = %v, want ok %v", tc.args, err, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "want builtin or ollama:<model>") {
+			t.Errorf("%v: error %q does not say what is accepted", tc.args, err)
+		}
+	}
+}

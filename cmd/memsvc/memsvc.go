@@ -34,6 +34,7 @@ type Config struct {
 	Embedder   string
 	Summarizer string
 	OllamaURL  string
+	OpenAIURL  string
 
 	// Compaction jobs (package compaction).
 	CompactionWorkers int
@@ -64,7 +65,7 @@ type Main struct {
 func NewMain(w io.Writer) *Main {
 	return &Main{
 		Config: Config{Migrate: true, Addr: "127.0.0.1:8080", Data: "./memsvc-data", Store: "embedded", Archival: "",
-			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434",
+			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434", OpenAIURL: defaultOpenAIURL,
 			CompactionWorkers: 2, CompactionBudget: 200_000, CompactionPeriod: time.Hour, CompactionLease: 30 * time.Second,
 			CompactionPoll: time.Second, RateLimit: api.DefaultRateLimit, RateBurst: api.DefaultRateBurst},
 		Logger: newLogger(w),
@@ -80,9 +81,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Store, "store", c.Store, "where all state lives: embedded, or a postgres:// URL")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations at start-up (PostgreSQL)")
 	fs.StringVar(&c.Archival, "archival", c.Archival, "where archival vectors live: empty for the state store, or qdrant://host:port[/collection]")
-	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin, or ollama:<model>")
+	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin, ollama:<model>, or openai:<model> (an OpenAI-compatible /embeddings endpoint; key in "+openAIKeyEnv+")")
 	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin, or ollama:<model>")
 	fs.StringVar(&c.OllamaURL, "ollama-url", c.OllamaURL, "Ollama server URL")
+	fs.StringVar(&c.OpenAIURL, "openai-url", c.OpenAIURL, "base URL of the OpenAI-compatible API, up to the version (…/v1), for --embedder openai:<model>")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each API key may send (negative: unlimited)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests each API key may send")
 	fs.IntVar(&c.CompactionWorkers, "compaction-workers", c.CompactionWorkers, "compaction jobs run at once")
@@ -119,10 +121,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--store %q: want embedded or a postgres:// URL", c.Store)
 	case stores.CheckArchival(c.Archival) != nil:
 		return fmt.Errorf("--archival %q: want empty (the state store's own) or qdrant://host:port[/collection]", c.Archival)
-	case checkProvider("--embedder", c.Embedder) != nil:
-		return checkProvider("--embedder", c.Embedder)
-	case checkProvider("--summarizer", c.Summarizer) != nil:
-		return checkProvider("--summarizer", c.Summarizer)
+	case checkProvider("--embedder", c.Embedder, "ollama", "openai") != nil:
+		return checkProvider("--embedder", c.Embedder, "ollama", "openai")
+	case checkProvider("--summarizer", c.Summarizer, "ollama") != nil:
+		return checkProvider("--summarizer", c.Summarizer, "ollama")
 	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0:
 		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, and the durations positive")
 	}

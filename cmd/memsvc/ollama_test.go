@@ -58,7 +58,7 @@ func TestServeWithOllama(t *testing.T) {
 }
 
 // TestBenchWithOllama runs the stale suite with --embedder on a real Ollama server (a synthetic
-// random-weight model): the figures of `memsvc bench` can be measured with any embedder the
+// random-weight model), through Ollama's API and its OpenAI-compatible one: the figures of `memsvc bench` can be measured with any embedder the
 // service can run, and the result names the one used. A malformed --embedder is refused before
 // anything runs.
 func TestBenchWithOllama(t *testing.T) {
@@ -73,21 +73,24 @@ func TestBenchWithOllama(t *testing.T) {
 	if err := srv.CreateEmbedModel(ctx, "synthetic-bert", ollamatest.BertSpec{Hidden: 64, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	out.Reset()
-	if err := runBench(ctx, []string{"stale", "--embedder", "ollama:synthetic-bert", "--ollama-url", srv.URL,
-		"--subjects", "2", "--per-agent", "2", "--updates", "2", "--decoys", "1", "--noise", "1",
-		"--modes", "hybrid", "--variants", "unkeyed-inorder", "--json", "--quiet"}, &out, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	var res struct {
-		Embedder string `json:"embedder"`
-		Passages int    `json:"passages"`
-		Queries  int    `json:"queries"`
-	}
-	if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
-	}
-	if !strings.Contains(res.Embedder, "synthetic-bert") || res.Passages == 0 || res.Queries == 0 {
-		t.Fatalf("result: %+v", res)
+	// The same model through Ollama's API and through its OpenAI-compatible one.
+	for _, spec := range []string{"ollama:synthetic-bert", "openai:synthetic-bert"} {
+		out.Reset()
+		if err := runBench(ctx, []string{"stale", "--embedder", spec, "--ollama-url", srv.URL, "--openai-url", srv.URL + "/v1",
+			"--subjects", "2", "--per-agent", "2", "--updates", "2", "--decoys", "1", "--noise", "1",
+			"--modes", "hybrid", "--variants", "unkeyed-inorder", "--json", "--quiet"}, &out, io.Discard); err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		var res struct {
+			Embedder string `json:"embedder"`
+			Passages int    `json:"passages"`
+			Queries  int    `json:"queries"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &res); err != nil {
+			t.Fatalf("%s: %v: %s", spec, err, out.String())
+		}
+		if !strings.Contains(res.Embedder, "synthetic-bert") || res.Passages == 0 || res.Queries == 0 {
+			t.Fatalf("%s: result %+v", spec, res)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/memsvc/memsvc/compaction"
@@ -12,20 +14,45 @@ import (
 	"github.com/memsvc/memsvc/pager"
 )
 
-// embedder returns the embedder --embedder names (see newEmbedder).
-func (m *Main) embedder(ctx context.Context) (embed.Embedder, error) {
-	return newEmbedder(ctx, m.Config.Embedder, m.Config.OllamaURL, m.Logger)
+// defaultOpenAIURL is --openai-url's default.
+const defaultOpenAIURL = "https://api.openai.com/v1"
+
+// openAIKeyEnv names the variable holding the OpenAI-compatible API's key (a secret, so not a
+// flag: a flag shows in the process list).
+const openAIKeyEnv = "MEMSVC_OPENAI_API_KEY"
+
+// endpoints are the model servers an embedder spec may name.
+type endpoints struct {
+	Ollama string // --ollama-url
+	OpenAI string // --openai-url
 }
 
-// newEmbedder returns the embedder spec names: "builtin", or "ollama:<model>", a model on the
-// Ollama server at url (probed, so a missing model or a stopped server fails with a clear
-// message). serve and bench both take it from --embedder.
-func newEmbedder(ctx context.Context, spec, url string, logger *slog.Logger) (embed.Embedder, error) {
-	if err := checkProvider("--embedder", spec); err != nil {
+// embedder returns the embedder --embedder names (see newEmbedder).
+func (m *Main) embedder(ctx context.Context) (embed.Embedder, error) {
+	return newEmbedder(ctx, m.Config.Embedder, endpoints{Ollama: m.Config.OllamaURL, OpenAI: m.Config.OpenAIURL}, m.Logger)
+}
+
+// newEmbedder returns the embedder spec names: "builtin"; "ollama:<model>", a model on the
+// Ollama server; or "openai:<model>", a model behind an OpenAI-compatible /embeddings endpoint
+// (vLLM, TEI, Ollama's /v1, OpenAI), with the key in $MEMSVC_OPENAI_API_KEY if it needs one.
+// Model servers are probed, so a missing model or a stopped server fails with a clear message.
+// serve and bench both take it from --embedder.
+func newEmbedder(ctx context.Context, spec string, at endpoints, logger *slog.Logger) (embed.Embedder, error) {
+	if err := checkProvider("--embedder", spec, "ollama", "openai"); err != nil {
 		return nil, err
 	}
+	if model, ok := strings.CutPrefix(spec, "openai:"); ok {
+		e, err := embed.NewOpenAI(embed.OpenAIConfig{URL: at.OpenAI, Model: model, APIKey: os.Getenv(openAIKeyEnv), Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := e.Probe(ctx); err != nil {
+			return nil, fmt.Errorf("--embedder %s at %s: %w", spec, at.OpenAI, err)
+		}
+		return e, nil
+	}
 	if model, ok := strings.CutPrefix(spec, "ollama:"); ok {
-		e, err := ollama.NewEmbedder(ollama.Config{URL: url, Model: model, Logger: logger})
+		e, err := ollama.NewEmbedder(ollama.Config{URL: at.Ollama, Model: model, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
@@ -38,11 +65,19 @@ func newEmbedder(ctx context.Context, spec, url string, logger *slog.Logger) (em
 	return b, b.Load()
 }
 
-// checkProvider checks the value of an --embedder or --summarizer flag: builtin or
-// ollama:<model>.
-func checkProvider(flagName, spec string) error {
-	if model, ok := strings.CutPrefix(spec, "ollama:"); spec != "builtin" && (!ok || strings.TrimSpace(model) == "") {
-		return fmt.Errorf("%s %q: want builtin or ollama:<model>", flagName, spec)
+// checkProvider checks the value of an --embedder or --summarizer flag: builtin, or
+// <provider>:<model> for one of providers.
+func checkProvider(flagName, spec string, providers ...string) error {
+	if spec == "builtin" {
+		return nil
+	}
+	provider, model, ok := strings.Cut(spec, ":")
+	if !ok || strings.TrimSpace(model) == "" || !slices.Contains(providers, provider) {
+		want := "builtin"
+		for _, p := range providers {
+			want += " or " + p + ":<model>"
+		}
+		return fmt.Errorf("%s %q: want %s", flagName, spec, want)
 	}
 	return nil
 }
