@@ -8,7 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
-	"github.com/memsvc/memsvc/rank"
 	"github.com/memsvc/memsvc/state"
 )
 
@@ -31,9 +30,6 @@ func recallFilter(q state.RecallQuery, first int) (string, []any) {
 	}
 	return strings.Join(where, " AND "), args
 }
-
-// candidates is how deep each half of a hybrid search looks before fusion.
-func candidates(k int) int { return max(50, 5*k) }
 
 // orQuery turns $1, free text, into a tsquery matching any of its English lexemes, or NULL when it
 // has none (then nothing matches). The text is never parsed as tsquery syntax: to_tsvector splits
@@ -58,9 +54,8 @@ const orQuery = `(SELECT string_agg('''' || replace(replace(lexeme, E'\\', E'\\\
 // Each half returns up to max(50, 5K) candidates; the result lists the lexical ones in order,
 // then the dense-only ones, unfused.
 func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]state.MessageHit, error) {
-	depth := candidates(q.K)
-	byID := map[string]*state.MessageHit{}
-	var order []string
+	depth := state.RecallDepth(q.K)
+	var lexical, dense []state.MessageHit
 	// PostgreSQL text holds neither NUL nor invalid UTF-8; they separate words like spaces.
 	text := strings.ReplaceAll(strings.ToValidUTF8(q.Text, " "), "\x00", " ")
 	if strings.TrimSpace(text) != "" {
@@ -83,35 +78,16 @@ func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]stat
 		}
 		for i := range hits {
 			hits[i].LexicalRank = i + 1
-			byID[hits[i].Message.ID] = &hits[i]
-			order = append(order, hits[i].Message.ID)
 		}
+		lexical = hits
 	}
 	if len(q.Vector) > 0 {
-		dense, err := s.denseMessages(ctx, q, depth)
-		if err != nil {
+		var err error
+		if dense, err = s.denseMessages(ctx, q, depth); err != nil {
 			return nil, err
 		}
-		scores := make([]float64, len(dense))
-		for i, h := range dense {
-			scores[i] = h.Dense
-		}
-		ranks := rank.Ranks(scores)
-		for i, h := range dense {
-			if e, ok := byID[h.Message.ID]; ok {
-				e.Dense, e.DenseRank = h.Dense, ranks[i]
-				continue
-			}
-			h.DenseRank = ranks[i]
-			byID[h.Message.ID] = &h
-			order = append(order, h.Message.ID)
-		}
 	}
-	out := make([]state.MessageHit, len(order))
-	for i, id := range order {
-		out[i] = *byID[id]
-	}
-	return out, nil
+	return state.MergeRecall(lexical, dense), nil
 }
 
 // denseMessages returns the depth nearest embedded messages by cosine similarity, best first.

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/memsvc/memsvc/rank"
 	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/state"
 )
@@ -102,16 +101,12 @@ func recallFilter(q state.RecallQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
-// candidates is how deep each half of a hybrid search looks before fusion.
-func candidates(k int) int { return max(50, 5*k) }
-
 // SearchMessages implements state.Store: FTS5 BM25 candidates and dense candidates from an exact
 // cosine scan of the agent's embedded messages, merged with their ranks.
 func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]state.MessageHit, error) {
 	where, args := recallFilter(q)
-	depth := candidates(q.K)
-	byID := map[string]*state.MessageHit{}
-	var order []string
+	depth := state.RecallDepth(q.K)
+	var lexical, dense []state.MessageHit
 	if match := sqlitedb.MatchQuery(q.Text); match != "" {
 		rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+`, bm25(messages_fts) FROM messages_fts
 			JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH ? AND `+where+`
@@ -126,8 +121,7 @@ func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]stat
 				rows.Close()
 				return nil, err
 			}
-			byID[m.ID] = &state.MessageHit{Message: m, Lexical: -bm, LexicalRank: rank}
-			order = append(order, m.ID)
+			lexical = append(lexical, state.MessageHit{Message: m, Lexical: -bm, LexicalRank: rank})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -135,30 +129,12 @@ func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]stat
 		}
 	}
 	if len(q.Vector) > 0 {
-		dense, err := s.denseMessages(ctx, q, where, args, depth)
-		if err != nil {
+		var err error
+		if dense, err = s.denseMessages(ctx, q, where, args, depth); err != nil {
 			return nil, err
 		}
-		scores := make([]float64, len(dense))
-		for i, h := range dense {
-			scores[i] = h.Dense
-		}
-		ranks := rank.Ranks(scores)
-		for i, h := range dense {
-			if e, ok := byID[h.Message.ID]; ok {
-				e.Dense, e.DenseRank = h.Dense, ranks[i]
-				continue
-			}
-			h.DenseRank = ranks[i]
-			byID[h.Message.ID] = &h
-			order = append(order, h.Message.ID)
-		}
 	}
-	out := make([]state.MessageHit, len(order))
-	for i, id := range order {
-		out[i] = *byID[id]
-	}
-	return out, nil
+	return state.MergeRecall(lexical, dense), nil
 }
 
 func (s *Store) denseMessages(ctx context.Context, q state.RecallQuery, where string, args []any, depth int) ([]state.MessageHit, error) {
