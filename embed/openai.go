@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/memsvc/memsvc/retry"
 )
 
 // OpenAIConfig configures [OpenAI]. URL and Model are required; zero values elsewhere take the
@@ -84,14 +85,7 @@ func (c *OpenAIConfig) validate() error {
 	if c.Timeout == 0 {
 		c.Timeout = 60 * time.Second
 	}
-	if c.Retries == 0 {
-		c.Retries = 3
-	} else if c.Retries < 0 {
-		c.Retries = 0
-	}
-	if c.Backoff == 0 {
-		c.Backoff = 250 * time.Millisecond
-	}
+	c.Retries, c.Backoff = retry.Normalize(c.Retries, c.Backoff)
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
 	}
@@ -247,13 +241,13 @@ func (e *OpenAI) embedBatch(ctx context.Context, batch []string) ([][]float32, e
 			return nil, fmt.Errorf("embed: openai: %s/embeddings failed after %d attempts: %w: %w",
 				e.cfg.URL, attempt+1, ErrUnavailable, err)
 		}
-		wait := backoff(e.cfg.Backoff, attempt)
+		wait := retry.Delay(e.cfg.Backoff, attempt)
 		if isStatus && se.retryAfter > wait {
 			wait = min(se.retryAfter, 30*time.Second)
 		}
 		e.cfg.Logger.WarnContext(ctx, "embed: openai: retrying", "url", e.cfg.URL, "model", e.cfg.Model,
 			"attempt", attempt+1, "wait", wait, "err", err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -343,24 +337,4 @@ func statusError(resp *http.Response, body []byte) error {
 		se.msg = se.msg[:300] + "…"
 	}
 	return se
-}
-
-// backoff is the delay before retry attempt+1: base·2^attempt (at most 30·base), with ±20%
-// jitter.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt, 5)
-	d = min(d, 30*base)
-	return d + time.Duration((rand.Float64()*0.4-0.2)*float64(d))
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

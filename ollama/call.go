@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
 	"syscall"
-	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/memsvc/memsvc/retry"
 )
 
 // call runs one request with the retry policy: each attempt bounded by Timeout, transient
@@ -53,10 +53,10 @@ func (c *Config) call(ctx context.Context, op string, attempt func(ctx context.C
 			return fmt.Errorf("ollama: cannot reach the Ollama server at %s (is `ollama serve` running?) after %d attempts: %w: %w",
 				c.URL, n+1, ErrUnavailable, err)
 		}
-		wait := backoff(c.Backoff, n)
+		wait := retry.Delay(c.Backoff, n)
 		c.Logger.WarnContext(ctx, "ollama: retrying", "op", op, "url", c.URL, "model", c.Model,
 			"attempt", n+1, "wait", wait, "err", err)
-		if err := sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -76,22 +76,4 @@ func transientErr(err error) bool {
 	return errors.As(err, &ue) || errors.As(err, &ne) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
-}
-
-// backoff is the delay before retry n+1: base·2^n (at most 30·base), with ±20% jitter.
-func backoff(base time.Duration, n int) time.Duration {
-	d := min(base<<min(n, 5), 30*base)
-	return d + time.Duration((rand.Float64()*0.4-0.2)*float64(d))
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

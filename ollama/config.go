@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ollama/ollama/api"
+
+	"github.com/memsvc/memsvc/retry"
 )
 
 // DefaultURL is where `ollama serve` listens by default.
@@ -69,14 +71,7 @@ func (c *Config) validate() error {
 	if c.Timeout == 0 {
 		c.Timeout = 2 * time.Minute
 	}
-	if c.Retries == 0 {
-		c.Retries = 3
-	} else if c.Retries < 0 {
-		c.Retries = 0
-	}
-	if c.Backoff == 0 {
-		c.Backoff = 250 * time.Millisecond
-	}
+	c.Retries, c.Backoff = retry.Normalize(c.Retries, c.Backoff)
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
 	}
