@@ -17,7 +17,7 @@
 //   - The key rule and the history (archival.ResolveKey, archival.Diff) run inside the upsert's
 //     transaction, as in memarchival; writers of one agent are serialized by a row lock.
 //   - Dense search is approximate (HNSW with m 32 and ef_construction 128, searched at ef_search
-//     250 or more, iterative scan in relaxed order) when the planner uses the index, and exact
+//     300 or more, iterative scan in relaxed order) when the planner uses the index, and exact
 //     when it judges a scan of the agent's rows cheaper; it needs pgvector 0.8 or later.
 //
 // Every error is wrapped with the operation ("pgarchival: get p1: ...") and passed through
