@@ -34,12 +34,40 @@ func CheckFinite(v []float32) error {
 func Storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // Prepare validates a passage for a backend of vectors of length dim that keeps its strings as
-// Storable requires, and applies the defaults of a new passage (CreatedAt zero: now; ValidFrom
-// zero: CreatedAt; Status "": valid; Source "": agent); times are truncated to microseconds.
-// ErrInvalid for an empty id, agent or text, an unknown status or source, a time that is not
-// Representable, a string that is not Storable, a non-finite vector or confidence, or metadata
-// that does not marshal; ErrDimensionMismatch for a vector whose length is not dim.
+// Storable requires, and applies the defaults of a new passage (see Check); times are truncated
+// to microseconds. Besides Check's errors: ErrInvalid for a string that is not Storable, a
+// non-finite confidence, or metadata that does not marshal.
 func Prepare(p Passage, dim int, now time.Time) (Passage, error) {
+	p, err := Check(p, dim, now)
+	if err != nil {
+		return p, err
+	}
+	for _, str := range append([]string{p.ID, p.AgentID, p.Text, p.Supersedes, p.SupersededBy, p.Key,
+		p.PossiblySupersededBy, p.Cause}, p.Tags...) {
+		if !Storable(str) {
+			return p, fmt.Errorf("string %q is not valid UTF-8 without NUL: %w", str, ErrInvalid)
+		}
+	}
+	if math.IsNaN(p.Confidence) || math.IsInf(p.Confidence, 0) {
+		return p, fmt.Errorf("confidence %v: %w", p.Confidence, ErrInvalid)
+	}
+	if _, err := json.Marshal(p.Metadata); err != nil {
+		return p, fmt.Errorf("metadata: %v: %w", err, ErrInvalid)
+	}
+	p.CreatedAt = p.CreatedAt.Truncate(time.Microsecond)
+	p.ValidFrom = p.ValidFrom.Truncate(time.Microsecond)
+	if p.ValidTo != nil {
+		t := p.ValidTo.Truncate(time.Microsecond)
+		p.ValidTo = &t
+	}
+	return p, nil
+}
+
+// Check is what every backend requires of a passage it stores, and applies the defaults of a new
+// passage (CreatedAt zero: now; ValidFrom zero: CreatedAt; Status "": valid; Source "": agent).
+// ErrInvalid for an empty id, agent or text, a non-finite vector, an unknown status or source,
+// or a time that is not Representable; ErrDimensionMismatch for a vector whose length is not dim.
+func Check(p Passage, dim int, now time.Time) (Passage, error) {
 	switch {
 	case p.ID == "":
 		return p, fmt.Errorf("empty id: %w", ErrInvalid)
@@ -73,24 +101,6 @@ func Prepare(p Passage, dim int, now time.Time) (Passage, error) {
 	}
 	if !Representable(p.CreatedAt) || !Representable(p.ValidFrom) || (p.ValidTo != nil && !Representable(*p.ValidTo)) {
 		return p, fmt.Errorf("time outside %v..%v: %w", minTime.UTC(), maxTime.UTC(), ErrInvalid)
-	}
-	for _, str := range append([]string{p.ID, p.AgentID, p.Text, p.Supersedes, p.SupersededBy, p.Key,
-		p.PossiblySupersededBy, p.Cause}, p.Tags...) {
-		if !Storable(str) {
-			return p, fmt.Errorf("string %q is not valid UTF-8 without NUL: %w", str, ErrInvalid)
-		}
-	}
-	if math.IsNaN(p.Confidence) || math.IsInf(p.Confidence, 0) {
-		return p, fmt.Errorf("confidence %v: %w", p.Confidence, ErrInvalid)
-	}
-	if _, err := json.Marshal(p.Metadata); err != nil {
-		return p, fmt.Errorf("metadata: %v: %w", err, ErrInvalid)
-	}
-	p.CreatedAt = p.CreatedAt.Truncate(time.Microsecond)
-	p.ValidFrom = p.ValidFrom.Truncate(time.Microsecond)
-	if p.ValidTo != nil {
-		t := p.ValidTo.Truncate(time.Microsecond)
-		p.ValidTo = &t
 	}
 	return p, nil
 }

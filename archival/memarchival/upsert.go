@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -64,41 +63,12 @@ func (s *Store) Upsert(ctx context.Context, ps []archival.Passage) error {
 	return nil
 }
 
-// prepare validates p and applies the defaults.
+// prepare validates p and applies the defaults (archival.Check; memarchival holds any string and
+// nanosecond times as they are).
 func (s *Store) prepare(p archival.Passage, now time.Time) (row, error) {
-	switch {
-	case p.ID == "":
-		return row{}, fmt.Errorf("empty id: %w", archival.ErrInvalid)
-	case p.AgentID == "":
-		return row{}, fmt.Errorf("empty agent id: %w", archival.ErrInvalid)
-	case p.Text == "":
-		return row{}, fmt.Errorf("empty text: %w", archival.ErrInvalid)
-	case len(p.Vector) != s.dim:
-		return row{}, fmt.Errorf("vector length %d, want %d: %w", len(p.Vector), s.dim, archival.ErrDimensionMismatch)
-	}
-	if err := archival.CheckFinite(p.Vector); err != nil {
+	p, err := archival.Check(p, s.dim, now)
+	if err != nil {
 		return row{}, err
-	}
-	if p.CreatedAt.IsZero() {
-		p.CreatedAt = now
-	}
-	if p.ValidFrom.IsZero() {
-		p.ValidFrom = p.CreatedAt
-	}
-	if p.Status == "" {
-		p.Status = archival.StatusValid
-	}
-	if p.Source == "" {
-		p.Source = archival.SourceAgent
-	}
-	if !p.Status.Valid() {
-		return row{}, fmt.Errorf("unknown status %q: %w", p.Status, archival.ErrInvalid)
-	}
-	if !p.Source.Valid() {
-		return row{}, fmt.Errorf("unknown source %q: %w", p.Source, archival.ErrInvalid)
-	}
-	if !archival.Representable(p.CreatedAt) || !archival.Representable(p.ValidFrom) || (p.ValidTo != nil && !archival.Representable(*p.ValidTo)) {
-		return row{}, fmt.Errorf("time outside %v..%v: %w", time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC(), archival.ErrInvalid)
 	}
 	md, err := encodeMetadata(p.Metadata)
 	if err != nil {

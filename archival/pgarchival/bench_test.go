@@ -401,13 +401,11 @@ func BenchmarkOverhead(b *testing.B) {
 // transaction.
 func rawBatch(b *testing.B, pool *pgxpool.Pool, ef int) func(benchQuery) {
 	ctx := context.Background()
-	sql := fmt.Sprintf(`SELECT id, text, created_at FROM passages WHERE agent_id = $1
-		ORDER BY embedding <=> $2 LIMIT %d`, benchK)
 	settings := fmt.Sprintf(`SELECT set_config('hnsw.ef_search', '%d', true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, ef)
 	return func(q benchQuery) {
 		batch := &pgx.Batch{}
 		batch.Queue(settings)
-		batch.Queue(sql, benchAgent, pgvector.NewVector(q.vec)).Query(func(rows pgx.Rows) error {
+		batch.Queue(rawSQL, benchAgent, pgvector.NewVector(q.vec)).Query(func(rows pgx.Rows) error {
 			_, err := pgx.CollectRows(rows, pgx.RowToStructByPos[rawRow])
 			return err
 		})
@@ -432,10 +430,8 @@ func rawQuery(b *testing.B, db *benchDB, ef int, iter string) func(benchQuery) [
 	if _, err := conn.Exec(ctx, fmt.Sprintf(`SET hnsw.ef_search = %d; SET hnsw.iterative_scan = %s`, ef, iter)); err != nil {
 		b.Fatal(err)
 	}
-	sql := fmt.Sprintf(`SELECT id, text, created_at FROM passages WHERE agent_id = $1
-		ORDER BY embedding <=> $2 LIMIT %d`, benchK)
 	return func(q benchQuery) []rawRow {
-		rows, err := conn.Query(ctx, sql, benchAgent, pgvector.NewVector(q.vec))
+		rows, err := conn.Query(ctx, rawSQL, benchAgent, pgvector.NewVector(q.vec))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -446,6 +442,11 @@ func rawQuery(b *testing.B, db *benchDB, ef int, iter string) func(benchQuery) [
 		return found
 	}
 }
+
+// rawSQL is the raw dense query: the benchK nearest passages of the agent, with their text and
+// times.
+var rawSQL = fmt.Sprintf(`SELECT id, text, created_at FROM passages WHERE agent_id = $1
+	ORDER BY embedding <=> $2 LIMIT %d`, benchK)
 
 type rawRow struct {
 	ID, Text  string

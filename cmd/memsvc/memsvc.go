@@ -116,15 +116,17 @@ func (m *Main) ParseFlags(args []string) error {
 }
 
 func (c Config) validate() error {
+	embedderErr := checkProvider("--embedder", c.Embedder, "ollama", "openai")
+	summarizerErr := checkProvider("--summarizer", c.Summarizer, "ollama")
 	switch {
 	case c.Store != "embedded" && !stores.IsPostgres(c.Store):
 		return fmt.Errorf("--store %q: want embedded or a postgres:// URL", c.Store)
 	case stores.CheckArchival(c.Archival) != nil:
 		return fmt.Errorf("--archival %q: want empty (the state store's own) or qdrant://host:port[/collection]", c.Archival)
-	case checkProvider("--embedder", c.Embedder, "ollama", "openai") != nil:
-		return checkProvider("--embedder", c.Embedder, "ollama", "openai")
-	case checkProvider("--summarizer", c.Summarizer, "ollama") != nil:
-		return checkProvider("--summarizer", c.Summarizer, "ollama")
+	case embedderErr != nil:
+		return embedderErr
+	case summarizerErr != nil:
+		return summarizerErr
 	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0:
 		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, and the durations positive")
 	}
