@@ -156,7 +156,20 @@ type Store interface {
 	History(ctx context.Context, agentID, id string) ([]Event, error)
 	// Get returns one passage of an agent, or ErrNotFound.
 	Get(ctx context.Context, agentID, id string) (Passage, error)
-	// Delete removes one passage of an agent, or returns ErrNotFound.
+	// Update is a read-modify-write of one agent's passages under the agent's write lock: it
+	// reads the passages ids as they are now (nil for one that does not exist), hands them to fn
+	// in the order of ids, and writes what fn returns as Upsert does (key rule and history), in
+	// one atomic step. No other write of the agent's passages (Upsert, Update, Delete,
+	// DeleteAgent), in this process or in another sharing the store, runs between the read and
+	// the write, so a change that fn derives from the passages it was given cannot undo a
+	// concurrent one. fn runs while the lock is held and must not call the store; an error from
+	// fn aborts the update with nothing stored and is returned (wrapped). Every passage fn
+	// returns must belong to agentID (ErrInvalid otherwise); returning none stores nothing.
+	Update(ctx context.Context, agentID string, ids []string, fn func(cur []*Passage) ([]Passage, error)) error
+	// Delete removes one passage of an agent and its history in one atomic step, or returns
+	// ErrNotFound. When the passage was its key's current value, the key's chain is resolved
+	// again in the same step (see ResolveAfterDelete): the value it superseded becomes current
+	// again, with a history entry saying why.
 	Delete(ctx context.Context, agentID, id string) error
 	// DeleteAgent removes every passage of an agent. Deleting an agent with none is not an error.
 	DeleteAgent(ctx context.Context, agentID string) error

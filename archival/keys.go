@@ -75,6 +75,30 @@ func ResolveKey(ps []Passage) []Passage {
 	return changed
 }
 
+// ResolveAfterDelete applies the key rule to what is left of one key's passages after the passage
+// deletedID was deleted from them. The passages it superseded would otherwise stay superseded by
+// a passage that no longer exists, outside the chain (see ResolveKey); here they rejoin it, so
+// when deletedID was the current value, the value before it becomes current again. It returns
+// the passages to change, as ResolveKey does, with a Cause that names the deletion.
+func ResolveAfterDelete(ps []Passage, deletedID string) []Passage {
+	in := make([]Passage, len(ps))
+	orphaned := map[string]bool{}
+	for i, p := range ps {
+		if p.Status == StatusSuperseded && p.SupersededBy == deletedID {
+			p.SupersededBy = ""
+			orphaned[p.ID] = true
+		}
+		in[i] = p
+	}
+	changed := ResolveKey(in)
+	for i, c := range changed {
+		if orphaned[c.ID] {
+			changed[i].Cause = fmt.Sprintf("%s, which superseded it, was deleted; %s", deletedID, c.Cause)
+		}
+	}
+	return changed
+}
+
 // successor returns the index of the passage that supersedes chain[i], or -1 when it stays valid:
 // the one it is already superseded by when that is a later, lower-authority member (a confirmed
 // supersession), else the next passage of at least its authority.

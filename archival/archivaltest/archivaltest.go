@@ -52,6 +52,10 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 		{"KeyChain", testKeyChain},
 		{"KeyAuthority", testKeyAuthority},
 		{"History", testHistory},
+		{"Update", testUpdate},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"DeleteResolvesKey", testDeleteResolvesKey},
+		{"ConcurrentKeyChains", testConcurrentKeyChains},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/memsvc/memsvc/archival"
 )
@@ -95,37 +96,77 @@ func (s *Store) getMany(ctx context.Context, agentID string, ids []string) (map[
 	return out, dbErr(ctx, rows.Err())
 }
 
-// Delete removes one passage of an agent, or returns ErrNotFound.
+// Delete removes one passage of an agent and its history in one transaction, or returns
+// ErrNotFound; when the passage had a key, the key's chain is resolved again in the same
+// transaction (archival.ResolveAfterDelete).
 func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if err := s.lockWrite(ctx); err != nil {
 		return fmt.Errorf("memarchival: delete %s: %w", id, err)
 	}
 	defer s.unlockWrite()
-	res, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ? AND id = ?;
-		DELETE FROM passage_history WHERE agent_id = ? AND passage_id = ?`, agentID, id, agentID, id)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("memarchival: delete %s: %w", id, err)
-	} else if n == 0 {
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	var key string
+	err = tx.QueryRowContext(ctx, `DELETE FROM passages WHERE agent_id = ? AND id = ? RETURNING key`, agentID, id).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("memarchival: delete %s: %w", id, archival.ErrNotFound)
 	}
+	if err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM passage_history WHERE agent_id = ? AND passage_id = ?`, agentID, id); err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
+	}
+	var changed []written
+	if key != "" {
+		now := time.Now()
+		kcs, err := resolveKeyWith(ctx, tx, agentID, key, now, func(ps []archival.Passage) []archival.Passage {
+			return archival.ResolveAfterDelete(ps, id)
+		})
+		if err != nil {
+			return fmt.Errorf("memarchival: delete %s: %w", id, err)
+		}
+		events := make([]archival.Event, 0, len(kcs))
+		for _, c := range kcs {
+			changed = append(changed, c.written)
+			events = append(events, c.event)
+		}
+		if err := appendHistory(ctx, tx, events); err != nil {
+			return fmt.Errorf("memarchival: delete %s: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.idx.Remove(agentID, id)
 	s.removeEntry(agentID, id)
+	s.mu.Unlock()
+	s.remember(changed)
 	return nil
 }
 
-// DeleteAgent removes every passage of an agent; an agent with none is not an error.
+// DeleteAgent removes every passage of an agent and their history in one transaction; an agent
+// with none is not an error.
 func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 	if err := s.lockWrite(ctx); err != nil {
 		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, err)
 	}
 	defer s.unlockWrite()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM passages WHERE agent_id = ?;
-		DELETE FROM passage_history WHERE agent_id = ?`, agentID, agentID); err != nil {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	for _, q := range []string{`DELETE FROM passages WHERE agent_id = ?`, `DELETE FROM passage_history WHERE agent_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, agentID); err != nil {
+			return fmt.Errorf("memarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
 	}
 	s.mu.Lock()

@@ -40,17 +40,84 @@ func (s *Store) Upsert(ctx context.Context, ps []archival.Passage) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	return s.writeLocked(ctx, "upsert", func(*sql.Tx) ([]row, error) { return rows, nil }, now)
+}
+
+// Update reads the passages ids of agentID, hands them to fn and writes what it returns, in one
+// transaction under the write gate, held from before the read until the memory copy follows the
+// commit (see archival.Store.Update).
+func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn func([]*archival.Passage) ([]archival.Passage, error)) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memarchival: update: %w", err)
+	}
+	if agentID == "" {
+		return fmt.Errorf("memarchival: update: agent id: %w", archival.ErrInvalid)
+	}
+	now := time.Now()
+	return s.writeLocked(ctx, "update", func(tx *sql.Tx) ([]row, error) {
+		cur := make([]*archival.Passage, len(ids))
+		for i, id := range ids {
+			p, err := getTx(ctx, tx, agentID, id)
+			if err != nil {
+				return nil, err
+			}
+			cur[i] = p
+		}
+		out, err := fn(cur)
+		if err != nil {
+			return nil, err
+		}
+		rows := make([]row, len(out))
+		for i, p := range out {
+			if p.AgentID != agentID {
+				return nil, fmt.Errorf("passage %s: agent %q is not %q: %w", p.ID, p.AgentID, agentID, archival.ErrInvalid)
+			}
+			r, err := s.prepare(p, now)
+			if err != nil {
+				return nil, fmt.Errorf("passage %s: %w", p.ID, err)
+			}
+			rows[i] = r
+		}
+		return rows, nil
+	}, now)
+}
+
+// writeLocked takes the write gate, begins a transaction, asks plan for the rows to write (plan
+// may read in the transaction), writes them (see write), commits, and brings the memory copy in
+// step before it lets the next writer in.
+func (s *Store) writeLocked(ctx context.Context, op string, plan func(*sql.Tx) ([]row, error), now time.Time) error {
 	if err := s.lockWrite(ctx); err != nil {
-		return fmt.Errorf("memarchival: upsert: %w", err)
+		return fmt.Errorf("memarchival: %s: %w", op, err)
 	}
 	defer s.unlockWrite()
-	written, err := s.write(ctx, rows, now)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("memarchival: %s: begin: %w", op, dbErr(ctx, err))
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	rows, err := plan(tx)
+	if err != nil {
+		return fmt.Errorf("memarchival: %s: %w", op, err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	written, err := s.write(ctx, tx, rows, now)
 	if err != nil {
 		return err
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("memarchival: %s: commit: %w", op, dbErr(ctx, err))
+	}
+	s.remember(written)
+	return nil
+}
+
+// remember brings the memory copy in step with passages a committed write left.
+func (s *Store) remember(ws []written) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, w := range written {
+	for _, w := range ws {
 		p := w.p
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
 		e := &entry{agentID: p.AgentID, id: p.ID, rowid: w.rowid, createdAt: p.CreatedAt.UnixNano(),
@@ -60,7 +127,6 @@ func (s *Store) Upsert(ctx context.Context, ps []archival.Passage) error {
 		}
 		s.setEntry(e)
 	}
-	return nil
 }
 
 // prepare validates p and applies the defaults (archival.Check; memarchival holds any string and
@@ -96,17 +162,8 @@ type written struct {
 }
 
 // write stores rows, applies the key rule to every key they touch and appends the history, in
-// one transaction. It returns every passage it wrote or changed, in order of writing.
-func (s *Store) write(ctx context.Context, rows []row, now time.Time) (out []written, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("memarchival: upsert: begin: %w", dbErr(ctx, err))
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
+// tx. It returns every passage it wrote or changed, in order of writing.
+func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []row, now time.Time) (out []written, err error) {
 	stmt, err := tx.PrepareContext(ctx, upsertSQL)
 	if err != nil {
 		return nil, fmt.Errorf("memarchival: upsert: prepare: %w", dbErr(ctx, err))
@@ -161,9 +218,6 @@ func (s *Store) write(ctx context.Context, rows []row, now time.Time) (out []wri
 	if err := appendHistory(ctx, tx, events); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("memarchival: upsert: commit: %w", dbErr(ctx, err))
-	}
 	return out, nil
 }
 
@@ -186,6 +240,11 @@ type keyChange struct {
 
 // resolveKey applies archival.ResolveKey to one key of one agent and stores what it changes.
 func resolveKey(ctx context.Context, tx *sql.Tx, agentID, key string, now time.Time) ([]keyChange, error) {
+	return resolveKeyWith(ctx, tx, agentID, key, now, archival.ResolveKey)
+}
+
+// resolveKeyWith is resolveKey with the rule given (archival.ResolveKey, or ResolveAfterDelete).
+func resolveKeyWith(ctx context.Context, tx *sql.Tx, agentID, key string, now time.Time, rule func([]archival.Passage) []archival.Passage) ([]keyChange, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages WHERE agent_id = ? AND key = ?`, agentID, key)
 	if err != nil {
 		return nil, fmt.Errorf("memarchival: key %s: %w", key, dbErr(ctx, err))
@@ -210,7 +269,7 @@ func resolveKey(ctx context.Context, tx *sql.Tx, agentID, key string, now time.T
 		byID[p.ID] = p
 	}
 	var out []keyChange
-	for _, c := range archival.ResolveKey(ps) {
+	for _, c := range rule(ps) {
 		var validTo any
 		if c.ValidTo != nil {
 			validTo = c.ValidTo.UnixNano()

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/memsvc/memsvc/archival"
@@ -71,9 +70,9 @@ func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, 
 	return p, nil
 }
 
-// Delete removes one passage of an agent and its history, or returns ErrNotFound. It is one
-// pgx.Batch, which PostgreSQL runs as one implicit transaction; like every write it first takes
-// the agent's write lock (see lockAgentsSQL).
+// Delete removes one passage of an agent and its history, or returns ErrNotFound, in one
+// transaction holding the agent's write lock (see lockAgentsSQL); when the passage had a key, the
+// key's chain is resolved again in it (archival.ResolveAfterDelete).
 func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pgarchival: delete %s: %w", id, err)
@@ -81,23 +80,23 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if !archival.Storable(agentID) || !archival.Storable(id) {
 		return fmt.Errorf("pgarchival: delete %s: %w", id, archival.ErrNotFound)
 	}
-	b := &pgx.Batch{}
-	b.Queue(`SELECT 1 FROM archival_stats WHERE agent_id = $1 FOR UPDATE`, agentID)
-	del := b.Queue(`DELETE FROM passages WHERE agent_id = $1 AND id = $2`, agentID, id)
-	var n int64
-	del.Exec(func(tag pgconn.CommandTag) error { n = tag.RowsAffected(); return nil })
-	b.Queue(`DELETE FROM passage_history WHERE agent_id = $1 AND passage_id = $2`, agentID, id)
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("pgarchival: delete %s: %w", id, dbErr(ctx, err))
-	}
-	if n == 0 {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockAgentsSQL, lockKeys([]string{agentID})); err != nil {
+			return err
+		}
+		return deleteLocked(ctx, tx, agentID, id)
+	})
+	if errors.Is(err, archival.ErrNotFound) {
 		return fmt.Errorf("pgarchival: delete %s: %w", id, archival.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("pgarchival: delete %s: %w", id, writeErr(ctx, err))
 	}
 	return nil
 }
 
-// DeleteAgent removes every passage of an agent and their history, in one implicit transaction;
-// an agent with none is not an error.
+// DeleteAgent removes every passage of an agent and their history, in one transaction holding
+// the agent's write lock; an agent with none is not an error.
 func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("pgarchival: delete agent %s: %w", agentID, err)
@@ -106,11 +105,12 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 		return nil
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT 1 FROM archival_stats WHERE agent_id = $1 FOR UPDATE`, agentID)
+	b.Queue(lockAgentsSQL, lockKeys([]string{agentID}))
 	b.Queue(`DELETE FROM passages WHERE agent_id = $1`, agentID)
 	b.Queue(`DELETE FROM passage_history WHERE agent_id = $1`, agentID)
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("pgarchival: delete agent %s: %w", agentID, dbErr(ctx, err))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, b).Close() })
+	if err != nil {
+		return fmt.Errorf("pgarchival: delete agent %s: %w", agentID, writeErr(ctx, err))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -22,7 +23,7 @@ type (
 
 // write stores validated rows in one transaction of four round trips after BEGIN:
 //
-//  1. Lock the batch's agents (lockAgentsSQL) and read the current state of the batch's passages.
+//  1. Lock the batch's agents (lockAgents) and read the current state of the batch's passages.
 //  2. Write the last version of each passage (one INSERT ... SELECT FROM unnest ... ON CONFLICT),
 //     then read the passages of every key the batch touches (the keys of the new rows and of the
 //     rows they replace).
@@ -31,19 +32,29 @@ type (
 //     writes them one by one), then the key rule's, in order of the keys' first touch.
 //  4. COMMIT.
 //
-// Holding the agents' locks from the first statement, no other writer of this package changes
-// their passages in between, so the chains read in 2 are the ones the rule must resolve.
+// Holding the agents' locks from the first statement, no other writer of this package (in any
+// process) changes their passages in between, and each statement of READ COMMITTED reads what
+// the writers before it committed, so the chains read in 2 are the ones the rule must resolve.
 func (s *Store) write(ctx context.Context, rows []archival.Passage, now time.Time) error {
-	final := lastOfEach(rows)
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit it is a no-op; on failure the first error is returned
+	if _, err := tx.Exec(ctx, lockAgentsSQL, lockKeys(agentsOf(lastOfEach(rows)))); err != nil {
+		return err
+	}
+	if err := s.writeLocked(ctx, tx, rows, now); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
 
+// writeLocked is write's work inside tx, whose caller holds the write locks of every agent of rows.
+func (s *Store) writeLocked(ctx context.Context, tx pgx.Tx, rows []archival.Passage, now time.Time) error {
+	final := lastOfEach(rows)
 	state := make(map[pkey]*archival.Passage, len(final))
 	b := &pgx.Batch{}
-	b.Queue(lockAgentsSQL, agentsOf(final))
 	agents, ids := make([]string, len(final)), make([]string, len(final))
 	for i, p := range final {
 		agents[i], ids[i] = p.AgentID, p.ID
@@ -117,11 +128,9 @@ func (s *Store) write(ctx context.Context, rows []archival.Passage, now time.Tim
 		pghistory.Queue(b, events)
 	}
 	if b.Len() > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
-		}
+		return tx.SendBatch(ctx, b).Close()
 	}
-	return tx.Commit(ctx)
+	return nil
 }
 
 // stateColumns are what the key rule and the history read of a passage (readStates scans them);
@@ -173,13 +182,27 @@ func agentsOf(rows []archival.Passage) []string {
 	return agents
 }
 
-// lockAgentsSQL takes the write lock of agents $1 (sorted): their archival_stats rows, created
-// when missing (the stats triggers then count the new rows into them). Every write of this
-// package runs it first in its transaction, so writers of one agent run one after the other and,
-// taking their locks in one order, never deadlock.
-const lockAgentsSQL = `INSERT INTO archival_stats AS s (agent_id, n, total_len)
-SELECT a, 0, 0 FROM unnest($1::text[]) AS a ORDER BY a
-ON CONFLICT (agent_id) DO UPDATE SET n = s.n`
+// lockAgentsSQL takes the write locks of agents, transaction-scoped advisory locks on the keys
+// $1 (lockKeys). Every write of this package takes them first in its transaction, so writers of
+// one agent run one after the other, in this process and in every other sharing the database,
+// and, taking their locks in one order, never deadlock. An advisory lock exists whether or not
+// the agent has rows yet (a row lock on archival_stats, used before, did not: a writer that found
+// the row just deleted by DeleteAgent went on unlocked).
+const lockAgentsSQL = `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`
+
+// lockKeys returns the advisory lock keys of agents, sorted and distinct: FNV-1a 64 of
+// "memsvc/pgarchival/" and the agent (hashed keys of two agents may collide; they then share a
+// lock, which only serializes them).
+func lockKeys(agents []string) []int64 {
+	keys := make([]int64, 0, len(agents))
+	for _, a := range agents {
+		h := fnv.New64a()
+		h.Write([]byte("memsvc/pgarchival/" + a))
+		keys = append(keys, int64(h.Sum64()))
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
 
 // upsertSQL writes a batch of rows passed as parallel arrays, replacing every column on conflict.
 // Tags travel as JSON arrays (a text[] per row cannot), metadata as JSON or NULL.

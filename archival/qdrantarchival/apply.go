@@ -14,9 +14,9 @@ import (
 )
 
 // entryBody is one agent's operations as the outbox keeps them (JSON). Applying it is idempotent:
-// whole points, whole payloads, absolute validity values and deletions. Only one of the write
-// fields (Upserts, Overwrites, Patches) and the delete fields (Deletes, DeleteAgent) is used by
-// one write; they are applied in the order of the fields.
+// whole points, whole payloads, absolute validity values and deletions. An upsert uses the write
+// fields (Upserts, Overwrites, Patches), a delete the delete fields (Deletes, DeleteAgent) and,
+// for the key rule after a deletion, Patches; they are applied in the order of the fields.
 type entryBody struct {
 	// Upserts are written whole (vectors and payload).
 	Upserts []record `json:"upserts,omitempty"`

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/qdrant/go-client/qdrant"
 
@@ -84,8 +87,10 @@ func (s *Store) read(ctx context.Context, keys []passageKey) (map[passageKey]arc
 	return out, nil
 }
 
-// Delete removes one passage of an agent and its history, or returns ErrNotFound. Like every
-// write it runs under the agent's lock and goes through the outbox (see the package comment).
+// Delete removes one passage of an agent and its history, or returns ErrNotFound; when the
+// passage had a key, the key's chain is resolved again in the same write (its patches and history
+// go in the same outbox entry). Like every write it runs under the agent's lock and goes through
+// the outbox (see the package comment).
 func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("qdrantarchival: delete %s: %w", id, err)
@@ -94,11 +99,35 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 		return fmt.Errorf("qdrantarchival: delete %s: %w", id, archival.ErrNotFound)
 	}
 	err := s.write(ctx, []string{agentID}, func() (outbox.Write, error) {
-		if _, err := s.Get(ctx, agentID, id); err != nil {
+		p, err := s.Get(ctx, agentID, id)
+		if err != nil {
 			return outbox.Write{}, err
 		}
-		body, _ := json.Marshal(entryBody{Deletes: []string{id}})
-		return outbox.Write{Entries: []outbox.Entry{{AgentID: agentID, Body: body}},
+		b := entryBody{Deletes: []string{id}}
+		var events []archival.Event
+		if p.Key != "" {
+			// The key's chain without the passage, resolved again (archival.ResolveAfterDelete).
+			members, err := s.chain(ctx, agentID, p.Key)
+			if err != nil {
+				return outbox.Write{}, fmt.Errorf("read key %s: %w", p.Key, err)
+			}
+			delete(members, id)
+			chain := make([]archival.Passage, 0, len(members))
+			for _, m := range members {
+				chain = append(chain, m)
+			}
+			slices.SortFunc(chain, func(a, b archival.Passage) int { return strings.Compare(a.ID, b.ID) })
+			now := time.Now().Truncate(time.Microsecond)
+			for _, c := range archival.ResolveAfterDelete(chain, id) {
+				prev := members[c.ID]
+				if e, ok := archival.Diff(&prev, c, now); ok {
+					events = append(events, e)
+				}
+				b.Patches = append(b.Patches, patch{ID: c.ID, Status: c.Status, SupersededBy: c.SupersededBy, ValidTo: c.ValidTo})
+			}
+		}
+		body, _ := json.Marshal(b)
+		return outbox.Write{Entries: []outbox.Entry{{AgentID: agentID, Body: body}}, Events: events,
 			ForgetPassages: []outbox.PassageRef{{AgentID: agentID, ID: id}}}, nil
 	})
 	if err != nil {

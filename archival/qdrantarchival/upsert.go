@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,6 +55,63 @@ func (s *Store) Upsert(ctx context.Context, ps []archival.Passage) error {
 	}
 	return nil
 }
+
+// Update reads the passages ids of agentID, hands them to fn and writes what it returns, under
+// the agent's lock (in-process and, with a PostgreSQL outbox, across replicas) from before the
+// read until the write is committed to the outbox (see archival.Store.Update).
+func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn func([]*archival.Passage) ([]archival.Passage, error)) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("qdrantarchival: update: %w", err)
+	}
+	if !archival.Storable(agentID) {
+		return fmt.Errorf("qdrantarchival: update: agent id: %w", archival.ErrInvalid)
+	}
+	err := s.write(ctx, []string{agentID}, func() (outbox.Write, error) {
+		var found map[string]archival.Passage
+		if len(ids) > 0 {
+			var err error
+			if found, err = s.getMany(ctx, agentID, ids); err != nil {
+				return outbox.Write{}, err
+			}
+		}
+		cur := make([]*archival.Passage, len(ids))
+		for i, id := range ids {
+			if p, ok := found[id]; ok {
+				cur[i] = &p
+			}
+		}
+		out, err := fn(cur)
+		if err != nil {
+			return outbox.Write{}, err
+		}
+		now := time.Now().Truncate(time.Microsecond)
+		rows := make([]archival.Passage, 0, len(out))
+		for _, p := range out {
+			if p.AgentID != agentID {
+				return outbox.Write{}, fmt.Errorf("passage %s: agent %q is not %q: %w", p.ID, p.AgentID, agentID, archival.ErrInvalid)
+			}
+			p, err := s.prepare(p, now)
+			if err != nil {
+				return outbox.Write{}, fmt.Errorf("passage %s: %w", p.ID, err)
+			}
+			rows = append(rows, p)
+		}
+		if len(rows) == 0 {
+			return outbox.Write{}, errNothing
+		}
+		return s.plan(ctx, rows, now)
+	})
+	if errors.Is(err, errNothing) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("qdrantarchival: update: %w", err)
+	}
+	return nil
+}
+
+// errNothing ends an Update whose fn returned nothing to write, before anything is committed.
+var errNothing = errors.New("nothing to write")
 
 // prepare validates p and applies the defaults (archival.Prepare), in UTC, with its own tags.
 func (s *Store) prepare(p archival.Passage, now time.Time) (archival.Passage, error) {
