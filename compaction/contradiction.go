@@ -93,13 +93,22 @@ func (s *Service) checkContradictions(ctx context.Context, c state.Compaction, m
 				continue
 			}
 			s.metrics.contradictions.WithLabelValues("contradicts").Inc()
-			if v.Confidence < s.cfg.MinConfidence || p.PossiblySupersededBy != "" && p.Confidence >= v.Confidence {
+			if v.Confidence < s.cfg.MinConfidence {
 				continue
 			}
-			p.PossiblySupersededBy, p.Confidence = summaryPassage, v.Confidence
-			p.Cause = fmt.Sprintf("contradicted by message %s (seq %d), model verdict in compaction %s (confidence %.2f): %s",
+			cause := fmt.Sprintf("contradicted by message %s (seq %d), model verdict in compaction %s (confidence %.2f): %s",
 				st.m.ID, st.m.Seq, c.ID, v.Confidence, v.Reason)
-			if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+			// Flagged on the passage as it is under the write lock, so a change made while the
+			// model was asked stands.
+			err = s.cfg.Pager.UpdateArchival(ctx, c.AgentID, []string{p.ID}, func(cur []*archival.Passage) ([]archival.Passage, error) {
+				q := cur[0]
+				if q == nil || q.Status != archival.StatusValid || q.PossiblySupersededBy != "" && q.Confidence >= v.Confidence {
+					return nil, nil
+				}
+				q.PossiblySupersededBy, q.Confidence, q.Cause = summaryPassage, v.Confidence, cause
+				return []archival.Passage{*q}, nil
+			})
+			if err != nil {
 				return usage, err
 			}
 		}

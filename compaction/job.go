@@ -401,5 +401,5 @@ func (s *Service) writeVerbatim(ctx context.Context, c state.Compaction, missing
 				strings.Join(m.facts, ", "),
 		}
 	}
-	return s.cfg.Archival.Upsert(ctx, ps)
+	return s.cfg.Pager.UpdateArchival(ctx, c.AgentID, nil, func([]*archival.Passage) ([]archival.Passage, error) { return ps, nil })
 }

@@ -136,16 +136,15 @@ func (s *Service) checkProvenance(ctx context.Context, agentID string, cur *stat
 // invalidateSummaryPassage invalidates a stale summary's archival passage, so that searches no
 // longer find the stale fact in it; the history records why.
 func (s *Service) invalidateSummaryPassage(ctx context.Context, agentID, summaryID, cause string) error {
-	p, err := s.cfg.Archival.Get(ctx, agentID, pager.SummaryPassageID(summaryID))
-	if errors.Is(err, archival.ErrNotFound) {
-		return nil
-	}
-	if err != nil || p.Status != archival.StatusValid {
-		return err
-	}
-	now := s.now()
-	p.Status, p.ValidTo, p.Cause = archival.StatusInvalidated, &now, "summary "+summaryID+" is stale: "+cause
-	return s.cfg.Archival.Upsert(ctx, []archival.Passage{p})
+	id := pager.SummaryPassageID(summaryID)
+	return s.cfg.Pager.UpdateArchival(ctx, agentID, []string{id}, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		if cur[0] == nil || cur[0].Status != archival.StatusValid {
+			return nil, nil
+		}
+		p, now := *cur[0], s.now()
+		p.Status, p.ValidTo, p.Cause = archival.StatusInvalidated, &now, "summary "+summaryID+" is stale: "+cause
+		return []archival.Passage{p}, nil
+	})
 }
 
 // dropCiting removes the messages that cite a stale passage, with the assistant tool call whose

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/retry"
 	"github.com/memsvc/memsvc/state"
 )
 
@@ -305,13 +307,50 @@ func (s *Service) UpdateAgent(ctx context.Context, id string, patch AgentPatch) 
 }
 
 // DeleteAgent removes an agent and every memory it has: state, recall and archival.
+//
+// State goes first. Every archival write of an agent checks, under the agent's archival write
+// lock, that the agent still exists (agentExists), so from the state delete on none can begin;
+// the archival delete takes the same lock, so it waits for writes already past their check and
+// removes what they wrote: an insert or a compaction racing the deletion leaves no passage
+// behind. The archival delete is retried a few times on a transient failure; one that still
+// fails is logged and answered as an error (the agent is gone, its passages are not).
 func (s *Service) DeleteAgent(ctx context.Context, id string) error {
 	if _, err := s.agentFor(ctx, id, ""); err != nil {
 		return err
 	}
-	// Archival first: if the state delete then fails, a retry still finds the agent and finishes.
-	if err := s.cfg.Archival.DeleteAgent(ctx, id); err != nil {
-		return err
+	if err := s.cfg.Store.DeleteAgent(ctx, id); err != nil {
+		return agentErr(id, err)
 	}
-	return agentErr(id, s.cfg.Store.DeleteAgent(ctx, id))
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for n := range retry.DefaultRetries + 1 {
+		if err = s.cfg.Archival.DeleteAgent(ctx, id); err == nil || !errors.Is(err, archival.ErrUnavailable) {
+			break
+		}
+		_ = retry.Sleep(ctx, retry.Delay(retry.DefaultBackoff, n))
+	}
+	if err != nil {
+		s.cfg.Logger.Error("delete agent: archival passages left behind", "agent", id, "err", err)
+	}
+	return err
+}
+
+// agentExists returns the agent's ErrNotFound once it is deleted. Archival writes call it under
+// the agent's archival write lock (see DeleteAgent).
+func (s *Service) agentExists(ctx context.Context, id string) error {
+	_, err := s.cfg.Store.GetAgent(ctx, id)
+	return agentErr(id, err)
+}
+
+// UpdateArchival is archival.Store.Update for an agent that must still exist: under the agent's
+// archival write lock it checks the agent first, so that no write lands after DeleteAgent (a
+// deleted agent's write is ErrNotFound). Every archival write of the pager and of compaction goes
+// through it.
+func (s *Service) UpdateArchival(ctx context.Context, agentID string, ids []string, fn func(cur []*archival.Passage) ([]archival.Passage, error)) error {
+	return s.cfg.Archival.Update(ctx, agentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		if err := s.agentExists(ctx, agentID); err != nil {
+			return nil, err
+		}
+		return fn(cur)
+	})
 }

@@ -136,14 +136,28 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 		return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
 	}
 	p.Vector = vecs[0]
-	batch := []archival.Passage{p}
-	if in.Supersedes != "" {
-		old, err := s.cfg.Archival.Get(ctx, agentID, in.Supersedes)
-		if errors.Is(err, archival.ErrNotFound) {
-			return archival.Passage{}, errorf(ErrNotFound, "supersedes: passage %s does not exist", in.Supersedes)
-		} else if err != nil {
+	var cands []supersessionCandidate
+	if in.Supersedes == "" {
+		if cands, err = s.supersessionCandidates(ctx, p); err != nil {
 			return archival.Passage{}, err
 		}
+	}
+	ids := []string{in.Supersedes}
+	if in.Supersedes == "" {
+		ids = candidateIDs(cands)
+	}
+	// Under the agent's archival write lock: the passages this one changes are read as they are
+	// now, so a concurrent invalidation is never undone, and the agent is checked to exist, so an
+	// insert racing DeleteAgent leaves nothing behind (see DeleteAgent).
+	err = s.UpdateArchival(ctx, agentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		batch := []archival.Passage{p}
+		if in.Supersedes == "" {
+			return append(batch, markSupersessions(&batch[0], cands, cur)...), nil
+		}
+		if cur[0] == nil {
+			return nil, errorf(ErrNotFound, "supersedes: passage %s does not exist", in.Supersedes)
+		}
+		old := *cur[0]
 		if outranks(old, p.Source) {
 			// Not on its own authority: the old passage stays valid, flagged for review.
 			batch[0].Supersedes = ""
@@ -159,14 +173,9 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 			old.Cause = "superseded explicitly by " + p.ID
 			batch = append(batch, old)
 		}
-	} else {
-		more, err := s.possibleSupersessions(ctx, &batch[0])
-		if err != nil {
-			return archival.Passage{}, err
-		}
-		batch = append(batch, more...)
-	}
-	if err := s.cfg.Archival.Upsert(ctx, batch); err != nil {
+		return batch, nil
+	})
+	if err != nil {
 		return archival.Passage{}, err
 	}
 	// The key rule may have changed the new passage too (a late-arriving older value).

@@ -34,19 +34,16 @@ func outranks(p archival.Passage, source archival.Source) bool {
 	return p.Source.Authority() > source.Authority()
 }
 
-// flagForReview leaves p valid and marks it possibly superseded by by, recording why in its
-// history, and returns p as stored.
-func (s *Service) flagForReview(ctx context.Context, p, by archival.Passage, why string) (archival.Passage, error) {
+// flagForReview returns p marked possibly superseded by by, recording why; a passage no longer
+// valid is returned as it is (nothing to protect).
+func flagForReview(p, by archival.Passage, why string) archival.Passage {
 	if p.Status != archival.StatusValid {
-		return p, nil // nothing to protect: it is no longer valid anyway
+		return p
 	}
 	p.PossiblySupersededBy, p.Confidence = by.ID, reviewConfidence
 	p.Cause = fmt.Sprintf("possibly superseded by %s: %s, but a %s passage cannot supersede a %s-asserted one on its own; review it",
 		by.ID, why, by.Source, p.Source)
-	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
-		return archival.Passage{}, err
-	}
-	return s.cfg.Archival.Get(ctx, p.AgentID, p.ID)
+	return p
 }
 
 // keyConflictCandidates is how many of the nearest passages flagKeyConflicts looks through.
@@ -64,15 +61,27 @@ func (s *Service) flagKeyConflicts(ctx context.Context, p archival.Passage) erro
 	if err != nil {
 		return err
 	}
+	conflict := func(o *archival.Passage) bool {
+		return o != nil && o.ID != p.ID && o.Key == p.Key && outranks(*o, p.Source) && o.Status == archival.StatusValid &&
+			!o.ValidFrom.After(p.ValidFrom) && o.PossiblySupersededBy != p.ID
+	}
+	var ids []string
 	for _, h := range hits {
-		o := h.Passage
-		if o.ID == p.ID || o.Key != p.Key || !outranks(o, p.Source) || o.Status != archival.StatusValid ||
-			o.ValidFrom.After(p.ValidFrom) || o.PossiblySupersededBy == p.ID {
-			continue
-		}
-		if _, err := s.flagForReview(ctx, o, p, "a newer value of key "+p.Key); err != nil {
-			return err
+		if conflict(&h.Passage) {
+			ids = append(ids, h.Passage.ID)
 		}
 	}
-	return nil
+	if len(ids) == 0 {
+		return nil
+	}
+	// Flagged on the passages as they are under the write lock, so a concurrent change stands.
+	return s.UpdateArchival(ctx, p.AgentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		var out []archival.Passage
+		for _, o := range cur {
+			if conflict(o) {
+				out = append(out, flagForReview(*o, p, "a newer value of key "+p.Key))
+			}
+		}
+		return out, nil
+	})
 }

@@ -2,6 +2,7 @@ package pager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -206,7 +207,14 @@ func (s *Service) archiveSummary(ctx context.Context, sum state.Summary) error {
 			"compaction_id": sum.CompactionID, "source_passage_ids": nonNilIDs(sum.SourcePassageIDs),
 		},
 	}
-	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+	err = s.UpdateArchival(ctx, sum.AgentID, nil, func([]*archival.Passage) ([]archival.Passage, error) {
+		return []archival.Passage{p}, nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		// The agent was deleted since: its summaries went with it, and so must this passage.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("pager: archive summary %s: %w", sum.ID, err)
 	}
 	return s.cfg.Store.MarkSummaryArchived(ctx, sum.ID, p.ID)

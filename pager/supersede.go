@@ -2,7 +2,6 @@ package pager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,12 +9,19 @@ import (
 	"github.com/memsvc/memsvc/validity"
 )
 
-// possibleSupersessions finds the agent's valid passages that p may replace, or that may replace
+// supersessionCandidate is a valid passage that a new passage may replace, or be replaced by,
+// found by similarity (supersessionCandidates): its id, the confidence and why.
+type supersessionCandidate struct {
+	id    string
+	conf  float64
+	cause string
+}
+
+// supersessionCandidates finds the agent's valid passages that p may replace, or that may replace
 // p when p arrived late: no key on either, the same subject, and a cosine of at least
-// Scoring.SupersedeCosine, but not the same text. The older of each pair is marked possibly
-// superseded by the newer, with a confidence; nothing is invalidated. It returns the passages
-// to write besides p, and may mark p itself.
-func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage) ([]archival.Passage, error) {
+// Scoring.SupersedeCosine, but not the same text. markSupersessions then marks them on the
+// passages as they are under the write lock.
+func (s *Service) supersessionCandidates(ctx context.Context, p archival.Passage) ([]supersessionCandidate, error) {
 	subject := validity.SubjectOf(p.Key, p.Text)
 	if p.Key != "" || subject == "" || s.cfg.Scoring.SupersedeCosine <= 0 || validity.IsUtterance(p.Text) {
 		return nil, nil
@@ -24,14 +30,38 @@ func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage
 	if err != nil {
 		return nil, err
 	}
-	var out []archival.Passage
+	var out []supersessionCandidate
 	for _, h := range hits {
 		o := h.Passage
 		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
 		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || validity.IsUtterance(o.Text) {
 			continue
 		}
-		cause := fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)
+		out = append(out, supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)})
+	}
+	return out, nil
+}
+
+func candidateIDs(cands []supersessionCandidate) []string {
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
+	}
+	return ids
+}
+
+// markSupersessions marks the older of p and each candidate possibly superseded by the newer,
+// with a confidence; nothing is invalidated. cur holds the candidates as they are now (nil for
+// one deleted since), in the order of cands: one no longer valid is left alone. It returns the
+// passages to write besides p, and may mark p itself.
+func markSupersessions(p *archival.Passage, cands []supersessionCandidate, cur []*archival.Passage) []archival.Passage {
+	var out []archival.Passage
+	for i, c := range cands {
+		if cur[i] == nil || cur[i].Status != archival.StatusValid {
+			continue
+		}
+		o := *cur[i]
+		conf, cause := c.conf, c.cause
 		if o.ValidFrom.After(p.ValidFrom) {
 			if conf > p.Confidence {
 				p.PossiblySupersededBy, p.Confidence = o.ID, conf
@@ -48,7 +78,7 @@ func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage
 		o.PossiblySupersededBy, o.Confidence, o.Cause = p.ID, conf, "possibly superseded by "+p.ID+": "+cause
 		out = append(out, o)
 	}
-	return out, nil
+	return out
 }
 
 func sameText(a, b string) bool {
@@ -81,37 +111,44 @@ func (s *Service) invalidate(ctx context.Context, agentID, id, reason, supersede
 	if _, err := s.agentFor(ctx, agentID, "memory_invalidate"); err != nil {
 		return archival.Passage{}, err
 	}
-	p, err := s.cfg.Archival.Get(ctx, agentID, id)
-	if err != nil {
-		return archival.Passage{}, passageErr(id, err)
-	}
-	end := s.now()
+	ids := []string{id}
 	if supersededBy != "" {
 		if supersededBy == id {
 			return archival.Passage{}, errorf(ErrInvalidArgument, "a passage cannot supersede itself")
 		}
-		by, err := s.cfg.Archival.Get(ctx, agentID, supersededBy)
-		if errors.Is(err, archival.ErrNotFound) {
-			return archival.Passage{}, errorf(ErrNotFound, "superseded_by: passage %s does not exist", supersededBy)
-		} else if err != nil {
-			return archival.Passage{}, err
-		}
-		if outranks(p, actor) && outranks(p, by.Source) {
-			return s.flagForReview(ctx, p, by, fmt.Sprintf("%s asked to supersede it (%s)", actor, reason))
-		}
-		if by.ValidFrom.After(p.ValidFrom) {
-			end = by.ValidFrom
-		}
-		p.Status, p.SupersededBy = archival.StatusSuperseded, supersededBy
-	} else {
-		if outranks(p, actor) {
-			return archival.Passage{}, errorf(ErrPermissionDenied, "passage %s was asserted by the %s, so an %s cannot invalidate it on its own; "+
-				"store the new fact instead, and the old one is flagged for review", id, p.Source, actor)
-		}
-		p.Status, p.SupersededBy = archival.StatusInvalidated, ""
+		ids = append(ids, supersededBy)
 	}
-	p.ValidTo, p.Cause = &end, reason
-	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
+	// Read, decide and write under the agent's archival write lock (archival.Store.Update), so
+	// that a concurrent change of the passage is never overwritten with what was read before it.
+	end := s.now()
+	err := s.UpdateArchival(ctx, agentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		if cur[0] == nil {
+			return nil, passageErr(id, archival.ErrNotFound)
+		}
+		p := *cur[0]
+		if supersededBy != "" {
+			if cur[1] == nil {
+				return nil, errorf(ErrNotFound, "superseded_by: passage %s does not exist", supersededBy)
+			}
+			by := *cur[1]
+			if outranks(p, actor) && outranks(p, by.Source) {
+				return []archival.Passage{flagForReview(p, by, fmt.Sprintf("%s asked to supersede it (%s)", actor, reason))}, nil
+			}
+			if by.ValidFrom.After(p.ValidFrom) {
+				end = by.ValidFrom
+			}
+			p.Status, p.SupersededBy = archival.StatusSuperseded, supersededBy
+		} else {
+			if outranks(p, actor) {
+				return nil, errorf(ErrPermissionDenied, "passage %s was asserted by the %s, so an %s cannot invalidate it on its own; "+
+					"store the new fact instead, and the old one is flagged for review", id, p.Source, actor)
+			}
+			p.Status, p.SupersededBy = archival.StatusInvalidated, ""
+		}
+		p.ValidTo, p.Cause = &end, reason
+		return []archival.Passage{p}, nil
+	})
+	if err != nil {
 		return archival.Passage{}, err
 	}
 	return s.cfg.Archival.Get(ctx, agentID, id)
@@ -124,16 +161,19 @@ func (s *Service) Restore(ctx context.Context, agentID, id string) (archival.Pas
 	if _, err := s.agentFor(ctx, agentID, ActionMemoryRestore); err != nil {
 		return archival.Passage{}, err
 	}
-	p, err := s.cfg.Archival.Get(ctx, agentID, id)
+	err := s.UpdateArchival(ctx, agentID, []string{id}, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		if cur[0] == nil {
+			return nil, passageErr(id, archival.ErrNotFound)
+		}
+		p := *cur[0]
+		if p.Status == archival.StatusValid && p.PossiblySupersededBy == "" {
+			return nil, errorf(ErrConflict, "passage %s is valid: there is nothing to restore", id)
+		}
+		p.Status, p.SupersededBy, p.ValidTo = archival.StatusValid, "", nil
+		p.PossiblySupersededBy, p.Confidence, p.Cause = "", 0, "restored"
+		return []archival.Passage{p}, nil
+	})
 	if err != nil {
-		return archival.Passage{}, passageErr(id, err)
-	}
-	if p.Status == archival.StatusValid && p.PossiblySupersededBy == "" {
-		return archival.Passage{}, errorf(ErrConflict, "passage %s is valid: there is nothing to restore", id)
-	}
-	p.Status, p.SupersededBy, p.ValidTo = archival.StatusValid, "", nil
-	p.PossiblySupersededBy, p.Confidence, p.Cause = "", 0, "restored"
-	if err := s.cfg.Archival.Upsert(ctx, []archival.Passage{p}); err != nil {
 		return archival.Passage{}, err
 	}
 	return s.cfg.Archival.Get(ctx, agentID, id)
