@@ -162,7 +162,8 @@ type Store interface {
 	// one atomic step. No other write of the agent's passages (Upsert, Update, Delete,
 	// DeleteAgent), in this process or in another sharing the store, runs between the read and
 	// the write, so a change that fn derives from the passages it was given cannot undo a
-	// concurrent one. fn runs while the lock is held and must not call the store; an error from
+	// concurrent one. fn runs while the lock is held and must not call the store, nor wait on anything
+	// that may wait on the store (on PostgreSQL it holds a pool connection); an error from
 	// fn aborts the update with nothing stored and is returned (wrapped). Every passage fn
 	// returns must belong to agentID (ErrInvalid otherwise); returning none stores nothing.
 	Update(ctx context.Context, agentID string, ids []string, fn func(cur []*Passage) ([]Passage, error)) error

@@ -308,12 +308,12 @@ func (s *Service) UpdateAgent(ctx context.Context, id string, patch AgentPatch) 
 
 // DeleteAgent removes an agent and every memory it has: state, recall and archival.
 //
-// State goes first. Every archival write of an agent checks, under the agent's archival write
-// lock, that the agent still exists (agentExists), so from the state delete on none can begin;
-// the archival delete takes the same lock, so it waits for writes already past their check and
-// removes what they wrote: an insert or a compaction racing the deletion leaves no passage
-// behind. The archival delete is retried a few times on a transient failure; one that still
-// fails is logged and answered as an error (the agent is gone, its passages are not).
+// State goes first, then archival. An archival write racing the deletion checks that the agent
+// still exists after its write commits (UpdateArchival), and removes the agent's passages itself
+// when it does not: a write that commits before the archival delete is removed by it, and one
+// that commits after it sees the agent gone and removes itself, so no passage is left behind.
+// The archival delete is retried a few times on a transient failure; one that still fails is
+// logged and answered as an error (the agent is gone, its passages are not).
 func (s *Service) DeleteAgent(ctx context.Context, id string) error {
 	if _, err := s.agentFor(ctx, id, ""); err != nil {
 		return err
@@ -335,22 +335,26 @@ func (s *Service) DeleteAgent(ctx context.Context, id string) error {
 	return err
 }
 
-// agentExists returns the agent's ErrNotFound once it is deleted. Archival writes call it under
-// the agent's archival write lock (see DeleteAgent).
+// agentExists returns the agent's ErrNotFound once it is deleted.
 func (s *Service) agentExists(ctx context.Context, id string) error {
 	_, err := s.cfg.Store.GetAgent(ctx, id)
 	return agentErr(id, err)
 }
 
-// UpdateArchival is archival.Store.Update for an agent that must still exist: under the agent's
-// archival write lock it checks the agent first, so that no write lands after DeleteAgent (a
-// deleted agent's write is ErrNotFound). Every archival write of the pager and of compaction goes
-// through it.
+// UpdateArchival is archival.Store.Update for an agent that must still exist: once the write
+// commits, it checks the agent, and when it was deleted meanwhile it deletes the agent's passages
+// again (see DeleteAgent) and answers ErrNotFound. Every archival write of the pager and of
+// compaction goes through it. (The check cannot run inside fn: on PostgreSQL fn runs on a pool
+// connection holding the lock, and a second connection for the check can deadlock the pool.)
 func (s *Service) UpdateArchival(ctx context.Context, agentID string, ids []string, fn func(cur []*archival.Passage) ([]archival.Passage, error)) error {
-	return s.cfg.Archival.Update(ctx, agentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
-		if err := s.agentExists(ctx, agentID); err != nil {
-			return nil, err
+	if err := s.cfg.Archival.Update(ctx, agentID, ids, fn); err != nil {
+		return err
+	}
+	err := s.agentExists(ctx, agentID)
+	if errors.Is(err, ErrNotFound) {
+		if derr := s.cfg.Archival.DeleteAgent(context.WithoutCancel(ctx), agentID); derr != nil {
+			s.cfg.Logger.Error("archival write raced its agent's deletion: passages left behind", "agent", agentID, "err", derr)
 		}
-		return fn(cur)
-	})
+	}
+	return err
 }

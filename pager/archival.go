@@ -180,6 +180,10 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 	}
 	// The key rule may have changed the new passage too (a late-arriving older value).
 	stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
+	if errors.Is(err, archival.ErrNotFound) {
+		// Written, then removed with its agent by a DeleteAgent that committed meanwhile.
+		return archival.Passage{}, errorf(ErrNotFound, "agent %s was deleted", agentID)
+	}
 	if err != nil {
 		return stored, err
 	}

@@ -151,7 +151,8 @@ func (s *Service) invalidate(ctx context.Context, agentID, id, reason, supersede
 	if err != nil {
 		return archival.Passage{}, err
 	}
-	return s.cfg.Archival.Get(ctx, agentID, id)
+	p, err := s.cfg.Archival.Get(ctx, agentID, id)
+	return p, passageErr(id, err)
 }
 
 // Restore undoes an invalidation or supersession: the passage is valid again, open-ended, and
@@ -176,7 +177,8 @@ func (s *Service) Restore(ctx context.Context, agentID, id string) (archival.Pas
 	if err != nil {
 		return archival.Passage{}, err
 	}
-	return s.cfg.Archival.Get(ctx, agentID, id)
+	p, err := s.cfg.Archival.Get(ctx, agentID, id)
+	return p, passageErr(id, err)
 }
 
 // PassageHistory returns a passage's validity history, oldest first.
