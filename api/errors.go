@@ -16,6 +16,9 @@ import (
 // errUnavailable is the kind of an error that answers 503: a store is unreachable.
 var errUnavailable = errors.New("unavailable")
 
+// errIdempotencyMismatch is the kind of a repeat of an Idempotency-Key with another request (422).
+var errIdempotencyMismatch = errors.New("idempotency mismatch")
+
 // fail returns an error of kind whose message is safe to show to the caller.
 func fail(kind error, format string, args ...any) error {
 	return &pager.Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
@@ -48,6 +51,7 @@ var errorKinds = []struct {
 	{auth.ErrInvalid, http.StatusBadRequest, "invalid_argument", "the request is not valid"},
 	{pager.ErrConflict, http.StatusConflict, "conflict", "the request conflicts with the current state"},
 	{pager.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", "the request is too large"},
+	{errIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_mismatch", "the Idempotency-Key was used for another request"},
 	{pager.ErrUnprocessable, http.StatusUnprocessableEntity, "unprocessable", "the request cannot be applied"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "the service is unavailable"},
 	{state.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "the store is unavailable; retry later"},

@@ -33,18 +33,24 @@ func TestIdempotentReplay(t *testing.T) {
 	}
 }
 
-func TestIdempotencyKeyIsScopedByMethodAndPath(t *testing.T) {
+// An Idempotency-Key is bound to its request (method, path and body): the same key with another
+// request is refused with 422 idempotency_mismatch and runs nothing; the same request replays.
+func TestIdempotencyKeyIsBoundToTheRequest(t *testing.T) {
 	e := newEnv(t)
 	a, b := e.agent(""), e.agent("")
 	msg := `{"messages": [{"role": "user", "content": "hello"}]}`
 	e.call("POST", "/v1/agents/"+a+"/messages", msg, http.StatusOK, "Idempotency-Key", "same")
-	w := e.do("POST", "/v1/agents/"+b+"/messages", msg, "Idempotency-Key", "same")
-	if w.Code != http.StatusOK || w.Header().Get("Idempotent-Replayed") != "" {
-		t.Errorf("the key of agent a was replayed for agent b: %d %v", w.Code, w.Header())
+	e.wantError(e.do("POST", "/v1/agents/"+b+"/messages", msg, "Idempotency-Key", "same"), http.StatusUnprocessableEntity, "idempotency_mismatch")
+	e.wantError(e.do("POST", "/v1/agents/"+a+"/messages", `{"messages": [{"role": "user", "content": "bye"}]}`, "Idempotency-Key", "same"),
+		http.StatusUnprocessableEntity, "idempotency_mismatch")
+	if hist := e.call("GET", "/v1/agents/"+b+"/messages", "", http.StatusOK)["items"].([]any); len(hist) != 0 {
+		t.Errorf("agent b has %d messages after a refused request, want 0", len(hist))
 	}
-	e.call("POST", "/v1/agents/"+a+"/messages", msg, http.StatusOK, "Idempotency-Key", "same")
-	hist := e.call("GET", "/v1/agents/"+a+"/messages", "", http.StatusOK)["items"].([]any)
-	if len(hist) != 1 {
+	w := e.do("POST", "/v1/agents/"+a+"/messages", msg, "Idempotency-Key", "same")
+	if w.Code != http.StatusOK || w.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the same request was not replayed: %d %v", w.Code, w.Header())
+	}
+	if hist := e.call("GET", "/v1/agents/"+a+"/messages", "", http.StatusOK)["items"].([]any); len(hist) != 1 {
 		t.Errorf("agent a has %d messages after a replayed append, want 1", len(hist))
 	}
 }

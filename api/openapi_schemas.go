@@ -84,7 +84,7 @@ func schemas() obj {
 		"Error": object([]string{"error"}, obj{
 			"error": object([]string{"code", "message"}, obj{
 				"code": enum("What went wrong, one per status.", "invalid_argument", "unauthenticated",
-					"permission_denied", "not_found", "conflict", "too_large", "unprocessable", "rate_limited",
+					"permission_denied", "not_found", "conflict", "too_large", "unprocessable", "idempotency_mismatch", "rate_limited",
 					"unavailable", "internal"),
 				"message": str("A message for a person; never internal detail."),
 			}),

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,9 @@ type Config struct {
 	Compactions Compactions
 	// Idempotency stores answers to writes; nil ignores the Idempotency-Key header.
 	Idempotency Idempotency
+	// IdempotencyTTL is how long an Idempotency-Key counts after its first use (default 24 h);
+	// older keys are pruned.
+	IdempotencyTTL time.Duration
 	// Ready reports whether the stores are reachable (GET /readyz); nil is always ready.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
@@ -96,6 +100,8 @@ type Server struct {
 	metrics *metrics
 	openapi []byte
 	keys    keyLocks
+	// lastPrune is when expired idempotency keys were last pruned (unix nanoseconds).
+	lastPrune atomic.Int64
 	// limiters holds each API key's token bucket.
 	limiters limiters
 }

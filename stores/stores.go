@@ -78,8 +78,7 @@ func CheckArchival(archival string) error {
 type StateStore interface {
 	state.Store
 	state.CompactionStore
-	Lookup(ctx context.Context, key string) (status int, body []byte, ok bool, err error)
-	Save(ctx context.Context, key string, status int, body []byte) error
+	state.IdempotencyStore
 }
 
 // Stores is an open pair. Close releases both.
