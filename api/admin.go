@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -17,9 +18,10 @@ import (
 
 // keyRequest is the body of POST /v1/admin/keys.
 type keyRequest struct {
-	Tenant string `json:"tenant"`
-	Admin  bool   `json:"admin"`
-	Name   string `json:"name"`
+	Tenant    string `json:"tenant"`
+	Admin     bool   `json:"admin"`
+	Name      string `json:"name"`
+	MaxSource string `json:"max_source"`
 }
 
 // createdKey is the answer of POST /v1/admin/keys: the key, and its token, shown only now.
@@ -47,7 +49,7 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := decode(c, s.cfg.BodyLimit, &in); err != nil {
 		return err
 	}
-	k, token, err := ks.Create(c.Request().Context(), in.Tenant, in.Admin, in.Name)
+	k, token, err := ks.Create(c.Request().Context(), in.Tenant, in.Admin, in.Name, auth.MaxSource(cmp.Or(in.MaxSource, "user")))
 	if errors.Is(err, auth.ErrInvalid) {
 		return fail(pager.ErrInvalidArgument, "%s", err.Error())
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/auth"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/state"
 )
@@ -23,7 +25,7 @@ type Keys interface {
 	Configured(ctx context.Context) (bool, error)
 	// Create issues a key and returns its token, shown only now. Errors wrapping auth.ErrInvalid
 	// carry a caller-safe message.
-	Create(ctx context.Context, tenant string, admin bool, name string) (k state.APIKey, token string, err error)
+	Create(ctx context.Context, tenant string, admin bool, name string, opts ...auth.KeyOption) (k state.APIKey, token string, err error)
 	// List lists keys by ID; Revoke revokes one (state.ErrNotFound for an unknown key).
 	List(ctx context.Context, opts state.ListOptions) ([]state.APIKey, string, error)
 	Revoke(ctx context.Context, id string) error
@@ -100,7 +102,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			p = principal{key: state.APIKey{Tenant: state.DefaultTenant}, keyless: true}
 		}
 		c.Set(principalKey, p)
-		c.SetRequest(r.WithContext(state.WithTenant(ctx, p.key.Tenant)))
+		ctx = state.WithTenant(ctx, p.key.Tenant)
+		if p.key.MaxSource == "agent" {
+			// Authority comes from the key, not the body (pager.WithMaxSource).
+			ctx = pager.WithMaxSource(ctx, archival.SourceAgent)
+		}
+		c.SetRequest(r.WithContext(ctx))
 		return next(c)
 	}
 }

@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/memsvc/memsvc/api"
+	"github.com/memsvc/memsvc/auth"
 )
 
 // Without keys only loopback clients are served, as the default tenant; once a key exists every
@@ -112,5 +115,50 @@ func TestRateLimitPerKey(t *testing.T) {
 	e.callAs(b, "GET", "/v1/agents", "", http.StatusOK)
 	if w := e.as(a, "GET", "/healthz", ""); w.Code != http.StatusOK {
 		t.Errorf("/healthz is rate limited: %d", w.Code)
+	}
+}
+
+// Authority comes from the key, not the body: a key created with max_source agent cannot store a
+// passage as the user's, stores its passages as the agent's by default, and cannot invalidate or
+// restore a user's passage; a key without the limit can.
+func TestKeyCapsPassageSource(t *testing.T) {
+	forEachStore(t, testKeyCapsPassageSource)
+}
+
+func testKeyCapsPassageSource(t *testing.T, e *keyEnv) {
+	full := e.key("acme", false)
+	_, capped, err := e.keys.Create(context.Background(), "acme", false, "agent-only", auth.MaxSource("agent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := e.as(full, "POST", "/v1/agents", `{"name": "a"}`)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("create agent: %d %s", w.Code, w.Body)
+	}
+	var agent struct{ ID string }
+	if err := json.Unmarshal(w.Body.Bytes(), &agent); err != nil {
+		t.Fatal(err)
+	}
+	arch := "/v1/agents/" + agent.ID + "/archival"
+	e.wantError(e.as(capped, "POST", arch, `{"text": "Alice lives in Paris", "source": "user"}`), http.StatusForbidden, "permission_denied")
+	w = e.as(capped, "POST", arch, `{"text": "Alice lives in Rome"}`)
+	var p struct{ ID, Source string }
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != http.StatusCreated || p.Source != "agent" {
+		t.Fatalf("capped insert: %d %s, want 201 with source agent", w.Code, w.Body)
+	}
+	w = e.as(full, "POST", arch, `{"text": "Alice lives in Oslo"}`)
+	var u struct{ ID, Source string }
+	if err := json.Unmarshal(w.Body.Bytes(), &u); err != nil || u.Source != "user" {
+		t.Fatalf("full key insert: %d %s, want source user", w.Code, w.Body)
+	}
+	e.wantError(e.as(capped, "POST", arch+"/"+u.ID+"/invalidate", `{"reason": "no"}`), http.StatusForbidden, "permission_denied")
+	if w := e.as(full, "POST", arch+"/"+u.ID+"/invalidate", `{"reason": "moved"}`); w.Code != http.StatusOK {
+		t.Fatalf("full key invalidate: %d %s", w.Code, w.Body)
+	}
+	e.wantError(e.as(capped, "POST", arch+"/"+u.ID+"/restore", ``), http.StatusForbidden, "permission_denied")
+	var got struct{ Status string }
+	w = e.as(full, "GET", arch+"/"+u.ID, "")
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || got.Status != "invalidated" {
+		t.Fatalf("after refused restore: %s", w.Body)
 	}
 }

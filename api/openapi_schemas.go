@@ -179,7 +179,8 @@ func schemas() obj {
 			"at":        timestamp(""),
 		}),
 		"BlockEventList": listOf("BlockEvent"),
-		"APIKey": object([]string{"id", "tenant", "admin", "name", "created_at", "revoked_at"}, obj{
+		"APIKey": object([]string{"id", "tenant", "admin", "name", "created_at", "revoked_at", "max_source"}, obj{
+			"max_source": enum("The highest passage source the key may claim: user, or agent (its writes cannot be stored, nor act, as the user's).", "user", "agent"),
 			"id":         str(""),
 			"tenant":     str(""),
 			"admin":      boolean("Manages keys and tenant policies too."),
@@ -190,8 +191,9 @@ func schemas() obj {
 		"APIKeyList": listOf("APIKey"),
 		"KeyRequest": object([]string{"tenant"}, obj{
 			"tenant": with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
-			"admin":  boolean(""),
-			"name":   str("A note for people."),
+			"admin":      boolean(""),
+			"name":       str("A note for people."),
+			"max_source": enum("The highest passage source the key may claim (default user).", "user", "agent"),
 		}),
 		"CreatedKey": object([]string{"key", "token"}, obj{
 			"key":   ref("APIKey"),

@@ -127,8 +127,15 @@ func New(store state.KeyStore, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
 
+// KeyOption sets a property of a key Create issues.
+type KeyOption func(*state.APIKey)
+
+// MaxSource limits the passage sources a key may claim: "user" (the default) or "agent" (its
+// writes are stored, and act, with an agent's authority at most).
+func MaxSource(source string) KeyOption { return func(k *state.APIKey) { k.MaxSource = source } }
+
 // Create issues a key for tenant and returns it with its token, which is not stored anywhere.
-func (s *Service) Create(ctx context.Context, tenant string, admin bool, name string) (state.APIKey, string, error) {
+func (s *Service) Create(ctx context.Context, tenant string, admin bool, name string, opts ...KeyOption) (state.APIKey, string, error) {
 	if err := CheckTenant(tenant); err != nil {
 		return state.APIKey{}, "", err
 	}
@@ -139,7 +146,14 @@ func (s *Service) Create(ctx context.Context, tenant string, admin bool, name st
 	if err != nil {
 		return state.APIKey{}, "", err
 	}
-	k := state.APIKey{ID: id, Tenant: tenant, Admin: admin, Name: name, Hash: hash, CreatedAt: s.now().UTC().Truncate(time.Microsecond)}
+	k := state.APIKey{ID: id, Tenant: tenant, Admin: admin, Name: name, Hash: hash, CreatedAt: s.now().UTC().Truncate(time.Microsecond),
+		MaxSource: "user"}
+	for _, o := range opts {
+		o(&k)
+	}
+	if k.MaxSource != "user" && k.MaxSource != "agent" {
+		return state.APIKey{}, "", fmt.Errorf("%w: max_source must be user or agent, got %q", ErrInvalid, k.MaxSource)
+	}
 	if err := s.store.CreateKey(ctx, k); err != nil {
 		return state.APIKey{}, "", err
 	}

@@ -104,11 +104,12 @@ func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageI
 	case len(in.Key) > 256:
 		return archival.Passage{}, errorf(ErrInvalidArgument, "key is longer than 256 bytes")
 	}
-	if in.Source == "" {
-		in.Source = archival.SourceUser
-	}
-	if !in.Source.Valid() {
+	if in.Source != "" && !in.Source.Valid() {
 		return archival.Passage{}, errorf(ErrInvalidArgument, "source must be user, agent, tool, compaction or import, got %q", in.Source)
+	}
+	var err error
+	if in.Source, err = callerSource(ctx, in.Source); err != nil {
+		return archival.Passage{}, err
 	}
 	if err := validateTags(in.Tags); err != nil {
 		return archival.Passage{}, err

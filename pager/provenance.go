@@ -29,6 +29,32 @@ const (
 	lowerAuthorityDiscount = 0.5
 )
 
+type maxSourceKey struct{}
+
+// WithMaxSource returns ctx whose caller may claim passage sources of at most source's authority
+// (the API sets it from the caller's key): a passage it stores defaults to source, a higher
+// source in the request is refused, and its invalidations and restores act with that authority.
+// A context without it may claim any source (the user's included).
+func WithMaxSource(ctx context.Context, source archival.Source) context.Context {
+	return context.WithValue(ctx, maxSourceKey{}, source)
+}
+
+// callerSource is the source a caller's write claims: requested, or the caller's highest when
+// none is; ErrPermissionDenied when requested is above what the caller may claim.
+func callerSource(ctx context.Context, requested archival.Source) (archival.Source, error) {
+	limit, capped := ctx.Value(maxSourceKey{}).(archival.Source)
+	if !capped {
+		limit = archival.SourceUser
+	}
+	if requested == "" {
+		return limit, nil
+	}
+	if capped && requested.Authority() > limit.Authority() {
+		return "", errorf(ErrPermissionDenied, "this API key may claim sources up to %s, not %s", limit, requested)
+	}
+	return requested, nil
+}
+
 // outranks reports whether p's source has more authority than source.
 func outranks(p archival.Passage, source archival.Source) bool {
 	return p.Source.Authority() > source.Authority()

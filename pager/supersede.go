@@ -91,7 +91,8 @@ func sameText(a, b string) bool {
 // caller's authority (a REST caller confirms what it does); a denied memory_invalidate is
 // ErrPermissionDenied.
 func (s *Service) Invalidate(ctx context.Context, agentID, id, reason, supersededBy string) (archival.Passage, error) {
-	return s.invalidate(ctx, agentID, id, reason, supersededBy, archival.SourceUser)
+	actor, _ := callerSource(ctx, "")
+	return s.invalidate(ctx, agentID, id, reason, supersededBy, actor)
 }
 
 // invalidate is Invalidate on behalf of actor. An actor of lower authority than the passage's
@@ -169,6 +170,9 @@ func (s *Service) Restore(ctx context.Context, agentID, id string) (archival.Pas
 		p := *cur[0]
 		if p.Status == archival.StatusValid && p.PossiblySupersededBy == "" {
 			return nil, errorf(ErrConflict, "passage %s is valid: there is nothing to restore", id)
+		}
+		if actor, _ := callerSource(ctx, ""); outranks(p, actor) {
+			return nil, errorf(ErrPermissionDenied, "passage %s was asserted by the %s, so an %s cannot restore it", id, p.Source, actor)
 		}
 		p.Status, p.SupersededBy, p.ValidTo = archival.StatusValid, "", nil
 		p.PossiblySupersededBy, p.Confidence, p.Cause = "", 0, "restored"

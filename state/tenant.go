@@ -60,6 +60,9 @@ type APIKey struct {
 	Hash      []byte     `json:"-"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at"`
+	// MaxSource is the highest passage source the key may claim ("user", the default, or
+	// "agent": then its writes cannot be stored, or act, as the user's).
+	MaxSource string `json:"max_source"`
 }
 
 // KeyStore keeps API keys. The state stores implement it beside Store.

@@ -21,7 +21,8 @@ import (
 const keysUsage = `usage: memsvc keys <command> [flags]
 
 commands:
-  create --tenant NAME [--admin] [--name NOTE]   create a key and print it (only now) on stdout
+  create --tenant NAME [--admin] [--name NOTE] [--max-source user|agent]
+                                                create a key and print it (only now) on stdout
   list [--tenant NAME]                           list keys (never their secrets)
   revoke KEY_ID                                  revoke a key at once
 
@@ -44,6 +45,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	tenant := fs.String("tenant", "", "the key's tenant")
 	admin := fs.Bool("admin", false, "an admin key: it also manages keys and tenant policies (tenant default: default)")
 	name := fs.String("name", "", "a note for people")
+	maxSource := fs.String("max-source", "user", "the highest passage source the key may claim: user, or agent (its writes cannot be stored, nor act, as the user's)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -92,7 +94,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer closeStores()
 	switch cmd {
 	case "create":
-		k, token, err := svc.Create(ctx, *tenant, *admin, *name)
+		k, token, err := svc.Create(ctx, *tenant, *admin, *name, auth.MaxSource(*maxSource))
 		if err != nil {
 			return fmt.Errorf("keys create: %w", err)
 		}

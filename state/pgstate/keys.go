@@ -1,6 +1,7 @@
 package pgstate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,11 +18,11 @@ var (
 	_ state.PolicyStore = (*Store)(nil)
 )
 
-const keyCols = `id, tenant, admin, name, hash, created_at, revoked_at`
+const keyCols = `id, tenant, admin, name, hash, created_at, revoked_at, max_source`
 
 func scanKey(r scanner) (state.APIKey, error) {
 	var k state.APIKey
-	if err := r.Scan(&k.ID, &k.Tenant, &k.Admin, &k.Name, &k.Hash, &k.CreatedAt, &k.RevokedAt); err != nil {
+	if err := r.Scan(&k.ID, &k.Tenant, &k.Admin, &k.Name, &k.Hash, &k.CreatedAt, &k.RevokedAt, &k.MaxSource); err != nil {
 		return k, err
 	}
 	k.CreatedAt = k.CreatedAt.UTC()
@@ -34,8 +35,8 @@ func scanKey(r scanner) (state.APIKey, error) {
 
 // CreateKey implements state.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k state.APIKey) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,NULL)`,
-		k.ID, k.Tenant, k.Admin, k.Name, k.Hash, k.CreatedAt)
+	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES ($1,$2,$3,$4,$5,$6,NULL,$7)`,
+		k.ID, k.Tenant, k.Admin, k.Name, k.Hash, k.CreatedAt, cmp.Or(k.MaxSource, "user"))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("pgstate: key %s: %w", k.ID, state.ErrConflict)
 	}

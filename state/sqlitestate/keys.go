@@ -1,6 +1,7 @@
 package sqlitestate
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,13 +18,13 @@ var (
 	_ state.PolicyStore = (*Store)(nil)
 )
 
-const keyCols = `id, tenant, admin, name, hash, created_at, revoked_at`
+const keyCols = `id, tenant, admin, name, hash, created_at, revoked_at, max_source`
 
 func scanKey(r scanner) (state.APIKey, error) {
 	var k state.APIKey
 	var created int64
 	var revoked sql.NullInt64
-	if err := r.Scan(&k.ID, &k.Tenant, &k.Admin, &k.Name, &k.Hash, &created, &revoked); err != nil {
+	if err := r.Scan(&k.ID, &k.Tenant, &k.Admin, &k.Name, &k.Hash, &created, &revoked, &k.MaxSource); err != nil {
 		return k, err
 	}
 	k.CreatedAt = fromNanos(created)
@@ -37,8 +38,8 @@ func scanKey(r scanner) (state.APIKey, error) {
 // CreateKey implements state.KeyStore.
 func (s *Store) CreateKey(ctx context.Context, k state.APIKey) error {
 	err := s.write(ctx, func() error {
-		_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?,?,?,?,?,?,NULL)`,
-			k.ID, k.Tenant, k.Admin, k.Name, k.Hash, nanos(k.CreatedAt))
+		_, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (`+keyCols+`) VALUES (?,?,?,?,?,?,NULL,?)`,
+			k.ID, k.Tenant, k.Admin, k.Name, k.Hash, nanos(k.CreatedAt), cmp.Or(k.MaxSource, "user"))
 		return err
 	})
 	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
