@@ -190,7 +190,7 @@ func schemas() obj {
 		}),
 		"APIKeyList": listOf("APIKey"),
 		"KeyRequest": object([]string{"tenant"}, obj{
-			"tenant": with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
+			"tenant":     with(str(""), "pattern", "^[a-z0-9][a-z0-9_.-]{0,63}$"),
 			"admin":      boolean(""),
 			"name":       str("A note for people."),
 			"max_source": enum("The highest passage source the key may claim (default user).", "user", "agent"),
