@@ -104,6 +104,7 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 		return fmt.Errorf("memarchival: delete %s: %w", id, err)
 	}
 	defer s.unlockWrite()
+	ctx = context.WithoutCancel(ctx) // see writeLocked
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
@@ -156,6 +157,7 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, err)
 	}
 	defer s.unlockWrite()
+	ctx = context.WithoutCancel(ctx) // see writeLocked
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("memarchival: delete agent %s: %w", agentID, dbErr(ctx, err))

@@ -90,6 +90,9 @@ func (s *Store) writeLocked(ctx context.Context, op string, plan func(*sql.Tx) (
 		return fmt.Errorf("memarchival: %s: %w", op, err)
 	}
 	defer s.unlockWrite()
+	// Once it holds the gate a write runs to its end: SQLite answers an interrupted statement by
+	// rolling back the transaction, and the statements after it would run outside one.
+	ctx = context.WithoutCancel(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("memarchival: %s: begin: %w", op, dbErr(ctx, err))

@@ -43,7 +43,15 @@ type pageReq struct {
 	agentID string
 	fn      func(ctx context.Context, p state.Page) (state.Change, error)
 	err     error
-	done    bool // set under Store.mu once err is final
+	done    bool          // set under Store.mu once err is final
+	taken   bool          // set under Store.mu once a leader has taken it into a batch
+	settled chan struct{} // closed when done is set
+}
+
+// settle marks r done with err; the caller holds Store.mu.
+func (r *pageReq) settle(err error) {
+	r.done, r.err = true, err
+	close(r.settled)
 }
 
 // maxBatch bounds how many Page calls one transaction commits.
@@ -52,20 +60,29 @@ const maxBatch = 128
 // Page implements state.Store with group commit: every caller queues its step, and whichever
 // caller holds the write gate runs all queued steps in one IMMEDIATE transaction, each inside its
 // own savepoint (a failing step rolls back alone), then commits once for all. A commit costs far
-// more than a step, so concurrent appends share it. No step is acknowledged before its commit.
+// more than a step, so concurrent appends share it. No step is acknowledged before its commit,
+// and no caller is answered with an error for a step that committed: a caller whose ctx ends while
+// a leader holds its step waits for that batch's commit and answers what it decided.
 func (s *Store) Page(ctx context.Context, agentID string, fn func(ctx context.Context, p state.Page) (state.Change, error)) error {
-	req := &pageReq{ctx: ctx, agentID: agentID, fn: fn}
+	req := &pageReq{ctx: ctx, agentID: agentID, fn: fn, settled: make(chan struct{})}
 	s.mu.Lock()
 	s.queue = append(s.queue, req)
 	s.mu.Unlock()
 	for {
 		if err := s.gate.Lock(ctx); err != nil {
 			s.mu.Lock()
-			defer s.mu.Unlock()
 			if req.done {
+				s.mu.Unlock()
 				return req.err // a leader finished it while we gave up waiting
 			}
-			req.done, req.err = true, err // a later leader skips it
+			if req.taken {
+				// A leader is running it: its step may commit, so the answer is the batch's.
+				s.mu.Unlock()
+				<-req.settled
+				return req.err
+			}
+			req.settle(err) // a later leader skips it
+			s.mu.Unlock()
 			return err
 		}
 		s.mu.Lock()
@@ -77,6 +94,9 @@ func (s *Store) Page(ctx context.Context, agentID string, fn func(ctx context.Co
 		n := min(len(s.queue), maxBatch)
 		batch := append([]*pageReq(nil), s.queue[:n]...)
 		s.queue = append(s.queue[:0], s.queue[n:]...)
+		for _, r := range batch {
+			r.taken = true
+		}
 		s.mu.Unlock()
 		s.runBatch(batch)
 		s.gate.Unlock()
@@ -114,19 +134,25 @@ func (s *Store) runBatch(batch []*pageReq) {
 		if r.done {
 			continue
 		}
-		r.done, r.err = true, results[i]
+		rerr := results[i]
 		if err != nil && (applied[i] || results[i] == nil) {
-			r.err = err
+			rerr = err
 		}
+		r.settle(rerr)
 	}
 }
 
 // step runs one Page call inside a savepoint. applied reports whether it wrote anything.
+//
+// A step whose ctx has ended is skipped; once it starts, it runs to its end without its ctx's
+// cancellation: SQLite answers an interrupted statement by rolling back the whole transaction,
+// the other callers' steps with it, and the statements after it would then run outside any
+// transaction, each committing on its own.
 func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
-	ctx := r.ctx
-	if err := ctx.Err(); err != nil {
+	if err := r.ctx.Err(); err != nil {
 		return false, err
 	}
+	ctx := context.WithoutCancel(r.ctx)
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT page`); err != nil {
 		return false, fmt.Errorf("sqlitestate: savepoint: %w", err)
 	}
