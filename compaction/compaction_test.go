@@ -582,3 +582,24 @@ func TestJobNotFound(t *testing.T) {
 		t.Fatalf("unknown agent: %v", err)
 	}
 }
+
+// Jobs reads only what the caller may see: another tenant's agent answers not found, as an
+// unknown one does, and its own agent's jobs are listed.
+func TestJobsScopedByTenant(t *testing.T) {
+	e := newEnv(t, backends()[0], nil, nil, false)
+	id := e.agent(1200) // the default tenant's
+	if _, err := e.comp.Request(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	other := state.WithTenant(context.Background(), "globex")
+	if _, err := e.comp.Jobs(other, id, 10); !errors.Is(err, pager.ErrNotFound) {
+		t.Fatalf("another tenant's Jobs: %v, want not found", err)
+	}
+	if _, err := e.comp.Jobs(context.Background(), "ag_nope", 10); !errors.Is(err, pager.ErrNotFound) {
+		t.Fatalf("unknown agent's Jobs: %v, want not found", err)
+	}
+	jobs, err := e.comp.Jobs(state.WithTenant(context.Background(), state.DefaultTenant), id, 10)
+	if err != nil || len(jobs) != 1 || jobs[0].AgentID != id {
+		t.Fatalf("own Jobs: %+v, %v", jobs, err)
+	}
+}

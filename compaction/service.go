@@ -152,8 +152,14 @@ func (s *Service) Job(ctx context.Context, id string) (Job, error) {
 	return jobOf(c), nil
 }
 
-// Jobs returns an agent's compactions, oldest first, at most limit.
+// Jobs returns an agent's compactions, oldest first, at most limit. An agent the caller cannot
+// see (another tenant's) is a pager.ErrNotFound error: it reads only what ctx may.
 func (s *Service) Jobs(ctx context.Context, agentID string, limit int) ([]Job, error) {
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); errors.Is(err, state.ErrNotFound) {
+		return nil, &pager.Error{Kind: pager.ErrNotFound, Msg: "agent " + agentID + " does not exist"}
+	} else if err != nil {
+		return nil, err
+	}
 	cs, err := s.cfg.Store.ListCompactions(ctx, agentID, limit)
 	if err != nil {
 		return nil, err

@@ -295,6 +295,9 @@ func pressureWarning(total, window int) MessageInput {
 // newest unit.
 func planEviction(msgs []state.Message, fixed, target, window, keepLast int) int {
 	units := unitEnds(msgs)
+	if len(units) == 0 {
+		return 0 // nothing in context (a compaction requested of a new agent)
+	}
 	remaining := 0
 	for _, m := range msgs {
 		remaining += m.Tokens
