@@ -51,6 +51,8 @@ var operations = []operation{
 		params: []string{"AgentID"}, status: 200, result: "SummaryList", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/compactions", id: "requestCompaction", summary: "Compact the context now: evict down to target_ratio as a flush would and queue a compaction job, which folds the evicted messages into the running summary in the background (and rebuilds a stale summary).", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 202, result: "Job", errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/compactions", id: "listCompactions", summary: "The agent's compaction jobs, oldest first: the first limit of them (default 100, at most 1000), in one page.", tag: "context",
+		params: []string{"AgentID", "Limit"}, status: 200, result: "JobList", errors: []int{404}},
 	{method: "GET", path: "/v1/compactions/{job_id}", id: "getCompaction", summary: "A compaction job: its status, summary, tokens and retention figure.", tag: "context",
 		params: []string{"JobID"}, status: 200, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks", id: "listBlocks", summary: "The agent's core memory blocks, by label.", tag: "blocks",

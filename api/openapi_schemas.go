@@ -289,6 +289,7 @@ func schemas() obj {
 			"status":             enum("stale once a passage it drew on is superseded, invalidated or deleted; the next compaction rebuilds it.", "valid", "stale"),
 			"stale_cause":        str(""),
 		}),
+		"JobList": listOf("Job"),
 		"Job": object([]string{"id", "agent_id", "status", "summary_id", "tokens_in", "tokens_out", "error"}, obj{
 			"id":       str(""),
 			"agent_id": str(""),

@@ -175,6 +175,7 @@ func (s *Server) routes() {
 	e.GET("/v1/agents/:agent_id/summaries", s.listSummaries)
 	e.POST("/v1/agents/:agent_id/compactions", s.requestCompaction)
 	e.GET("/v1/compactions/:job_id", s.getCompaction)
+	e.GET("/v1/agents/:agent_id/compactions", s.listCompactions)
 
 	e.GET("/v1/agents/:agent_id/blocks", s.listBlocks)
 	e.GET("/v1/agents/:agent_id/blocks/:label", s.getBlock)
