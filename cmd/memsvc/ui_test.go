@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp"
 )
 
 // browser starts headless Chromium (Debian's chromium, or $MEMSVC_CHROMIUM) and returns a chromedp
