@@ -40,6 +40,9 @@ var operations = []operation{
 	{method: "DELETE", path: "/v1/agents/{agent_id}", id: "deleteAgent", summary: "Delete an agent and every memory it has.", tag: "agents",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 204, errors: []int{404}},
 
+	{method: "GET", path: "/v1/agents/{agent_id}/stats", id: "agentStats", summary: "The size of an agent's memory: messages in its history, evicted ones, archival passages, and its context state.", tag: "agents",
+		params: []string{"AgentID"}, status: 200, result: "AgentStats", errors: []int{404}},
+
 	{method: "POST", path: "/v1/agents/{agent_id}/messages", id: "appendMessages", summary: "Append messages to the main context; the pager may warn, evict and summarize.", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "AppendRequest", status: 200, result: "AppendResult", errors: []int{404, 413}},
 	{method: "GET", path: "/v1/agents/{agent_id}/messages", id: "listMessages", summary: "The full message history (in context and evicted), oldest first.", tag: "context",

@@ -247,6 +247,12 @@ func schemas() obj {
 			"context":  ref("ContextState"),
 			"events":   arrayOf(ref("Event")),
 		}),
+		"AgentStats": object([]string{"messages", "evicted", "passages", "context"}, obj{
+			"messages": integer("Messages in the agent's history (its highest seq), in context and evicted."),
+			"evicted":  integer("Messages that left the context."),
+			"passages": integer("Archival passages, of every status."),
+			"context":  ref("ContextState"),
+		}),
 		"ContextState": object([]string{"tokens", "window", "pressure", "in_context"}, obj{
 			"tokens":     integer("Total tokens of the main context."),
 			"window":     integer(""),

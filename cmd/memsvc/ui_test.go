@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -203,6 +204,22 @@ func TestInspector(t *testing.T) {
 	t.Run("agents", func(t *testing.T) {
 		open(t, ctx, base, "#/agents")
 		waitFor(t, ctx, `!!document.querySelector('tr[data-agent=`+jsString(id)+`] .badge')`)
+		var want map[string]any
+		if st := c.do("GET", "/v1/agents/"+id+"/stats", nil, &want); st != 200 {
+			t.Fatalf("stats: %d", st)
+		}
+		var got map[string]string
+		eval(t, ctx, `Object.fromEntries([...document.querySelectorAll('tr[data-agent=`+jsString(id)+`] [data-stat]')].map(e => [e.dataset.stat, e.textContent]))`, &got)
+		ctxState := want["context"].(map[string]any)
+		for k, v := range map[string]any{"messages": want["messages"], "evicted": want["evicted"], "passages": want["passages"], "in_context": ctxState["in_context"]} {
+			if got[k] != fmt.Sprint(v) {
+				t.Errorf("agents view %s: page %q, GET …/stats %v", k, got[k], v)
+			}
+		}
+		// The 4 passages inserted above, and the summaries the compactions wrote to archival.
+		if n, _ := strconv.Atoi(got["passages"]); got["evicted"] == "0" || n < 4 {
+			t.Errorf("agents view: %v; want evicted messages and at least 4 passages", got)
+		}
 		shot.take(ctx, "agents")
 	})
 

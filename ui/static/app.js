@@ -61,7 +61,7 @@ async function route() {
   }
 }
 
-// Agents: a page of agents with their window use, messages in context and last compactions.
+// Agents: a page of agents with their window use, message counts, archival size and last compactions.
 let agentCursors = [''];
 async function renderAgents(view, alive) {
   const page = agentCursors.length - 1;
@@ -71,29 +71,33 @@ async function renderAgents(view, alive) {
   view.append(h('h1', {}, 'Agents'));
   const rows = h('tbody');
   view.append(h('table', { 'data-testid': 'agents' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Agent'), h('th', {}, 'Window use'), h('th', { class: 'num' }, 'In context'),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Agent'), h('th', {}, 'Window use'), h('th', { class: 'num' }, 'Messages'),
+      h('th', { class: 'num' }, 'In context'), h('th', { class: 'num' }, 'Evicted'), h('th', { class: 'num' }, 'Passages'),
       h('th', {}, 'Pressure'), h('th', {}, 'Last compactions'), h('th', {}, 'Created'))), rows));
-  if (!l.items.length) rows.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No agents yet: create one with POST /v1/agents.')));
+  if (!l.items.length) rows.append(h('tr', {}, h('td', { colspan: 9, class: 'muted' }, 'No agents yet: create one with POST /v1/agents.')));
   for (const a of l.items) {
     const tr = h('tr', { 'data-agent': a.id });
     rows.append(tr);
     // One small request per agent on the page, in parallel; never the whole agent.
-    Promise.all([api('GET', agentPath(a.id)), api('GET', agentPath(a.id) + '/compactions?limit=1000').catch(() => ({ items: [] }))])
-      .then(([full, jobs]) => {
-        const c = full.context;
+    Promise.all([api('GET', agentPath(a.id) + '/stats'), api('GET', agentPath(a.id) + '/compactions?limit=1000').catch(() => ({ items: [] }))])
+      .then(([st, jobs]) => {
+        const c = st.context;
         const last = jobs.items.slice(-3).reverse();
         tr.replaceChildren(
           h('td', {}, h('a', { href: '#/agents/' + enc(a.id) }, a.name || a.id), h('div', { class: 'muted mono' }, a.id)),
           h('td', {}, h('div', { class: 'ctxbar', style: 'height:10px;margin:4px 0' },
             h('div', { class: 'seg messages', style: 'width:' + Math.min(100, (100 * c.tokens) / c.window) + '%' })),
           h('span', { class: 'muted' }, c.tokens + ' / ' + c.window + ' tokens (' + pct(c.tokens, c.window) + ')')),
-          h('td', { class: 'num' }, c.in_context),
+          h('td', { class: 'num', 'data-stat': 'messages' }, st.messages),
+          h('td', { class: 'num', 'data-stat': 'in_context' }, c.in_context),
+          h('td', { class: 'num', 'data-stat': 'evicted' }, st.evicted),
+          h('td', { class: 'num', 'data-stat': 'passages' }, st.passages),
           h('td', {}, h('span', { class: 'badge ' + c.pressure }, c.pressure)),
           h('td', {}, last.length ? last.map((j) => h('div', {}, h('span', { class: 'badge ' + j.status }, j.status), ' ',
             j.reason + ' seq ' + j.from_seq + '–' + j.through_seq)) : h('span', { class: 'muted' }, 'none')),
           h('td', { class: 'muted' }, fmtTime(a.created_at)));
-      }).catch((err) => tr.append(h('td', { colspan: 5 }, err.message)));
-    tr.append(h('td', {}, a.name || a.id), h('td', { colspan: 5, class: 'muted' }, '…'));
+      }).catch((err) => tr.append(h('td', { colspan: 8 }, err.message)));
+    tr.append(h('td', {}, a.name || a.id), h('td', { colspan: 8, class: 'muted' }, '…'));
   }
   view.append(h('div', { class: 'pager' },
     h('button', { disabled: page === 0, onclick: () => { agentCursors.pop(); route(); } }, '← Previous'),

@@ -16,7 +16,8 @@ export async function renderBench(el) {
 }
 
 const isRow = (v) => v && typeof v === 'object' && !Array.isArray(v);
-const flat = (v) => isRow(v) && Object.values(v).every((x) => x === null || typeof x !== 'object');
+const scalar = (x) => x === null || typeof x !== 'object' || (Array.isArray(x) && x.every((y) => y === null || typeof y !== 'object'));
+const flat = (v) => isRow(v) && Object.values(v).every(scalar);
 
 function render(name, v, depth = 0) {
   if (Array.isArray(v) && v.length && v.every(flat)) return table(name, v);
@@ -31,8 +32,8 @@ function render(name, v, depth = 0) {
   }
   if (Array.isArray(v)) return h('div', {}, h('h2', {}, name), v.map((x, i) => render(name + '[' + i + ']', x, depth + 1)));
   if (isRow(v)) {
-    const scalars = Object.entries(v).filter(([, x]) => x === null || typeof x !== 'object');
-    const rest = Object.entries(v).filter(([, x]) => x !== null && typeof x === 'object');
+    const scalars = Object.entries(v).filter(([, x]) => scalar(x));
+    const rest = Object.entries(v).filter(([, x]) => !scalar(x));
     const numericMap = rest.filter(([, x]) => isRow(x) && Object.values(x).every((y) => typeof y === 'number'));
     return h('div', { class: depth ? '' : 'card' }, h(depth ? 'h2' : 'h1', {}, name),
       scalars.length ? h('table', {}, h('tbody', {}, scalars.map(([k, x]) => h('tr', {}, h('th', {}, k), h('td', { class: 'mono' }, fmt(x)))))) : null,
@@ -43,13 +44,15 @@ function render(name, v, depth = 0) {
 }
 
 function table(name, rows) {
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const text = keys.filter((c) => rows.some((r) => typeof r[c] === 'string'));
+  const cols = [...text, ...keys.filter((c) => !text.includes(c)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))];
   const max = Object.fromEntries(cols.map((c) => [c, Math.max(0, ...rows.map((r) => (typeof r[c] === 'number' ? Math.abs(r[c]) : 0)))]));
-  return h('div', {}, name ? h('h2', {}, name) : null, h('table', {},
+  return h('div', { class: 'scroll' }, name ? h('h2', {}, name) : null, h('table', {},
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', {}, c)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => typeof r[c] === 'number'
       ? h('td', { class: 'num' }, h('span', { class: 'cellbar', style: 'width:' + (max[c] ? (60 * Math.abs(r[c])) / max[c] : 0) + 'px' }), fmt(r[c]))
       : h('td', {}, fmt(r[c]))))))));
 }
 
-const fmt = (x) => (typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null || x === undefined ? '—' : String(x));
+const fmt = (x) => (typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(3)) : x === null || x === undefined ? '—' : Array.isArray(x) ? x.join(', ') : String(x));

@@ -28,9 +28,9 @@ export async function renderCompaction(el, { id, alive, reload }) {
       h('td', { class: 'num' }, j.attempts),
       h('td', {}, j.summary_id ? h('a', { class: 'mono', href: '#/agents/' + enc(id) + '/timeline/' + Math.max(0, j.from_seq - 1) + '/' + enc(j.summary_id) }, j.summary_id) : j.covered_by ? 'covered by ' + j.covered_by : '—'))))));
   if (!jobs.items.length) el.append(h('p', { class: 'muted' }, 'No compactions yet.'));
-  el.append(h('h2', {}, 'Summaries (' + sums.items.length + ')'), sums.items.slice().reverse().map((x) => h('div', { class: 'card' },
+  el.append(h('h2', {}, 'Summaries (' + sums.items.length + ')'), h('div', {}, sums.items.slice().reverse().map((x) => h('div', { class: 'card' },
     h('div', { class: 'row' }, h('strong', { class: 'mono' }, x.id), h('span', { class: 'badge ' + (x.status === 'stale' ? 'warn' : 'ok') }, x.status || 'valid'),
       h('span', { class: 'muted' }, x.tokens + ' tokens · seq ' + x.from_seq + '–' + x.through_seq + ' · ' + fmtTime(x.created_at)),
       x.stale_cause ? h('span', { class: 'why' }, x.stale_cause) : null),
-    h('pre', {}, x.text))));
+    h('pre', {}, x.text)))));
 }

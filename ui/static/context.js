@@ -14,11 +14,11 @@ export async function renderContext(el, { id, alive, reload }) {
   const bar = h('div', { class: 'ctxbar', 'data-testid': 'ctxbar' },
     SECTIONS.map((k) => h('div', { class: 'seg ' + k, title: k + ': ' + t[k] + ' tokens', style: 'width:' + (100 * t[k]) / W + '%' })),
     h('div', { class: 'mark warn', style: 'left:' + Math.min(100, 100 * agent.pager.warn_ratio) + '%' }, 'warn ' + agent.pager.warn_ratio),
-    h('div', { class: 'mark flush', style: 'left:' + Math.min(100, 100 * agent.pager.flush_ratio) + '%' }, 'flush ' + agent.pager.flush_ratio));
+    h('div', { class: 'mark flush right', style: 'right:' + (100 - Math.min(100, 100 * agent.pager.flush_ratio)) + '%' }, 'flush ' + agent.pager.flush_ratio));
   el.append(h('div', { class: 'card' },
     h('div', { class: 'row' }, h('strong', {}, agent.name || agent.id),
       h('span', { class: 'badge ' + ctx.pressure, 'data-testid': 'pressure' }, 'pressure ' + ctx.pressure),
-      h('span', { class: 'muted' }, 'model ' + agent.model + ' · keep_last ' + agent.pager.keep_last + ' · target ' + agent.pager.target_ratio)),
+      h('span', { class: 'muted' }, 'tokenizer ' + (agent.model || 'default (o200k-style)') + ' · keep_last ' + agent.pager.keep_last + ' · target ' + agent.pager.target_ratio)),
     bar,
     h('table', { 'data-testid': 'ctxtokens' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Section'), h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Share of window'))),

@@ -32,7 +32,7 @@ export function s(tag, attrs, ...children) {
 export function fmtTime(t) {
   if (!t) return '—';
   const d = new Date(t);
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return d.toISOString().replace('T', ' ');
 }
 
 export function fmtDur(ms) {

@@ -46,7 +46,7 @@ export async function renderSearch(el, { id, alive }) {
 
 function settings(set, i) {
   const mode = h('select', { name: 'mode' }, ['hybrid', 'lexical', 'dense'].map((m) => h('option', { value: m, selected: m === set.mode }, m)));
-  const ws = Object.fromEntries(PARTS.map((p) => [p, h('input', { type: 'number', step: 0.05, min: 0, name: 'w_' + p, value: set.w[p] ?? '', placeholder: 'default' })]));
+  const ws = Object.fromEntries(PARTS.map((p) => [p, h('input', { type: 'number', step: 0.05, min: 0, name: 'w_' + p, value: set.w[p] ?? '', placeholder: 'auto' })]));
   const el = h('fieldset', { 'data-set': 'AB'[i] }, h('legend', {}, 'Setting ' + 'AB'[i] + (i ? ' (with compare)' : '')),
     h('label', {}, 'mode ', mode), PARTS.map((p) => h('label', {}, p, ws[p])));
   const read = () => {

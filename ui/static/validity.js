@@ -79,21 +79,25 @@ function timeAxis(id, chain, selected) {
   let t0 = Math.min(...ts), t1 = Math.max(now, ...ts);
   const pad = (t1 - t0) * 0.05 || 1000;
   t0 -= pad; t1 += pad;
-  const W = 1000, rowH = 30, H = 30 + rowH * chain.length;
+  const W = 1000, rowH = 30, H = 44 + rowH * chain.length;
   const x = (t) => 150 + ((W - 170) * (t - t0)) / (t1 - t0);
   const svg = s('svg', { class: 'chain', viewBox: '0 0 ' + W + ' ' + H, 'data-testid': 'chain' });
   chain.forEach((p, i) => {
     const y = 10 + i * rowH;
     const from = x(Date.parse(p.valid_from)), to = x(p.valid_to ? Date.parse(p.valid_to) : now);
     const a = s('a', { href: '#/agents/' + enc(id) + '/validity/' + enc(p.id) },
-      s('text', { x: 4, y: y + 14 }, p.id.slice(0, 22)),
+      s('text', { x: 4, y: y + 14 }, p.text.length > 24 ? p.text.slice(0, 23) + '…' : p.text),
       s('rect', { x: from, y: y + 2, width: Math.max(2, to - from), height: 16, rx: 3, class: 'p-' + p.status + (p.id === selected ? ' sel' : '') },
         s('title', {}, p.text)),
       s('rect', { x: x(Date.parse(p.created_at)) - 1, y: y, width: 3, height: 20, class: 'rec' }, s('title', {}, 'recorded ' + fmtTime(p.created_at))));
     svg.append(a);
   });
+  for (let i = 0; i <= 4; i++) {
+    const t = t0 + ((t1 - t0) * i) / 4;
+    svg.append(s('text', { x: x(t), y: H - 6, 'text-anchor': 'middle', class: 'tick' }, new Date(t).toISOString().slice(0, 10)));
+  }
   const line = s('line', { x1: x(now), x2: x(now), y1: 0, y2: H - 20, class: 'asof' });
-  const label = s('text', { x: 150, y: H - 6 }, '');
+  const label = s('text', { x: 4, y: H - 6 }, '');
   svg.append(line, label);
   const slider = h('input', { type: 'range', min: t0, max: t1, step: 1000, value: now, 'data-testid': 'asof' });
   const out = h('div', { class: 'muted' });
@@ -102,7 +106,7 @@ function timeAxis(id, chain, selected) {
     line.setAttribute('x1', x(t)); line.setAttribute('x2', x(t));
     const valid = chain.filter((p) => p.status !== 'invalidated' && Date.parse(p.valid_from) <= t && (!p.valid_to || t < Date.parse(p.valid_to)));
     const known = valid.filter((p) => Date.parse(p.created_at) <= t);
-    label.textContent = 'as of ' + fmtTime(new Date(t).toISOString());
+    label.textContent = 'as of ' + new Date(t).toISOString().slice(0, 10);
     out.textContent = 'As of ' + fmtTime(new Date(t).toISOString()) + ': ' + (valid.length ? valid.map((p) => p.text).join(' | ') : 'nothing in this chain was valid') +
       (valid.length && known.length < valid.length ? ' (not yet recorded then)' : '');
   };
