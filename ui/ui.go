@@ -24,14 +24,19 @@ var static embed.FS
 // Prefix is the path the inspector is served under.
 const Prefix = "/ui/"
 
-// Handler serves the inspector's assets at Prefix (index.html at Prefix itself).
-func Handler() http.Handler {
+// Assets returns the embedded assets, rooted at the page (index.html, app.js, …).
+func Assets() fs.FS {
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
-		// static is embedded at build time; a missing directory cannot compile.
-		return http.NotFoundHandler()
+		// "static" is a valid path embedded at build time: fs.Sub cannot fail on it.
+		return static
 	}
-	files := http.StripPrefix(Prefix, http.FileServerFS(sub))
+	return sub
+}
+
+// Handler serves the inspector's assets at Prefix (index.html at Prefix itself).
+func Handler() http.Handler {
+	files := http.StripPrefix(Prefix, http.FileServerFS(Assets()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
