@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,8 +19,9 @@ import (
 // browser starts headless Chromium (Debian's chromium, or $MEMSVC_CHROMIUM) and returns a chromedp
 // context for one tab. Without Chromium the test skips, unless MEMSVC_REQUIRE_BROWSER=1 (CI, set
 // by scripts/test once it installed it), where it fails. Every uncaught page error and console or
-// browser-log error (a failed request, a Content-Security-Policy violation) fails the test.
-func browser(t *testing.T) context.Context {
+// browser-log error (a failed request, a Content-Security-Policy violation) fails the test, but
+// for those that contain one of allow.
+func browser(t *testing.T, allow ...string) context.Context {
 	t.Helper()
 	path := os.Getenv("MEMSVC_CHROMIUM")
 	if path == "" {
@@ -51,7 +53,7 @@ func browser(t *testing.T) context.Context {
 			if err != nil {
 				return
 			}
-			if m.IsException() || m.Type == "error" {
+			if (m.IsException() || m.Type == "error") && !slices.ContainsFunc(allow, func(a string) bool { return strings.Contains(m.String(), a) }) {
 				mu.Lock()
 				errs = append(errs, fmt.Sprintf("%s (%s:%d:%d)", m.String(), m.URL, m.Line+1, m.Column+1))
 				mu.Unlock()
@@ -383,4 +385,56 @@ func TestInspector(t *testing.T) {
 		waitFor(t, ctx, `document.querySelectorAll('[data-testid=bench] table').length > 0`)
 		shot.take(ctx, "bench")
 	})
+}
+
+// TestInspectorWithKeys: once keys exist, the page says a key is needed, takes one typed in,
+// keeps it in sessionStorage, sends it as a header (never in a URL), and a deep link opens the
+// agent's context.
+func TestInspectorWithKeys(t *testing.T) {
+	ctx := browser(t, "status of 401")
+	dir := t.TempDir()
+	key := createKey(t, []string{"--data", dir}, "acme")
+	m := testMain(t, dir)
+	defer m.Close()
+	base := "http://" + m.Addr()
+	c := keyed{t, base, key}
+	id := c.must("POST", "/v1/agents", `{"name": "keyed-agent", "context_window": 4000}`, 201)["id"].(string)
+
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wctx, chromedp.Navigate(base+"/ui/#/agents"), chromedp.WaitVisible(chromedp.CSS(`#error`))); err != nil {
+		t.Fatal(err)
+	}
+	var msg string
+	eval(t, ctx, `document.getElementById('error').textContent`, &msg)
+	if !strings.Contains(msg, "missing API key") || !strings.Contains(msg, "enter an API key") {
+		t.Fatalf("without a key the page says %q", msg)
+	}
+	if err := chromedp.Do(wctx, chromedp.SetValue(chromedp.CSS(`#apikey`), key), chromedp.Click(chromedp.CSS(`#keyform button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `!!document.querySelector('tr[data-agent=`+jsString(id)+`] [data-stat=messages]')`)
+
+	open(t, ctx, base, "#/agents/"+id)
+	var seen struct {
+		Stored string   `json:"stored"`
+		Href   string   `json:"href"`
+		URLs   []string `json:"urls"`
+		Window string   `json:"window"`
+	}
+	eval(t, ctx, `({stored: sessionStorage.getItem('memsvc.apikey'), href: location.href,
+		urls: performance.getEntriesByType('resource').map(e => e.name),
+		window: document.querySelector('[data-tokens=window]')?.textContent})`, &seen)
+	if seen.Stored != key || seen.Window != "4000" {
+		t.Fatalf("after the key was entered: stored %v, the deep link shows window %q", seen.Stored != "", seen.Window)
+	}
+	secret := key[strings.LastIndex(key, "_")+1:]
+	for _, u := range append(seen.URLs, seen.Href) {
+		if strings.Contains(u, secret) {
+			t.Fatalf("the key is in a URL: %s", u)
+		}
+	}
+	if len(seen.URLs) < 3 {
+		t.Fatalf("the page made %d requests: %v", len(seen.URLs), seen.URLs)
+	}
 }
