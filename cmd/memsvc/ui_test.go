@@ -37,7 +37,7 @@ func browser(t *testing.T, allow ...string) context.Context {
 		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-dev-shm-usage", true))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 860)); err != nil { // starts the browser
 		cancelTab()
 		cancelAlloc()
 		t.Fatalf("start %s: %v", path, err)
@@ -266,6 +266,10 @@ func TestInspector(t *testing.T) {
 		if events["evicted"] == 0 || events["compaction_done"] == 0 || events["summarized"] == 0 || events["memory_pressure"] == 0 {
 			t.Errorf("timeline events: %v; want pressure, eviction, compaction done and a summary", events)
 		}
+		if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(`[data-event=evicted]`))); err != nil {
+			t.Fatal(err)
+		}
+		eval(t, ctx, `window.scrollBy(0, -300)`, new(any))
 		shot.take(ctx, "timeline")
 		// A summary links to the messages it came from.
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`a[data-sources]`))); err != nil {
@@ -340,6 +344,12 @@ func TestInspector(t *testing.T) {
 		eval(t, ctx, `document.querySelectorAll('[data-testid=chain] rect[class^=p-]').length`, &chain)
 		if n0 == 0 || n0 != historyLen() || chain != 2 {
 			t.Fatalf("history rows %d (API %d), chain of %d passages (want 2: Paris, then Berlin)", n0, historyLen(), chain)
+		}
+		var asOf string
+		eval(t, ctx, `(() => { const s = document.querySelector('[data-testid=asof]'); s.value = Date.parse('2024-09-01T00:00:00Z');
+			s.dispatchEvent(new Event('input')); return s.parentElement.querySelector('div.muted').textContent; })()`, &asOf)
+		if !strings.Contains(asOf, "Alice lives in Paris.") || strings.Contains(asOf, "Berlin") {
+			t.Errorf("as of 2024-09-01 the chain shows %q; want Paris only", asOf)
 		}
 		shot.take(ctx, "validity")
 

@@ -51,7 +51,7 @@ function table(name, rows) {
   return h('div', { class: 'scroll' }, name ? h('h2', {}, name) : null, h('table', {},
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', {}, c)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => typeof r[c] === 'number'
-      ? h('td', { class: 'num' }, h('span', { class: 'cellbar', style: 'width:' + (max[c] ? (60 * Math.abs(r[c])) / max[c] : 0) + 'px' }), fmt(r[c]))
+      ? h('td', { class: 'num' }, h('span', { class: 'cellbar', style: 'width:' + (max[c] ? (40 * Math.abs(r[c])) / max[c] : 0) + 'px' }), fmt(r[c]))
       : h('td', {}, fmt(r[c]))))))));
 }
 

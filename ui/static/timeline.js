@@ -72,7 +72,7 @@ function row(id, it, sources) {
       const what = j.reason === 'evicted' ? 'evicted seq ' + j.from_seq + '–' + j.through_seq + ' · compaction queued'
         : 'compaction requested for seq ' + j.from_seq + '–' + j.through_seq;
       return h('div', { class: 'tl-row event', 'data-event': j.reason === 'evicted' ? 'evicted' : 'compaction_queued', 'data-job': j.id },
-        when, h('div', {}, '⏷'), h('div', {}, h('strong', {}, what), ' ', h('span', { class: 'mono muted' }, j.id)));
+        when, h('div', {}, '▼'), h('div', {}, h('strong', {}, what), ' ', h('span', { class: 'mono muted' }, j.id)));
     }
     case 'done': {
       const j = it.j;

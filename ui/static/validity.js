@@ -94,11 +94,10 @@ function timeAxis(id, chain, selected) {
   });
   for (let i = 0; i <= 4; i++) {
     const t = t0 + ((t1 - t0) * i) / 4;
-    svg.append(s('text', { x: x(t), y: H - 6, 'text-anchor': 'middle', class: 'tick' }, new Date(t).toISOString().slice(0, 10)));
+    svg.append(s('text', { x: x(t), y: H - 6, 'text-anchor': ['start', 'middle', 'middle', 'middle', 'end'][i], class: 'tick' }, new Date(t).toISOString().slice(0, 10)));
   }
   const line = s('line', { x1: x(now), x2: x(now), y1: 0, y2: H - 20, class: 'asof' });
-  const label = s('text', { x: 4, y: H - 6 }, '');
-  svg.append(line, label);
+  svg.append(line);
   const slider = h('input', { type: 'range', min: t0, max: t1, step: 1000, value: now, 'data-testid': 'asof' });
   const out = h('div', { class: 'muted' });
   const update = () => {
@@ -106,7 +105,6 @@ function timeAxis(id, chain, selected) {
     line.setAttribute('x1', x(t)); line.setAttribute('x2', x(t));
     const valid = chain.filter((p) => p.status !== 'invalidated' && Date.parse(p.valid_from) <= t && (!p.valid_to || t < Date.parse(p.valid_to)));
     const known = valid.filter((p) => Date.parse(p.created_at) <= t);
-    label.textContent = 'as of ' + new Date(t).toISOString().slice(0, 10);
     out.textContent = 'As of ' + fmtTime(new Date(t).toISOString()) + ': ' + (valid.length ? valid.map((p) => p.text).join(' | ') : 'nothing in this chain was valid') +
       (valid.length && known.length < valid.length ? ' (not yet recorded then)' : '');
   };
