@@ -122,6 +122,17 @@ func open(t *testing.T, ctx context.Context, base, route string) {
 	}
 }
 
+// rerender runs actions that make the view render again (a write, then its reload) and waits
+// until the new rendering is ready.
+func rerender(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	eval(t, ctx, `document.querySelector('[data-route]').dataset.stale = '1'`, new(string))
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, `!!document.querySelector('[data-route][data-ready]:not([data-stale])')`)
+}
+
 // eval runs a JavaScript expression in the page and decodes its value into out.
 func eval[T any](t *testing.T, ctx context.Context, expr string, out *T) {
 	t.Helper()
@@ -254,6 +265,35 @@ func TestInspector(t *testing.T) {
 			t.Errorf("context bar has %d sections, want 5", segs)
 		}
 		shot.take(ctx, "context")
+
+		// A block is edited in the page, and the write undone; the read-only one cannot be.
+		blockValue := func() string {
+			var b struct{ Value string }
+			if st := c.do("GET", "/v1/agents/"+id+"/blocks/human", nil, &b); st != 200 {
+				t.Fatalf("block: %d", st)
+			}
+			return b.Value
+		}
+		before := blockValue()
+		var roDisabled bool
+		eval(t, ctx, `document.querySelector('textarea[data-block=persona]').disabled && !document.querySelector('[data-block-card=persona] button.primary')`, &roDisabled)
+		if !roDisabled {
+			t.Error("the read-only block is editable in the page")
+		}
+		rerender(t, ctx, chromedp.SetValue(chromedp.CSS(`textarea[data-block=human]`), "Name: Alice. Prefers night trains."),
+			chromedp.Click(chromedp.CSS(`[data-block-card=human] button.primary`)))
+		if got := blockValue(); got != "Name: Alice. Prefers night trains." {
+			t.Fatalf("after Save the block is %q", got)
+		}
+		rerender(t, ctx, chromedp.Click(chromedp.CSS(`[data-block-card=human] [data-action=undo]`)))
+		var shown string
+		eval(t, ctx, `document.querySelector('textarea[data-block=human]').value`, &shown)
+		if shown != before {
+			t.Errorf("after Undo the page shows %q, want %q", shown, before)
+		}
+		if got := blockValue(); got != before {
+			t.Fatalf("after Undo the block is %q, want %q", got, before)
+		}
 	})
 
 	t.Run("timeline", func(t *testing.T) {
@@ -331,6 +371,15 @@ func TestInspector(t *testing.T) {
 			t.Errorf("%d result columns, want 2 (settings A and B side by side)", columns)
 		}
 		shot.take(ctx, "search")
+
+		// A recall search finds an evicted message.
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`select[name=target]`), "recall"),
+			chromedp.SetValue(chromedp.CSS(`input[name=query]`), "booking code LY0100"),
+			chromedp.Click(chromedp.CSS(`input[name=compare]`)),
+			chromedp.Click(chromedp.CSS(`form[data-testid=searchform] button[type=submit]`))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, `[...document.querySelectorAll('[data-setting=A] .hit')].some(h => h.textContent.includes(`+jsString(first)+`) && h.textContent.includes('evicted'))`)
 	})
 
 	t.Run("validity", func(t *testing.T) {

@@ -55,7 +55,7 @@ function block(id, b, reload) {
     ta,
     h('div', { class: 'row' },
       b.read_only ? null : h('button', { class: 'primary', onclick: act(() => api('PUT', path, { value: ta.value })) }, 'Save'),
-      b.read_only ? null : h('button', { onclick: act(() => api('POST', path + '/undo')) }, 'Undo last write'),
+      b.read_only ? null : h('button', { 'data-action': 'undo', onclick: act(() => api('POST', path + '/undo')) }, 'Undo last write'),
       h('button', { onclick: async () => {
         try {
           const l = await api('GET', path + '/history');
