@@ -24,6 +24,8 @@ type Compactions interface {
 	// Jobs returns an agent's compaction jobs, oldest first, at most limit. The caller checks
 	// that the agent is the tenant's.
 	Jobs(ctx context.Context, agentID string, limit int) ([]compaction.Job, error)
+	// Budget returns an agent's account against the fair scheduler's per-agent budget.
+	Budget(ctx context.Context, agentID string) (compaction.BudgetView, error)
 }
 
 // requestCompaction answers 202 with the queued job and its Location.
@@ -101,4 +103,20 @@ func (s *Server) listCompactions(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, list[compaction.Job]{Items: nonNil(jobs)})
+}
+
+// compactionBudget answers an agent's compaction account against its budget.
+func (s *Server) compactionBudget(c echo.Context) error {
+	id, _, err := agentParam(c)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Compactions == nil {
+		return fail(errUnavailable, "compaction jobs are not configured")
+	}
+	b, err := s.cfg.Compactions.Budget(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b)
 }

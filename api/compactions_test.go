@@ -43,6 +43,26 @@ func (f *fakeCompactions) Jobs(ctx context.Context, agentID string, limit int) (
 	return out, nil
 }
 
+func (f *fakeCompactions) Budget(ctx context.Context, agentID string) (compaction.BudgetView, error) {
+	if agentID != "ag_known" {
+		return compaction.BudgetView{}, &pager.Error{Kind: pager.ErrNotFound, Msg: "agent " + agentID + " does not exist"}
+	}
+	rest := 600
+	return compaction.BudgetView{AgentID: agentID, TokensPerPeriod: 1000, PeriodSeconds: 3600, Used: 400, Remaining: &rest}, nil
+}
+
+func TestCompactionBudgetRoute(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.Compactions = &fakeCompactions{jobs: map[string]compaction.Job{}} })
+	b := e.call("GET", "/v1/agents/ag_known/compaction-budget", "", 200)
+	if b["used"] != 400.0 || b["remaining"] != 600.0 || b["tokens_per_period"] != 1000.0 || b["throttled"] != false {
+		t.Fatalf("budget: %v", b)
+	}
+	e.wantError(e.do("GET", "/v1/agents/ag_nope/compaction-budget", ""), 404, "not_found", "ag_nope")
+	e.wantError(e.do("GET", "/v1/agents/ag_known/compaction-budget?x=1", ""), 400, "invalid_argument")
+	bare := newEnv(t)
+	bare.wantError(bare.do("GET", "/v1/agents/ag_known/compaction-budget", ""), 503, "unavailable")
+}
+
 // GET /v1/agents/{agent_id}/compactions lists an existing agent's jobs; an unknown agent is 404
 // before the jobs are asked for, and the limit is bounded.
 func TestListCompactions(t *testing.T) {

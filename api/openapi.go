@@ -56,6 +56,8 @@ var operations = []operation{
 		params: []string{"AgentID", "IdempotencyKey"}, status: 202, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/compactions", id: "listCompactions", summary: "The agent's compaction jobs, oldest first: the first limit of them (default 100, at most 1000), in one page.", tag: "context",
 		params: []string{"AgentID", "Limit"}, status: 200, result: "JobList", errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/compaction-budget", id: "compactionBudget", summary: "The agent's account in the fair compaction scheduler against its per-agent token budget: used and remaining this period, throttled or not, virtual time, queued jobs.", tag: "context",
+		params: []string{"AgentID"}, status: 200, result: "CompactionBudget", errors: []int{404}},
 	{method: "GET", path: "/v1/compactions/{job_id}", id: "getCompaction", summary: "A compaction job: its status, summary, tokens and retention figure.", tag: "context",
 		params: []string{"JobID"}, status: 200, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks", id: "listBlocks", summary: "The agent's core memory blocks, by label.", tag: "blocks",

@@ -296,6 +296,18 @@ func schemas() obj {
 			"stale_cause":        str(""),
 		}),
 		"JobList": listOf("Job"),
+		"CompactionBudget": object([]string{"agent_id", "tokens_per_period", "period_seconds", "period_start", "used", "remaining", "throttled", "tokens_total", "vruntime", "queued"}, obj{
+			"agent_id":          str(""),
+			"tokens_per_period": integer("The budget, tokens in plus out per period; 0 for unlimited."),
+			"period_seconds":    number(""),
+			"period_start":      timestamp("The current period's start; periods align on the clock."),
+			"used":              integer("Tokens charged in the current period."),
+			"remaining":         nullable(integer("The rest of the budget; null when unlimited.")),
+			"throttled":         boolean("Over budget: queued compactions wait for the next period."),
+			"tokens_total":      integer("Tokens charged over all time."),
+			"vruntime":          number("Virtual time in the fair scheduler: the least runs first."),
+			"queued":            integer("Compactions queued and not yet handed out."),
+		}),
 		"Job": object([]string{"id", "agent_id", "status", "summary_id", "tokens_in", "tokens_out", "error"}, obj{
 			"id":       str(""),
 			"agent_id": str(""),

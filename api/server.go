@@ -177,6 +177,7 @@ func (s *Server) routes() {
 	e.POST("/v1/agents/:agent_id/compactions", s.requestCompaction)
 	e.GET("/v1/compactions/:job_id", s.getCompaction)
 	e.GET("/v1/agents/:agent_id/compactions", s.listCompactions)
+	e.GET("/v1/agents/:agent_id/compaction-budget", s.compactionBudget)
 
 	e.GET("/v1/agents/:agent_id/blocks", s.listBlocks)
 	e.GET("/v1/agents/:agent_id/blocks/:label", s.getBlock)

@@ -433,6 +433,15 @@ func TestInspector(t *testing.T) {
 		if n != len(l.Items) {
 			t.Errorf("compaction view shows %d jobs, the API %d", n, len(l.Items))
 		}
+		var budget map[string]any
+		if st := c.do("GET", "/v1/agents/"+id+"/compaction-budget", nil, &budget); st != 200 {
+			t.Fatalf("compaction budget: %d", st)
+		}
+		var shown map[string]string
+		eval(t, ctx, `Object.fromEntries([...document.querySelectorAll('[data-budget]')].map(e => [e.dataset.budget, e.textContent]))`, &shown)
+		if shown["used"] != fmt.Sprint(budget["used"]) || shown["tokens_per_period"] != fmt.Sprint(budget["tokens_per_period"]) || budget["used"] == 0.0 {
+			t.Errorf("budget: page %v, API %v; want the compactions' tokens charged", shown, budget)
+		}
 		shot.take(ctx, "compaction")
 	})
 

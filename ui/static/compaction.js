@@ -1,10 +1,12 @@
 // Compaction: the agent's compaction jobs with their status, queue wait, duration, tokens in and
-// out and the retention of pinned facts, and the running summaries they made.
+// out and the retention of pinned facts, the agent's budget in the fair scheduler, and the running
+// summaries the jobs made.
 import { api, agentPath, enc } from './api.js';
 import { h, fmtTime, fmtDur } from './dom.js';
 
 export async function renderCompaction(el, { id, alive, reload }) {
-  const [jobs, sums] = await Promise.all([api('GET', agentPath(id) + '/compactions?limit=1000'), api('GET', agentPath(id) + '/summaries')]);
+  const [jobs, sums, budget] = await Promise.all([api('GET', agentPath(id) + '/compactions?limit=1000'), api('GET', agentPath(id) + '/summaries'),
+    api('GET', agentPath(id) + '/compaction-budget')]);
   if (!alive()) return;
   const ms = (a, b) => (a && b ? Date.parse(b) - Date.parse(a) : null);
   const done = jobs.items.filter((j) => j.status === 'succeeded');
@@ -17,6 +19,17 @@ export async function renderCompaction(el, { id, alive, reload }) {
     ret.length ? h('span', {}, 'mean retention ' + Math.round((100 * ret.reduce((n, j) => n + j.retention, 0)) / ret.length) + '%') : null,
     h('button', { onclick: async () => { try { await api('POST', agentPath(id) + '/compactions'); reload(); } catch (err) { status.textContent = err.message; } } }, 'Compact now'),
     status));
+  const b = budget;
+  el.append(h('div', { class: 'card', 'data-testid': 'budget' },
+    h('div', { class: 'row' }, h('strong', {}, 'Fair-scheduler budget'),
+      b.throttled ? h('span', { class: 'badge warn' }, 'throttled until the next period') : h('span', { class: 'badge ok' }, 'within budget'),
+      h('span', { class: 'muted' }, b.queued + ' queued · virtual time ' + b.vruntime.toFixed(0) + ' · ' + b.tokens_total + ' tokens over all time')),
+    b.tokens_per_period > 0 ? h('div', { class: 'ctxbar', style: 'height:14px;margin:8px 0 4px' },
+      h('div', { class: 'seg summary', style: 'width:' + Math.min(100, (100 * b.used) / b.tokens_per_period) + '%' })) : null,
+    h('div', { class: 'muted' }, h('span', { 'data-budget': 'used' }, b.used), ' of ',
+      h('span', { 'data-budget': 'tokens_per_period' }, b.tokens_per_period > 0 ? b.tokens_per_period : 'unlimited'),
+      ' tokens used in the period from ' + fmtTime(b.period_start) + ' (' + fmtDur(b.period_seconds * 1000) + ')',
+      b.remaining !== null ? '; ' + b.remaining + ' left' : '')));
   el.append(h('table', { 'data-testid': 'jobs' },
     h('thead', {}, h('tr', {}, ['job', 'reason', 'status', 'span', 'queued at', 'queue wait', 'duration', 'tokens in', 'tokens out', 'retention', 'attempts', 'summary'].map((c) => h('th', {}, c)))),
     h('tbody', {}, jobs.items.slice().reverse().map((j) => h('tr', { 'data-job': j.id },
