@@ -446,16 +446,30 @@ func TestInspector(t *testing.T) {
 	})
 
 	t.Run("bench", func(t *testing.T) {
-		f := filepath.Join("testdata", "bench-locomo.json")
-		abs, err := filepath.Abs(f)
-		if err != nil {
-			t.Fatal(err)
+		// Real `memsvc bench --json` output on tiny inputs (not results): testdata/bench-locomo.json
+		// from `memsvc bench locomo --data bench/testdata/locomo-tiny.json --json`, and
+		// testdata/bench-load.json from `memsvc bench load --duration 2s --agents 2 --ladder
+		// 100,1000 --ladder-queries 10 --seed-passages 20 --json`.
+		load := func(file string, series int) {
+			t.Helper()
+			abs, err := filepath.Abs(filepath.Join("testdata", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=benchfile]`), []string{abs})); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, ctx, `document.querySelector('[data-testid=bench] h1')?.textContent === `+jsString(file)+
+				` && document.querySelectorAll('[data-testid=plot] polyline').length === `+fmt.Sprint(series))
 		}
 		open(t, ctx, base, "#/bench")
-		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=benchfile]`), []string{abs})); err != nil {
-			t.Fatal(err)
+		load("bench-load.json", 2)   // bm25 and relevance at two ladder sizes
+		load("bench-locomo.json", 4) // R@k of bm25, relevance, hybrid and full
+		var rows int
+		eval(t, ctx, `document.querySelectorAll('[data-testid=bench] table tbody tr').length`, &rows)
+		if rows < 10 {
+			t.Errorf("the bench view has %d table rows", rows)
 		}
-		waitFor(t, ctx, `document.querySelectorAll('[data-testid=bench] table').length > 0`)
 		shot.take(ctx, "bench")
 	})
 }
