@@ -121,5 +121,5 @@ function setupKeyForm() {
 }
 
 setupKeyForm();
-window.addEventListener('hashchange', () => { if (!location.hash.startsWith('#/agents?')) route(); });
+window.addEventListener('hashchange', route);
 if (!location.hash) location.hash = '#/agents'; else route();
