@@ -83,6 +83,19 @@ func (s *Server) deleteAgent(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// agentStats answers the size of an agent's memory, for the inspector's list of agents.
+func (s *Server) agentStats(c echo.Context) error {
+	id, _, err := agentParam(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.mem.Stats(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
 // agentParam returns a request's {agent_id} path parameter and its query parameters, of which it
 // accepts only the names in allowed.
 func agentParam(c echo.Context, allowed ...string) (string, map[string]string, error) {

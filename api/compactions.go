@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/memsvc/memsvc/compaction"
+	"github.com/memsvc/memsvc/pager"
 )
 
 // Compactions is what the API calls on the compaction service; *compaction.Service implements it.
@@ -20,6 +21,11 @@ type Compactions interface {
 	Request(ctx context.Context, agentID string) (compaction.Job, error)
 	// Job returns a compaction job.
 	Job(ctx context.Context, id string) (compaction.Job, error)
+	// Jobs returns an agent's compaction jobs, oldest first, at most limit. The caller checks
+	// that the agent is the tenant's.
+	Jobs(ctx context.Context, agentID string, limit int) ([]compaction.Job, error)
+	// Budget returns an agent's account against the fair scheduler's per-agent budget.
+	Budget(ctx context.Context, agentID string) (compaction.BudgetView, error)
 }
 
 // requestCompaction answers 202 with the queued job and its Location.
@@ -63,4 +69,54 @@ func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// maxJobsListed bounds GET /v1/agents/{agent_id}/compactions.
+const maxJobsListed = 1000
+
+// listCompactions answers an agent's compaction jobs, oldest first: the first limit of them
+// (default 100, at most maxJobsListed), in one page.
+func (s *Server) listCompactions(c echo.Context) error {
+	id, q, err := agentParam(c, "limit")
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(q["limit"])
+	if err != nil {
+		return err
+	}
+	switch {
+	case limit == 0:
+		limit = 100
+	case limit > maxJobsListed:
+		return fail(pager.ErrInvalidArgument, "limit must be at most %d, got %d", maxJobsListed, limit)
+	}
+	if s.cfg.Compactions == nil {
+		return fail(errUnavailable, "compaction jobs are not configured")
+	}
+	// The agent is looked up under the request's tenant first: another tenant's agent answers 404.
+	if _, err := s.mem.GetAgent(c.Request().Context(), id); err != nil {
+		return err
+	}
+	jobs, err := s.cfg.Compactions.Jobs(c.Request().Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[compaction.Job]{Items: nonNil(jobs)})
+}
+
+// compactionBudget answers an agent's compaction account against its budget.
+func (s *Server) compactionBudget(c echo.Context) error {
+	id, _, err := agentParam(c)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Compactions == nil {
+		return fail(errUnavailable, "compaction jobs are not configured")
+	}
+	b, err := s.cfg.Compactions.Budget(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, b)
 }

@@ -33,6 +33,61 @@ func (f *fakeCompactions) Job(ctx context.Context, id string) (compaction.Job, e
 	return j, nil
 }
 
+func (f *fakeCompactions) Jobs(ctx context.Context, agentID string, limit int) ([]compaction.Job, error) {
+	var out []compaction.Job
+	for _, j := range f.jobs {
+		if j.AgentID == agentID && len(out) < limit {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeCompactions) Budget(ctx context.Context, agentID string) (compaction.BudgetView, error) {
+	if agentID != "ag_known" {
+		return compaction.BudgetView{}, &pager.Error{Kind: pager.ErrNotFound, Msg: "agent " + agentID + " does not exist"}
+	}
+	rest := 600
+	return compaction.BudgetView{AgentID: agentID, TokensPerPeriod: 1000, PeriodSeconds: 3600, Used: 400, Remaining: &rest}, nil
+}
+
+func TestCompactionBudgetRoute(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.Compactions = &fakeCompactions{jobs: map[string]compaction.Job{}} })
+	b := e.call("GET", "/v1/agents/ag_known/compaction-budget", "", 200)
+	if b["used"] != 400.0 || b["remaining"] != 600.0 || b["tokens_per_period"] != 1000.0 || b["throttled"] != false {
+		t.Fatalf("budget: %v", b)
+	}
+	e.wantError(e.do("GET", "/v1/agents/ag_nope/compaction-budget", ""), 404, "not_found", "ag_nope")
+	e.wantError(e.do("GET", "/v1/agents/ag_known/compaction-budget?x=1", ""), 400, "invalid_argument")
+	bare := newEnv(t)
+	bare.wantError(bare.do("GET", "/v1/agents/ag_known/compaction-budget", ""), 503, "unavailable")
+}
+
+// GET /v1/agents/{agent_id}/compactions lists an existing agent's jobs; an unknown agent is 404
+// before the jobs are asked for, and the limit is bounded.
+func TestListCompactions(t *testing.T) {
+	fake := &fakeCompactions{jobs: map[string]compaction.Job{}}
+	e := newEnv(t, func(c *api.Config) { c.Compactions = fake })
+	ag := e.call("POST", "/v1/agents", `{"name": "a", "context_window": 4000}`, 201)
+	id := ag["id"].(string)
+	fake.jobs["cmp_a"] = compaction.Job{ID: "cmp_a", AgentID: id, Status: "succeeded", MissingFacts: []string{}}
+	fake.jobs["cmp_b"] = compaction.Job{ID: "cmp_b", AgentID: "ag_other", Status: "queued", MissingFacts: []string{}}
+
+	l := e.call("GET", "/v1/agents/"+id+"/compactions?limit=5", "", 200)
+	items := l["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["id"] != "cmp_a" || l["next_cursor"] != "" {
+		t.Fatalf("jobs of %s: %v", id, l)
+	}
+	fake.jobs["cmp_b"] = compaction.Job{ID: "cmp_b", AgentID: "ag_nope", Status: "queued", MissingFacts: []string{}}
+	e.wantError(e.do("GET", "/v1/agents/ag_nope/compactions", ""), 404, "not_found", "ag_nope")
+	e.wantError(e.do("GET", "/v1/agents/"+id+"/compactions?limit=1001", ""), 400, "invalid_argument", "1000")
+	e.wantError(e.do("GET", "/v1/agents/"+id+"/compactions?limit=0", ""), 400, "invalid_argument")
+	e.wantError(e.do("GET", "/v1/agents/"+id+"/compactions?status=x", ""), 400, "invalid_argument")
+
+	bare := newEnv(t)
+	bare.wantError(bare.do("GET", "/v1/agents/"+id+"/compactions", ""), 503, "unavailable")
+}
+
 func TestCompactionRoutes(t *testing.T) {
 	e := newEnv(t, func(c *api.Config) { c.Compactions = &fakeCompactions{jobs: map[string]compaction.Job{}} })
 	w := e.do("POST", "/v1/agents/ag_known/compactions", "")

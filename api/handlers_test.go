@@ -279,3 +279,22 @@ func TestDomainErrors(t *testing.T) {
 		t.Errorf("a refused append stored %v", items)
 	}
 }
+
+// GET /v1/agents/{agent_id}/stats counts the history, the evicted messages and the passages.
+func TestAgentStats(t *testing.T) {
+	e := newEnv(t)
+	id := e.call("POST", "/v1/agents", `{"name": "s", "context_window": 4000}`, 201)["id"].(string)
+	st := e.call("GET", "/v1/agents/"+id+"/stats", "", 200)
+	if st["messages"] != 0.0 || st["evicted"] != 0.0 || st["passages"] != 0.0 {
+		t.Fatalf("stats of a new agent: %v", st)
+	}
+	e.call("POST", "/v1/agents/"+id+"/messages", `{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}`, 200)
+	e.call("POST", "/v1/agents/"+id+"/archival", `{"text": "Alice lives in Paris."}`, 201)
+	st = e.call("GET", "/v1/agents/"+id+"/stats", "", 200)
+	ctx := st["context"].(map[string]any)
+	if st["messages"] != 2.0 || st["evicted"] != 0.0 || st["passages"] != 1.0 || ctx["in_context"] != 2.0 || ctx["window"] != 4000.0 {
+		t.Fatalf("stats: %v", st)
+	}
+	e.wantError(e.do("GET", "/v1/agents/ag_nope/stats", ""), 404, "not_found", "ag_nope")
+	e.wantError(e.do("GET", "/v1/agents/"+id+"/stats?x=1", ""), 400, "invalid_argument")
+}

@@ -36,6 +36,9 @@ type Memory interface {
 	// following page, 0 at the end. A limit of 0 takes the default.
 	History(ctx context.Context, agentID string, afterSeq int64, limit int) (msgs []state.Message, next int64, err error)
 
+	// Stats returns the size of an agent's memory (messages, evicted, passages, context).
+	Stats(ctx context.Context, agentID string) (pager.AgentStats, error)
+
 	// ListSummaries returns an agent's summaries, oldest first.
 	ListSummaries(ctx context.Context, agentID string) ([]state.Summary, error)
 

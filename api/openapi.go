@@ -40,6 +40,9 @@ var operations = []operation{
 	{method: "DELETE", path: "/v1/agents/{agent_id}", id: "deleteAgent", summary: "Delete an agent and every memory it has.", tag: "agents",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 204, errors: []int{404}},
 
+	{method: "GET", path: "/v1/agents/{agent_id}/stats", id: "agentStats", summary: "The size of an agent's memory: messages in its history, evicted ones, archival passages, and its context state.", tag: "agents",
+		params: []string{"AgentID"}, status: 200, result: "AgentStats", errors: []int{404}},
+
 	{method: "POST", path: "/v1/agents/{agent_id}/messages", id: "appendMessages", summary: "Append messages to the main context; the pager may warn, evict and summarize.", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "AppendRequest", status: 200, result: "AppendResult", errors: []int{404, 413}},
 	{method: "GET", path: "/v1/agents/{agent_id}/messages", id: "listMessages", summary: "The full message history (in context and evicted), oldest first.", tag: "context",
@@ -51,6 +54,10 @@ var operations = []operation{
 		params: []string{"AgentID"}, status: 200, result: "SummaryList", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/compactions", id: "requestCompaction", summary: "Compact the context now: evict down to target_ratio as a flush would and queue a compaction job, which folds the evicted messages into the running summary in the background (and rebuilds a stale summary).", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 202, result: "Job", errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/compactions", id: "listCompactions", summary: "The agent's compaction jobs, oldest first: the first limit of them (default 100, at most 1000), in one page.", tag: "context",
+		params: []string{"AgentID", "Limit"}, status: 200, result: "JobList", errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/compaction-budget", id: "compactionBudget", summary: "The agent's account in the fair compaction scheduler against its per-agent token budget: used and remaining this period, throttled or not, virtual time, queued jobs.", tag: "context",
+		params: []string{"AgentID"}, status: 200, result: "CompactionBudget", errors: []int{404}},
 	{method: "GET", path: "/v1/compactions/{job_id}", id: "getCompaction", summary: "A compaction job: its status, summary, tokens and retention figure.", tag: "context",
 		params: []string{"JobID"}, status: 200, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/blocks", id: "listBlocks", summary: "The agent's core memory blocks, by label.", tag: "blocks",

@@ -249,6 +249,12 @@ func schemas() obj {
 			"context":  ref("ContextState"),
 			"events":   arrayOf(ref("Event")),
 		}),
+		"AgentStats": object([]string{"messages", "evicted", "passages", "context"}, obj{
+			"messages": integer("Messages in the agent's history (its highest seq), in context and evicted."),
+			"evicted":  integer("Messages that left the context."),
+			"passages": integer("Archival passages, of every status."),
+			"context":  ref("ContextState"),
+		}),
 		"ContextState": object([]string{"tokens", "window", "pressure", "in_context"}, obj{
 			"tokens":     integer("Total tokens of the main context."),
 			"window":     integer(""),
@@ -290,6 +296,19 @@ func schemas() obj {
 			"source_passage_ids": arrayOf(str("The archival passages the summary drew on: the previous summary's and those its messages cite.")),
 			"status":             enum("stale once a passage it drew on is superseded, invalidated or deleted; the next compaction rebuilds it.", "valid", "stale"),
 			"stale_cause":        str(""),
+		}),
+		"JobList": listOf("Job"),
+		"CompactionBudget": object([]string{"agent_id", "tokens_per_period", "period_seconds", "period_start", "used", "remaining", "throttled", "tokens_total", "vruntime", "queued"}, obj{
+			"agent_id":          str(""),
+			"tokens_per_period": integer("The budget, tokens in plus out per period; 0 for unlimited."),
+			"period_seconds":    number(""),
+			"period_start":      timestamp("The current period's start; periods align on the clock."),
+			"used":              integer("Tokens charged in the current period."),
+			"remaining":         nullable(integer("The rest of the budget; null when unlimited.")),
+			"throttled":         boolean("Over budget: queued compactions wait for the next period."),
+			"tokens_total":      integer("Tokens charged over all time."),
+			"vruntime":          number("Virtual time in the fair scheduler: the least runs first."),
+			"queued":            integer("Compactions queued and not yet handed out."),
 		}),
 		"Job": object([]string{"id", "agent_id", "status", "summary_id", "tokens_in", "tokens_out", "error"}, obj{
 			"id":       str(""),

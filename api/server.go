@@ -174,6 +174,7 @@ func (s *Server) routes() {
 	e.GET("/v1/agents/:agent_id", s.getAgent)
 	e.PATCH("/v1/agents/:agent_id", s.updateAgent)
 	e.DELETE("/v1/agents/:agent_id", s.deleteAgent)
+	e.GET("/v1/agents/:agent_id/stats", s.agentStats)
 
 	e.POST("/v1/agents/:agent_id/messages", s.appendMessages)
 	e.GET("/v1/agents/:agent_id/messages", s.listMessages)
@@ -181,6 +182,8 @@ func (s *Server) routes() {
 	e.GET("/v1/agents/:agent_id/summaries", s.listSummaries)
 	e.POST("/v1/agents/:agent_id/compactions", s.requestCompaction)
 	e.GET("/v1/compactions/:job_id", s.getCompaction)
+	e.GET("/v1/agents/:agent_id/compactions", s.listCompactions)
+	e.GET("/v1/agents/:agent_id/compaction-budget", s.compactionBudget)
 
 	e.GET("/v1/agents/:agent_id/blocks", s.listBlocks)
 	e.GET("/v1/agents/:agent_id/blocks/:label", s.getBlock)

@@ -126,6 +126,9 @@ type SchedulerState struct {
 type CompactionStore interface {
 	// GetCompaction returns a compaction, or ErrNotFound.
 	GetCompaction(ctx context.Context, id string) (Compaction, error)
+	// CompactionAccount returns an agent's compaction account; the zero account (with AgentID)
+	// for an agent never charged.
+	CompactionAccount(ctx context.Context, agentID string) (CompactionAccount, error)
 	// ListCompactions returns an agent's compactions, oldest first, at most limit.
 	ListCompactions(ctx context.Context, agentID string, limit int) ([]Compaction, error)
 	// QueuedCompactions returns an agent's queued compactions not yet handed out, oldest first.

@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/memsvc/memsvc/ui"
 )
 
 func main() {
@@ -52,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			m.Close()
 			return err
 		}
-		m.Logger.Info("memsvc serving", "addr", m.Addr(), "data", m.Config.Data)
+		m.Logger.Info("memsvc serving", "addr", m.Addr(), "data", m.Config.Data, "inspector", "http://"+m.Addr()+ui.Prefix)
 		<-ctx.Done()
 		m.Logger.Info("memsvc shutting down")
 		return m.Close()

@@ -22,6 +22,7 @@ import (
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/stores"
+	"github.com/memsvc/memsvc/ui"
 )
 
 // Config is everything the command line sets. Each flag is also read from MEMSVC_<NAME>.
@@ -208,7 +209,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
-	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	m.server = &http.Server{Handler: ui.Mount(srv.Handler()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.ln) }()
 	return nil

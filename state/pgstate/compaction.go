@@ -63,6 +63,22 @@ func (s *Store) ListCompactions(ctx context.Context, agentID string, limit int) 
 		ORDER BY created_at, id COLLATE "C" LIMIT $2`, agentID, limit)
 }
 
+// CompactionAccount implements state.CompactionStore.
+func (s *Store) CompactionAccount(ctx context.Context, agentID string) (state.CompactionAccount, error) {
+	acc := state.CompactionAccount{AgentID: agentID}
+	var tokens, total int64
+	err := s.pool.QueryRow(ctx, `SELECT vruntime, period_start, period_tokens, tokens_total FROM compaction_accounts
+		WHERE agent_id = $1`, agentID).Scan(&acc.VRuntime, &acc.PeriodStart, &tokens, &total)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return acc, nil
+	case err != nil:
+		return acc, wrap("compaction account of "+agentID, err)
+	}
+	acc.PeriodStart, acc.PeriodTokens, acc.TokensTotal = acc.PeriodStart.UTC(), int(tokens), int(total)
+	return acc, nil
+}
+
 // QueuedCompactions implements state.CompactionStore.
 func (s *Store) QueuedCompactions(ctx context.Context, agentID string) ([]state.Compaction, error) {
 	return s.compactions(ctx, "queued compactions", `SELECT `+compactionCols+` FROM compactions WHERE agent_id = $1

@@ -95,6 +95,22 @@ func (s *Store) ListCompactions(ctx context.Context, agentID string, limit int) 
 		agentID, limit)
 }
 
+// CompactionAccount implements state.CompactionStore.
+func (s *Store) CompactionAccount(ctx context.Context, agentID string) (state.CompactionAccount, error) {
+	acc := state.CompactionAccount{AgentID: agentID}
+	var ps int64
+	err := s.db.QueryRowContext(ctx, `SELECT vruntime, period_start, period_tokens, tokens_total FROM compaction_accounts
+		WHERE agent_id = ?`, agentID).Scan(&acc.VRuntime, &ps, &acc.PeriodTokens, &acc.TokensTotal)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return acc, nil
+	case err != nil:
+		return acc, fmt.Errorf("sqlitestate: compaction account of %s: %w", agentID, err)
+	}
+	acc.PeriodStart = fromNanos(ps)
+	return acc, nil
+}
+
 // QueuedCompactions implements state.CompactionStore.
 func (s *Store) QueuedCompactions(ctx context.Context, agentID string) ([]state.Compaction, error) {
 	return s.compactions(ctx, s.db, `SELECT `+compactionCols+` FROM compactions WHERE agent_id = ? AND status = 'queued'

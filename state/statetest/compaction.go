@@ -210,6 +210,14 @@ func testCompactions(t *testing.T, s state.Store) {
 	if acc := account(); acc.VRuntime != 1020 || acc.PeriodTokens != 20 || !acc.PeriodStart.Equal(p1.Add(time.Hour)) || acc.TokensTotal != 170 {
 		t.Fatalf("account in a new period, placed at the floor: %+v", acc)
 	}
+	// CompactionAccount reads the same account; an agent never charged has the zero one.
+	if acc, err := cs.CompactionAccount(ctx, a.ID); err != nil || acc.AgentID != a.ID || acc.VRuntime != 1020 || acc.PeriodTokens != 20 ||
+		!acc.PeriodStart.Equal(p1.Add(time.Hour)) || acc.TokensTotal != 170 {
+		t.Fatalf("CompactionAccount: %+v, %v", acc, err)
+	}
+	if acc, err := cs.CompactionAccount(ctx, "ag_never_charged"); err != nil || acc != (state.CompactionAccount{AgentID: "ag_never_charged"}) {
+		t.Fatalf("CompactionAccount of an agent never charged: %+v, %v", acc, err)
+	}
 
 	// The floor never falls.
 	if err := cs.AdvanceFloor(ctx, 50); err != nil {
