@@ -50,6 +50,9 @@ type Memory interface {
 	// ErrNotFound for an unknown passage.
 	InsertPassage(ctx context.Context, agentID string, in pager.PassageInput) (archival.Passage, error)
 	GetPassage(ctx context.Context, agentID, id string) (archival.Passage, error)
+	// InsertPassages stores up to pager.MaxBatchPassages passages in one atomic write: all or,
+	// on any error, none.
+	InsertPassages(ctx context.Context, agentID string, in []pager.PassageInput) ([]archival.Passage, error)
 	DeletePassage(ctx context.Context, agentID, id string) error
 	// Invalidate marks a passage no longer true; Restore undoes it (ErrConflict when the passage is
 	// valid); PassageHistory lists its validity changes, oldest first.

@@ -64,6 +64,8 @@ var operations = []operation{
 		params: []string{"AgentID", "IdempotencyKey"}, body: "PassageInput", status: 201, result: "Passage", errors: []int{404, 413}},
 	{method: "POST", path: "/v1/agents/{agent_id}/archival/search", id: "searchArchival", summary: "Hybrid search of archival memory, best first.", tag: "archival",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "ArchivalQuery", status: 200, result: "ArchivalResults", errors: []int{404, 413}},
+	{method: "POST", path: "/v1/agents/{agent_id}/archival/batch", id: "insertPassages", summary: "Store up to 1,000 passages in one transaction: all of them, or on any error none.", tag: "archival",
+		params: []string{"AgentID", "IdempotencyKey"}, body: "PassageBatch", status: 201, result: "StoredPassages", errors: []int{404, 413}},
 	{method: "GET", path: "/v1/agents/{agent_id}/archival/{passage_id}", id: "getPassage", summary: "One passage.", tag: "archival",
 		params: []string{"AgentID", "PassageID"}, status: 200, result: "Passage", errors: []int{404}},
 	{method: "DELETE", path: "/v1/agents/{agent_id}/archival/{passage_id}", id: "deletePassage", summary: "Delete a passage.", tag: "archival",

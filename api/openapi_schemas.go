@@ -351,6 +351,10 @@ func schemas() obj {
 			"metadata":   obj{"type": "object"},
 			"supersedes": str("ID of a passage this one supersedes."),
 		}),
+		"PassageBatch": object([]string{"passages"}, obj{
+			"passages": with(arrayOf(ref("PassageInput")), "minItems", 1, "maxItems", 1000),
+		}),
+		"StoredPassages": object([]string{"passages"}, obj{"passages": arrayOf(ref("Passage"))}),
 		"Weights": object(nil, obj{
 			"relevance": number("Weight of the fused dense and lexical relevance."),
 			"recency":   number("Strength of the recency term (0 turns it off)."),

@@ -182,6 +182,7 @@ func (s *Server) routes() {
 
 	e.POST("/v1/agents/:agent_id/archival", s.insertPassage)
 	e.POST("/v1/agents/:agent_id/archival/search", s.searchArchival)
+	e.POST("/v1/agents/:agent_id/archival/batch", s.insertPassages)
 	e.GET("/v1/agents/:agent_id/archival/:passage_id", s.getPassage)
 	e.DELETE("/v1/agents/:agent_id/archival/:passage_id", s.deletePassage)
 	e.GET("/v1/agents/:agent_id/archival/:passage_id/history", s.passageHistory)

@@ -88,99 +88,188 @@ func validateTags(tags []string) error {
 	return nil
 }
 
+// MaxBatchPassages is the most passages one InsertPassages call takes.
+const MaxBatchPassages = 1000
+
 // InsertPassage embeds and stores a passage in an agent's archival memory. With Supersedes, the
 // named passage is marked superseded by the new one.
 func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageInput) (archival.Passage, error) {
+	out, err := s.insertPassages(ctx, agentID, []PassageInput{in}, false)
+	if err != nil {
+		return archival.Passage{}, err
+	}
+	return out[0], nil
+}
+
+// InsertPassages embeds and stores up to MaxBatchPassages passages in one atomic write: either
+// all are stored or, on any error, none. Each passage is judged as InsertPassage judges it,
+// against what was stored before the batch (the key rule also applies among the batch's own
+// passages, in the store). Two passages that both name one passage in supersedes are refused.
+func (s *Service) InsertPassages(ctx context.Context, agentID string, ins []PassageInput) ([]archival.Passage, error) {
+	switch {
+	case len(ins) == 0:
+		return nil, errorf(ErrInvalidArgument, "passages is empty")
+	case len(ins) > MaxBatchPassages:
+		return nil, errorf(ErrTooLarge, "at most %d passages per batch, got %d", MaxBatchPassages, len(ins))
+	}
+	return s.insertPassages(ctx, agentID, ins, true)
+}
+
+// checkPassage validates one input and returns its trimmed text and source.
+func checkPassage(in PassageInput) (string, archival.Source, error) {
 	text := strings.TrimSpace(in.Text)
 	switch {
 	case text == "":
-		return archival.Passage{}, errorf(ErrInvalidArgument, "text is empty")
+		return "", "", errorf(ErrInvalidArgument, "text is empty")
 	case len(text) > MaxPassageBytes:
-		return archival.Passage{}, errorf(ErrTooLarge, "text is longer than %d bytes", MaxPassageBytes)
+		return "", "", errorf(ErrTooLarge, "text is longer than %d bytes", MaxPassageBytes)
 	case checkText("text", text) != nil:
-		return archival.Passage{}, checkText("text", text)
+		return "", "", checkText("text", text)
 	case checkText("key", in.Key) != nil:
-		return archival.Passage{}, checkText("key", in.Key)
+		return "", "", checkText("key", in.Key)
 	case len(in.Key) > 256:
-		return archival.Passage{}, errorf(ErrInvalidArgument, "key is longer than 256 bytes")
+		return "", "", errorf(ErrInvalidArgument, "key is longer than 256 bytes")
 	}
-	if in.Source == "" {
-		in.Source = archival.SourceUser
+	src := in.Source
+	if src == "" {
+		src = archival.SourceUser
 	}
-	if !in.Source.Valid() {
-		return archival.Passage{}, errorf(ErrInvalidArgument, "source must be user, agent, tool, compaction or import, got %q", in.Source)
+	if !src.Valid() {
+		return "", "", errorf(ErrInvalidArgument, "source must be user, agent, tool, compaction or import, got %q", in.Source)
 	}
 	if err := validateTags(in.Tags); err != nil {
-		return archival.Passage{}, err
+		return "", "", err
 	}
 	if err := checkMetadata(in.Metadata); err != nil {
-		return archival.Passage{}, err
+		return "", "", err
+	}
+	return text, src, nil
+}
+
+// indexed prefixes a caller error with the batch index it concerns (when batched).
+func indexed(err error, batched bool, i int) error {
+	var e *Error
+	if !batched || !errors.As(err, &e) {
+		return err
+	}
+	return &Error{Kind: e.Kind, Msg: fmt.Sprintf("passages[%d]: %s", i, e.Msg)}
+}
+
+func (s *Service) insertPassages(ctx context.Context, agentID string, ins []PassageInput, batched bool) ([]archival.Passage, error) {
+	now := s.now()
+	news := make([]archival.Passage, len(ins))
+	texts := make([]string, len(ins))
+	for i, in := range ins {
+		text, src, err := checkPassage(in)
+		if err != nil {
+			return nil, indexed(err, batched, i)
+		}
+		p := archival.Passage{
+			ID: newPassageID(), AgentID: agentID, Text: text, CreatedAt: now, ValidFrom: now,
+			Status: archival.StatusValid, Key: in.Key, Source: src, Tags: in.Tags, Metadata: in.Metadata,
+			Supersedes: in.Supersedes, Cause: "inserted (source " + string(src) + ")",
+		}
+		if p.Tags == nil {
+			p.Tags = []string{}
+		}
+		if in.ValidFrom != nil {
+			p.ValidFrom = in.ValidFrom.UTC()
+		}
+		news[i], texts[i] = p, validity.DenseText(in.Key, text)
 	}
 	if _, err := s.agentFor(ctx, agentID, "archival_memory_insert"); err != nil {
-		return archival.Passage{}, err
+		return nil, err
 	}
-	now := s.now()
-	p := archival.Passage{
-		ID: newPassageID(), AgentID: agentID, Text: text, CreatedAt: now, ValidFrom: now,
-		Status: archival.StatusValid, Key: in.Key, Source: in.Source, Tags: in.Tags, Metadata: in.Metadata,
-		Supersedes: in.Supersedes, Cause: "inserted (source " + string(in.Source) + ")",
-	}
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	if in.ValidFrom != nil {
-		p.ValidFrom = in.ValidFrom.UTC()
-	}
-	vecs, err := s.cfg.Embedder.Embed(ctx, []string{validity.DenseText(in.Key, text)})
+	vecs, err := s.cfg.Embedder.Embed(ctx, texts)
 	if err != nil {
-		return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
+		return nil, fmt.Errorf("pager: embed passage: %w", err)
 	}
-	p.Vector = vecs[0]
-	batch := []archival.Passage{p}
-	if in.Supersedes != "" {
-		old, err := s.cfg.Archival.Get(ctx, agentID, in.Supersedes)
-		if errors.Is(err, archival.ErrNotFound) {
-			return archival.Passage{}, errorf(ErrNotFound, "supersedes: passage %s does not exist", in.Supersedes)
-		} else if err != nil {
-			return archival.Passage{}, err
-		}
-		if outranks(old, p.Source) {
-			// Not on its own authority: the old passage stays valid, flagged for review.
-			batch[0].Supersedes = ""
-			if old.Status == archival.StatusValid {
-				old.PossiblySupersededBy, old.Confidence = p.ID, reviewConfidence
-				old.Cause = fmt.Sprintf("possibly superseded by %s, which claims to supersede it, but a %s passage cannot supersede a %s-asserted one on its own; review it",
-					p.ID, p.Source, old.Source)
-				batch = append(batch, old)
-			}
-		} else {
-			vf := p.ValidFrom
-			old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
-			old.Cause = "superseded explicitly by " + p.ID
-			batch = append(batch, old)
-		}
-	} else {
-		more, err := s.possibleSupersessions(ctx, &batch[0])
+	if len(vecs) != len(news) {
+		return nil, fmt.Errorf("pager: embed passages: %d vectors for %d texts", len(vecs), len(news))
+	}
+	// The changes to stored passages, by ID, merged across the batch.
+	changed := map[string]archival.Passage{}
+	var order []string
+	explicit := map[string]int{} // passage ID -> the batch index that supersedes it
+	for i := range news {
+		p := &news[i]
+		p.Vector = vecs[i]
+		more, err := s.relatedChanges(ctx, p)
 		if err != nil {
-			return archival.Passage{}, err
+			return nil, indexed(err, batched, i)
 		}
-		batch = append(batch, more...)
+		if ins[i].Supersedes != "" {
+			if j, dup := explicit[ins[i].Supersedes]; dup {
+				return nil, errorf(ErrInvalidArgument, "passages[%d] and passages[%d] both supersede %s", j, i, ins[i].Supersedes)
+			}
+			explicit[ins[i].Supersedes] = i
+		}
+		for _, o := range more {
+			prev, seen := changed[o.ID]
+			switch {
+			case !seen:
+				order = append(order, o.ID)
+			case prev.Status != archival.StatusValid:
+				continue // an explicit supersession wins over a possible one
+			case o.Status == archival.StatusValid && prev.Confidence >= o.Confidence:
+				continue // keep the likelier possible supersession
+			}
+			changed[o.ID] = o
+		}
+	}
+	batch := append([]archival.Passage(nil), news...)
+	for _, id := range order {
+		batch = append(batch, changed[id])
 	}
 	if err := s.cfg.Archival.Upsert(ctx, batch); err != nil {
-		return archival.Passage{}, err
+		return nil, err
 	}
-	// The key rule may have changed the new passage too (a late-arriving older value).
-	stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
-	if err != nil {
-		return stored, err
+	out := make([]archival.Passage, len(news))
+	for i, p := range news {
+		// The key rule may have changed the new passage too (a late-arriving older value).
+		stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = stored
+		flag := p
+		flag.Status = stored.Status
+		if err := s.flagKeyConflicts(ctx, flag); err != nil {
+			// The passage is stored; only the review flag on the older value is missing.
+			s.cfg.Logger.Warn("flag key conflicts for review", "agent", agentID, "passage", p.ID, "err", err)
+		}
 	}
-	flag := p
-	flag.Status = stored.Status
-	if err := s.flagKeyConflicts(ctx, flag); err != nil {
-		// The passage is stored; only the review flag on the older value is missing.
-		s.cfg.Logger.Warn("flag key conflicts for review", "agent", agentID, "passage", p.ID, "err", err)
+	return out, nil
+}
+
+// relatedChanges returns the changes a new passage makes to stored ones: the passage it
+// supersedes explicitly, or those it possibly supersedes. It may change p itself (a dropped
+// supersedes, a possible supersession by a newer passage).
+func (s *Service) relatedChanges(ctx context.Context, p *archival.Passage) ([]archival.Passage, error) {
+	if p.Supersedes == "" {
+		return s.possibleSupersessions(ctx, p)
 	}
-	return stored, nil
+	old, err := s.cfg.Archival.Get(ctx, p.AgentID, p.Supersedes)
+	if errors.Is(err, archival.ErrNotFound) {
+		return nil, errorf(ErrNotFound, "supersedes: passage %s does not exist", p.Supersedes)
+	} else if err != nil {
+		return nil, err
+	}
+	if outranks(old, p.Source) {
+		// Not on its own authority: the old passage stays valid, flagged for review.
+		p.Supersedes = ""
+		if old.Status != archival.StatusValid {
+			return nil, nil
+		}
+		old.PossiblySupersededBy, old.Confidence = p.ID, reviewConfidence
+		old.Cause = fmt.Sprintf("possibly superseded by %s, which claims to supersede it, but a %s passage cannot supersede a %s-asserted one on its own; review it",
+			p.ID, p.Source, old.Source)
+		return []archival.Passage{old}, nil
+	}
+	vf := p.ValidFrom
+	old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
+	old.Cause = "superseded explicitly by " + p.ID
+	return []archival.Passage{old}, nil
 }
 
 // checkMetadata refuses passage metadata over MaxMetadataBytes once encoded.
