@@ -28,6 +28,8 @@ var operations = []operation{
 	{method: "GET", path: "/readyz", id: "readyz", summary: "The stores are reachable.", tag: "operations", status: 200, result: "Status", errors: []int{503}},
 	{method: "GET", path: "/metrics", id: "metrics", summary: "Prometheus metrics, in the text exposition format.", tag: "operations", status: 200},
 	{method: "GET", path: "/openapi.json", id: "openapi", summary: "This document.", tag: "operations", status: 200},
+	{method: "POST", path: "/mcp", id: "mcp", summary: "The Model Context Protocol (Streamable HTTP, stateless, JSON answers) for one agent, named by ?agent_id= or the X-Agent-Id header: the memory tools, the core blocks and context as resources, and a prompt. Needs the same API key as /v1.", tag: "mcp",
+		params: []string{"AgentQuery", "AgentHeader", "IdempotencyKey"}, body: "JSONRPCMessage", status: 200, result: "JSONRPCMessage", errors: []int{400, 401, 404, 413, 429}},
 
 	{method: "POST", path: "/v1/agents", id: "createAgent", summary: "Create an agent.", tag: "agents",
 		params: []string{"IdempotencyKey"}, body: "AgentCreate", status: 201, result: "Agent", errors: []int{413, 422}},
@@ -136,6 +138,10 @@ func parameters() obj {
 		"BlockID":   path("block_id", "The shared block's ID."),
 		"KeyID":     path("key_id", "The API key's ID."),
 		"Tenant":    path("tenant", "The tenant's name."),
+		"AgentQuery": obj{"name": "agent_id", "in": "query", "description": "The agent the MCP session acts for (or the X-Agent-Id header).",
+			"schema": str("")},
+		"AgentHeader": obj{"name": "X-Agent-Id", "in": "header", "description": "The agent the MCP session acts for, when the URL does not name it.",
+			"schema": str("")},
 		"TenantFilter": obj{"name": "tenant", "in": "query", "description": "Only this tenant's keys.",
 			"schema": str("")},
 		"JobID": path("job_id", "The compaction job's ID (the job_id of a compaction_queued event)."),
@@ -199,7 +205,7 @@ func (op operation) document() obj {
 	errs := op.errors
 	if strings.HasPrefix(op.path, "/v1/") {
 		errs = append(append([]int{}, v1Errors...), errs...)
-	} else if op.path != "/metrics" {
+	} else if op.path != "/metrics" && op.path != "/mcp" {
 		o["security"] = []any{} // /healthz, /readyz and /openapi.json need no key
 	}
 	for _, st := range errs {
@@ -233,7 +239,7 @@ func openAPIDocument() ([]byte, error) {
 			obj{"name": "blocks", "description": "Core memory blocks."}, obj{"name": "archival"},
 			obj{"name": "recall"}, obj{"name": "tools", "description": "Memory tools: function-call page faults."},
 			obj{"name": "security", "description": "API keys, tenants and permissions."},
-			obj{"name": "operations"},
+			obj{"name": "operations"}, obj{"name": "mcp", "description": "The Model Context Protocol."},
 		},
 		"paths": paths,
 		"components": obj{

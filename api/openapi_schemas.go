@@ -351,6 +351,7 @@ func schemas() obj {
 			"metadata":   obj{"type": "object"},
 			"supersedes": str("ID of a passage this one supersedes."),
 		}),
+		"JSONRPCMessage": obj{"type": "object", "description": "A JSON-RPC 2.0 message of the Model Context Protocol."},
 		"PassageBatch": object([]string{"passages"}, obj{
 			"passages": with(arrayOf(ref("PassageInput")), "minItems", 1, "maxItems", 1000),
 		}),

@@ -31,6 +31,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/memsvc/memsvc/mcpserver"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
@@ -95,6 +96,7 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *metrics
 	openapi []byte
+	mcp     http.Handler
 	keys    keyLocks
 	// limiters holds each API key's token bucket.
 	limiters limiters
@@ -109,6 +111,7 @@ func New(cfg Config) *Server {
 		s.limiters.limit = rate.Inf
 	}
 	s.metrics = newMetrics(cfg.Registry, cfg.Logger)
+	s.mcp = mcpserver.Handler(cfg.BodyLimit)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -162,6 +165,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	e.GET("/openapi.json", s.openAPI)
+	e.POST("/mcp", s.serveMCP)
 
 	e.POST("/v1/agents", s.createAgent)
 	e.GET("/v1/agents", s.listAgents)
