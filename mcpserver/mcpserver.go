@@ -52,7 +52,9 @@ var Version = "v1"
 const PromptName = "use_memory"
 
 // URIs of the resources of an agent.
-func contextURI(agentID string) string { return "memsvc://agents/" + url.PathEscape(agentID) + "/context" }
+func contextURI(agentID string) string {
+	return "memsvc://agents/" + url.PathEscape(agentID) + "/context"
+}
 func blockURI(agentID, label string) string {
 	return "memsvc://agents/" + url.PathEscape(agentID) + "/blocks/" + url.PathEscape(label)
 }
