@@ -27,6 +27,11 @@ type Memory interface {
 	UpdateAgent(ctx context.Context, id string, patch pager.AgentPatch) (pager.AgentView, error)
 	// DeleteAgent removes an agent and every memory it has.
 	DeleteAgent(ctx context.Context, id string) error
+	// ExportAgent returns an agent's portable copy (ErrUnprocessable when the archival store
+	// cannot list passages); ImportAgent stores one for the caller's tenant, with its IDs
+	// (ErrConflict when the agent ID exists).
+	ExportAgent(ctx context.Context, id string) (pager.Export, error)
+	ImportAgent(ctx context.Context, doc pager.Export) (pager.AgentView, error)
 
 	// Append adds messages as one paging step. ErrTooLarge for a message that cannot fit the window.
 	Append(ctx context.Context, agentID string, in []pager.MessageInput) (pager.AppendResult, error)

@@ -41,6 +41,10 @@ var operations = []operation{
 		params: []string{"AgentID", "IdempotencyKey"}, body: "AgentPatch", status: 200, result: "Agent", errors: []int{404, 413, 422}},
 	{method: "DELETE", path: "/v1/agents/{agent_id}", id: "deleteAgent", summary: "Delete an agent and every memory it has.", tag: "agents",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 204, errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/export", id: "exportAgent", summary: "The agent's portable copy: a versioned document (format memsvc.agent) with its blocks, messages, summaries and archival passages with their validity, keys, vectors and history.", tag: "agents",
+		params: []string{"AgentID"}, status: 200, result: "Export", errors: []int{404, 422}},
+	{method: "POST", path: "/v1/agents/import", id: "importAgent", summary: "Store an export as an agent of the caller's tenant, with the IDs it had (409 when that agent exists). Up to 256 MiB.", tag: "agents",
+		params: []string{"IdempotencyKey"}, body: "Export", status: 201, result: "Agent", errors: []int{409, 413, 422}},
 
 	{method: "POST", path: "/v1/agents/{agent_id}/messages", id: "appendMessages", summary: "Append messages to the main context; the pager may warn, evict and summarize.", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "AppendRequest", status: 200, result: "AppendResult", errors: []int{404, 413}},

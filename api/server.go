@@ -172,6 +172,8 @@ func (s *Server) routes() {
 	e.GET("/v1/agents/:agent_id", s.getAgent)
 	e.PATCH("/v1/agents/:agent_id", s.updateAgent)
 	e.DELETE("/v1/agents/:agent_id", s.deleteAgent)
+	e.GET("/v1/agents/:agent_id/export", s.exportAgent)
+	e.POST("/v1/agents/import", s.importAgent)
 
 	e.POST("/v1/agents/:agent_id/messages", s.appendMessages)
 	e.GET("/v1/agents/:agent_id/messages", s.listMessages)

@@ -43,6 +43,7 @@ type server struct {
 	mu     sync.Mutex
 	hit    map[string]bool // "METHOD /path/{param}" served
 	keys   *auth.Service
+	svc    *pager.Service
 	// fail, when set, answers 503 to the next n requests after the server has handled them.
 	failAfter atomic.Int32
 }
@@ -76,7 +77,7 @@ func newServer(t *testing.T, backend string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{hit: map[string]bool{}, keys: auth.New(st, nil)}
+	s := &server{hit: map[string]bool{}, keys: auth.New(st, nil), svc: svc}
 	srv = api.New(api.Config{Memory: svc, Idempotency: st, Logger: log, Keys: s.keys, RateLimit: -1})
 	s.routes = srv.Routes()
 	patterns := make([]*regexp.Regexp, len(s.routes))
@@ -285,8 +286,12 @@ func TestEveryEndpoint(t *testing.T) {
 		if _, err := beta.ListAgents(ctx, client.Page{}); !errors.Is(err, client.ErrUnauthenticated) {
 			t.Errorf("revoked key: %v", err)
 		}
+		doc := must[pager.Export](t, "export")(c.ExportAgent(ctx, id))
 		if err := c.DeleteAgent(ctx, id); err != nil {
 			t.Fatal(err)
+		}
+		if v := must[pager.AgentView](t, "import")(c.ImportAgent(ctx, doc)); v.ID != id {
+			t.Errorf("imported %s, want %s", v.ID, id)
 		}
 
 		s.mu.Lock()

@@ -273,3 +273,15 @@ func (c *Client) SetTenantPermissions(ctx context.Context, tenant string, perms 
 	var out state.Permissions
 	return out, c.do(ctx, http.MethodPut, p("/v1/admin/tenants/", tenant, "/permissions"), nil, perms, &out)
 }
+
+// ExportAgent returns the agent's portable copy (format memsvc.agent).
+func (c *Client) ExportAgent(ctx context.Context, agentID string) (pager.Export, error) {
+	var out pager.Export
+	return out, c.do(ctx, http.MethodGet, p("/v1/agents/", agentID, "/export"), nil, nil, &out)
+}
+
+// ImportAgent stores an export as an agent of this key's tenant, with the IDs it had.
+func (c *Client) ImportAgent(ctx context.Context, doc pager.Export) (pager.AgentView, error) {
+	var out pager.AgentView
+	return out, c.do(ctx, http.MethodPost, "/v1/agents/import", nil, doc, &out)
+}

@@ -255,3 +255,12 @@ class Client:
 
     def set_tenant_permissions(self, tenant, permissions):
         return self._request("PUT", f"/v1/admin/tenants/{_q(tenant)}/permissions", permissions)
+
+    # -- export and import ----------------------------------------------------------------
+    def export_agent(self, agent_id):
+        """The agent's portable copy: a dict in the memsvc.agent format, version 1."""
+        return self._request("GET", f"/v1/agents/{_q(agent_id)}/export")
+
+    def import_agent(self, doc):
+        """Store an export as an agent of this key's tenant, with the IDs it had."""
+        return self._request("POST", "/v1/agents/import", doc)

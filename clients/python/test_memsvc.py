@@ -120,6 +120,12 @@ class EveryEndpoint(unittest.TestCase):
         with self.assertRaises(MemsvcError) as cm:
             beta.list_agents()
         self.assertEqual(cm.exception.code, "unauthenticated")
+        before = c.search_archival(aid, "Where does Ada live?", k=3)
+        doc = c.export_agent(aid)
+        self.assertEqual((doc["format"], doc["version"]), ("memsvc.agent", 1))
+        c.delete_agent(aid)
+        self.assertEqual(c.import_agent(doc)["id"], aid)
+        self.assertEqual(c.search_archival(aid, "Where does Ada live?", k=3), before)
         c.delete_agent(aid)
 
     def test_b_every_route_called(self):
