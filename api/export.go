@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -36,6 +38,32 @@ func (s *Server) importAgent(c echo.Context) error {
 		return err
 	}
 	v, err := s.mem.ImportAgent(c.Request().Context(), doc)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/agents/"+url.PathEscape(v.ID))
+	return c.JSON(http.StatusCreated, v)
+}
+
+// importLetta imports a Letta Agent File (.af) as a new agent of the caller's tenant. The body
+// is Letta's JSON as Letta writes it (not strict: memsvc maps what it has an equivalent for).
+func (s *Server) importLetta(c echo.Context) error {
+	if _, err := query(c); err != nil {
+		return err
+	}
+	r := c.Request()
+	if r.ContentLength > MaxImportBytes {
+		return fail(pager.ErrTooLarge, "request body is larger than %d bytes", MaxImportBytes)
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, MaxImportBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fail(pager.ErrTooLarge, "request body is larger than %d bytes", MaxImportBytes)
+		}
+		return err
+	}
+	v, err := s.mem.ImportLetta(r.Context(), data)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,8 @@ type Memory interface {
 	// (ErrConflict when the agent ID exists).
 	ExportAgent(ctx context.Context, id string) (pager.Export, error)
 	ImportAgent(ctx context.Context, doc pager.Export) (pager.AgentView, error)
+	// ImportLetta imports a Letta Agent File (.af) as a new agent (see pager.ImportLetta).
+	ImportLetta(ctx context.Context, data []byte) (pager.AgentView, error)
 
 	// Append adds messages as one paging step. ErrTooLarge for a message that cannot fit the window.
 	Append(ctx context.Context, agentID string, in []pager.MessageInput) (pager.AppendResult, error)

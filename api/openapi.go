@@ -45,6 +45,8 @@ var operations = []operation{
 		params: []string{"AgentID"}, status: 200, result: "Export", errors: []int{404, 422}},
 	{method: "POST", path: "/v1/agents/import", id: "importAgent", summary: "Store an export as an agent of the caller's tenant, with the IDs it had (409 when that agent exists). Up to 256 MiB.", tag: "agents",
 		params: []string{"IdempotencyKey"}, body: "Export", status: 201, result: "Agent", errors: []int{409, 413, 422}},
+	{method: "POST", path: "/v1/agents/import/letta", id: "importLetta", summary: "Import a Letta Agent File (.af) as a new agent: its core memory blocks, messages (in context or evicted) and passages; what has no equivalent goes to metadata.letta or is left out (see README). Up to 256 MiB.", tag: "agents",
+		params: []string{"IdempotencyKey"}, body: "LettaAgentFile", status: 201, result: "Agent", errors: []int{413, 422}},
 
 	{method: "POST", path: "/v1/agents/{agent_id}/messages", id: "appendMessages", summary: "Append messages to the main context; the pager may warn, evict and summarize.", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "AppendRequest", status: 200, result: "AppendResult", errors: []int{404, 413}},

@@ -362,6 +362,7 @@ func schemas() obj {
 			"summaries":        arrayOf(ref("Summary")),
 			"passages":         arrayOf(obj{"type": "object", "description": "A Passage with its vector and its history (PassageEvent list)."}),
 		}),
+		"LettaAgentFile": obj{"type": "object", "description": "A Letta Agent File (.af) as Letta writes it: {agents, blocks, …} or the earlier single-agent layout {name, system, core_memory, messages, …}."},
 		"JSONRPCMessage": obj{"type": "object", "description": "A JSON-RPC 2.0 message of the Model Context Protocol."},
 		"PassageBatch": object([]string{"passages"}, obj{
 			"passages": with(arrayOf(ref("PassageInput")), "minItems", 1, "maxItems", 1000),

@@ -174,6 +174,7 @@ func (s *Server) routes() {
 	e.DELETE("/v1/agents/:agent_id", s.deleteAgent)
 	e.GET("/v1/agents/:agent_id/export", s.exportAgent)
 	e.POST("/v1/agents/import", s.importAgent)
+	e.POST("/v1/agents/import/letta", s.importLetta)
 
 	e.POST("/v1/agents/:agent_id/messages", s.appendMessages)
 	e.GET("/v1/agents/:agent_id/messages", s.listMessages)

@@ -293,6 +293,9 @@ func TestEveryEndpoint(t *testing.T) {
 		if v := must[pager.AgentView](t, "import")(c.ImportAgent(ctx, doc)); v.ID != id {
 			t.Errorf("imported %s, want %s", v.ID, id)
 		}
+		if _, err := c.ImportLetta(ctx, []byte(`{"name": "from letta", "core_memory": [], "messages": []}`)); err != nil {
+			t.Errorf("import letta: %v", err)
+		}
 
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -284,4 +285,10 @@ func (c *Client) ExportAgent(ctx context.Context, agentID string) (pager.Export,
 func (c *Client) ImportAgent(ctx context.Context, doc pager.Export) (pager.AgentView, error) {
 	var out pager.AgentView
 	return out, c.do(ctx, http.MethodPost, "/v1/agents/import", nil, doc, &out)
+}
+
+// ImportLetta imports a Letta Agent File (.af, its bytes as Letta wrote them) as a new agent.
+func (c *Client) ImportLetta(ctx context.Context, af []byte) (pager.AgentView, error) {
+	var out pager.AgentView
+	return out, c.do(ctx, http.MethodPost, "/v1/agents/import/letta", nil, json.RawMessage(af), &out)
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/memsvc/memsvc/api"
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/client"
 	"github.com/memsvc/memsvc/pager"
@@ -143,6 +145,70 @@ func TestExportImportRoundTrip(t *testing.T) {
 		}
 		if _, err := d.GetAgent(ctx, "ag_other"); !errors.Is(err, client.ErrNotFound) {
 			t.Errorf("a refused import left its agent: %v", err)
+		}
+	})
+}
+
+// TestImportLetta imports a Letta Agent File written by hand from Letta's AgentFileSchema, on
+// both stores: the blocks, the messages (evicted and in context), the passages and the mapping
+// of what has no equivalent.
+func TestImportLetta(t *testing.T) {
+	af, err := os.ReadFile("../pager/testdata/letta-agent.af")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forEachStore(t, func(t *testing.T, s *server) {
+		ctx := context.Background()
+		c := client.New(s.url, client.WithAPIKey(s.key(t, "acme", false)))
+		v := must[pager.AgentView](t, "import")(c.ImportLetta(ctx, af))
+		if v.Name != "Ada's companion" || !strings.HasPrefix(v.System, "You are a helpful companion") || v.ContextWindow != 32000 || v.Tenant != "acme" {
+			t.Errorf("agent %+v", v.Agent)
+		}
+		var meta struct {
+			Letta map[string]any `json:"letta"`
+		}
+		if err := json.Unmarshal(v.Metadata, &meta); err != nil || meta.Letta["model"] != "gpt-4o-mini" || meta.Letta["id"] != "agent-0" {
+			t.Errorf("metadata %s (%v)", v.Metadata, err)
+		}
+		if len(v.Blocks) != 2 || v.Blocks[0].Label != "human" || v.Blocks[0].Value != "Name: Ada. Keeps bees in Lyon." ||
+			v.Blocks[1].Label != "persona" || !v.Blocks[1].ReadOnly {
+			t.Errorf("blocks %+v", v.Blocks)
+		}
+		msgs := must[api.List[state.Message]](t, "messages")(c.Messages(ctx, v.ID, client.Page{}))
+		if len(msgs.Items) != 5 {
+			t.Fatalf("%d messages, want 5 (the leading system prompt dropped): %+v", len(msgs.Items), msgs.Items)
+		}
+		m := msgs.Items
+		if m[0].Role != "user" || m[0].InContext || m[1].InContext || !m[2].InContext || !m[4].InContext {
+			t.Errorf("roles and context: %+v", m)
+		}
+		if m[1].Content != "Lovely! I'll remember your bees." || !strings.Contains(string(m[1].ToolCalls), "core_memory_append") {
+			t.Errorf("assistant message %+v", m[1])
+		}
+		if m[2].Role != "tool" || m[2].ToolCallID != "call-1" || m[2].Name != "core_memory_append" || m[3].Content != "I just moved to Paris, by the way." {
+			t.Errorf("tool and user messages %+v %+v", m[2], m[3])
+		}
+		if !m[3].CreatedAt.Equal(time.Date(2025, 4, 10, 18, 30, 0, 0, time.UTC)) {
+			t.Errorf("created_at %v", m[3].CreatedAt)
+		}
+		if hits := must[[]pager.RecallHit](t, "recall")(c.SearchRecall(ctx, v.ID, pager.RecallQuery{Query: "bees roof"})); len(hits) == 0 || hits[0].Message.InContext {
+			t.Errorf("the evicted message is not found by recall: %+v", hits)
+		}
+		hits := must[[]pager.ArchivalHit](t, "search")(c.SearchArchival(ctx, v.ID, pager.ArchivalQuery{Query: "Who is Mia?"}))
+		if len(hits) != 1 || hits[0].Passage.Source != archival.SourceImport || hits[0].Passage.Tags[0] != "family" {
+			t.Errorf("passages %+v", hits)
+		}
+		if ctxv := must[pager.ContextView](t, "context")(c.Context(ctx, v.ID, "")); len(ctxv.Messages) < 3 || !strings.Contains(ctxv.System, "Keeps bees") {
+			t.Errorf("context %+v", ctxv)
+		}
+		// Not a Letta file, and a file of two agents: refused, nothing stored.
+		for _, bad := range []string{`{"hello": 1}`, `{"agents": [{"name": "a"}, {"name": "b"}], "blocks": []}`, `[1, 2]`} {
+			if _, err := c.ImportLetta(ctx, []byte(bad)); !errors.Is(err, client.ErrInvalidArgument) {
+				t.Errorf("%s: %v", bad, err)
+			}
+		}
+		if l := must[api.List[state.Agent]](t, "agents")(c.ListAgents(ctx, client.Page{})); len(l.Items) != 1 {
+			t.Errorf("%d agents after refused imports", len(l.Items))
 		}
 	})
 }

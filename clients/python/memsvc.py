@@ -264,3 +264,9 @@ class Client:
     def import_agent(self, doc):
         """Store an export as an agent of this key's tenant, with the IDs it had."""
         return self._request("POST", "/v1/agents/import", doc)
+
+    def import_letta(self, af):
+        """Import a Letta Agent File (.af): its parsed JSON (a dict) or its bytes."""
+        if isinstance(af, (bytes, str)):
+            af = json.loads(af)
+        return self._request("POST", "/v1/agents/import/letta", af)

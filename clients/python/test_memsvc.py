@@ -127,6 +127,12 @@ class EveryEndpoint(unittest.TestCase):
         self.assertEqual(c.import_agent(doc)["id"], aid)
         self.assertEqual(c.search_archival(aid, "Where does Ada live?", k=3), before)
         c.delete_agent(aid)
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "..", "pager", "testdata", "letta-agent.af"), "rb") as f:
+            letta = c.import_letta(f.read())
+        self.assertEqual([b["label"] for b in letta["blocks"]], ["human", "persona"])
+        self.assertEqual(len(c.messages(letta["id"])["items"]), 5)
+        c.delete_agent(letta["id"])
 
     def test_b_every_route_called(self):
         with urllib.request.urlopen(URL + "/openapi.json") as resp:
