@@ -56,7 +56,7 @@ var operations = []operation{
 		params: []string{"AgentID", "Format"}, status: 200, result: "ContextView", errors: []int{404}},
 
 	{method: "GET", path: "/v1/agents/{agent_id}/summaries", id: "listSummaries", summary: "The agent's running summaries, oldest first, each with the messages it was made from.", tag: "context",
-		params: []string{"AgentID"}, status: 200, result: "SummaryList", errors: []int{404}},
+		params: []string{"AgentID", "Limit", "Cursor"}, status: 200, result: "SummaryList", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/compactions", id: "requestCompaction", summary: "Compact the context now: evict down to target_ratio as a flush would and queue a compaction job, which folds the evicted messages into the running summary in the background (and rebuilds a stale summary).", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 202, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/compactions/{job_id}", id: "getCompaction", summary: "A compaction job: its status, summary, tokens and retention figure.", tag: "context",
@@ -79,7 +79,7 @@ var operations = []operation{
 	{method: "DELETE", path: "/v1/agents/{agent_id}/archival/{passage_id}", id: "deletePassage", summary: "Delete a passage.", tag: "archival",
 		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, status: 204, errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/archival/{passage_id}/history", id: "passageHistory", summary: "Every validity change of a passage, with its cause, oldest first.", tag: "archival",
-		params: []string{"AgentID", "PassageID"}, status: 200, result: "PassageEventList", errors: []int{404}},
+		params: []string{"AgentID", "PassageID", "Limit", "Cursor"}, status: 200, result: "PassageEventList", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/archival/{passage_id}/invalidate", id: "invalidatePassage", summary: "Mark a passage no longer true: superseded when superseded_by is given, else invalidated. Recorded in its history.", tag: "archival",
 		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, body: "InvalidateRequest", status: 200, result: "Passage", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/archival/{passage_id}/restore", id: "restorePassage", summary: "Undo an invalidation or supersession. Recorded in the passage's history. 409 when the passage is valid.", tag: "archival",

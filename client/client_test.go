@@ -195,7 +195,7 @@ func TestEveryEndpoint(t *testing.T) {
 		if v := must[pager.ContextView](t, "context")(c.Context(ctx, id, "anthropic")); len(v.Messages) != 2 {
 			t.Errorf("context %+v", v)
 		}
-		must[api.List[state.Summary]](t, "summaries")(c.Summaries(ctx, id))
+		must[api.List[state.Summary]](t, "summaries")(c.Summaries(ctx, id, client.Page{}))
 		// This server has no compaction service: a typed error, after the retries.
 		if _, err := c.RequestCompaction(ctx, id); !errors.Is(err, client.ErrUnavailable) {
 			t.Errorf("compaction without a service: %v", err)
@@ -235,8 +235,17 @@ func TestEveryEndpoint(t *testing.T) {
 			t.Errorf("invalidated %+v", q)
 		}
 		must[archival.Passage](t, "restore")(c.Restore(ctx, id, p.ID))
-		if h := must[[]archival.Event](t, "history")(c.PassageHistory(ctx, id, p.ID)); len(h) != 3 {
-			t.Errorf("history %+v", h)
+		// Paged while writes go on: a cursor stays valid as new events join the end.
+		h1 := must[api.List[archival.Event]](t, "history")(c.PassageHistory(ctx, id, p.ID, client.Page{Limit: 2}))
+		must[archival.Passage](t, "invalidate")(c.Invalidate(ctx, id, p.ID, "moved again", ""))
+		h2 := must[api.List[archival.Event]](t, "history")(c.PassageHistory(ctx, id, p.ID, client.Page{Limit: 2, Cursor: h1.NextCursor}))
+		if len(h1.Items) != 2 || h1.NextCursor == "" || len(h2.Items) != 2 || h2.NextCursor != "" ||
+			h2.Items[0].Seq <= h1.Items[1].Seq || h2.Items[1].Action != archival.ActionInvalidated {
+			t.Errorf("history pages %+v then %+v", h1, h2)
+		}
+		must[archival.Passage](t, "restore")(c.Restore(ctx, id, p.ID))
+		if _, err := c.PassageHistory(ctx, id, p.ID, client.Page{Cursor: "999999999"}); !errors.Is(err, client.ErrInvalidArgument) {
+			t.Errorf("unknown cursor: %v", err)
 		}
 		if err := c.DeletePassage(ctx, id, ps[1].ID); err != nil {
 			t.Fatal(err)

@@ -94,10 +94,10 @@ func (c *Client) Context(ctx context.Context, agentID, format string) (pager.Con
 	return out, c.do(ctx, http.MethodGet, p("/v1/agents/", agentID, "/context"), q, nil, &out)
 }
 
-// Summaries returns the agent's running summaries, oldest first.
-func (c *Client) Summaries(ctx context.Context, agentID string) (api.List[state.Summary], error) {
+// Summaries returns a page of the agent's running summaries, oldest first.
+func (c *Client) Summaries(ctx context.Context, agentID string, pg Page) (api.List[state.Summary], error) {
 	var out api.List[state.Summary]
-	return out, c.do(ctx, http.MethodGet, p("/v1/agents/", agentID, "/summaries"), nil, nil, &out)
+	return out, c.do(ctx, http.MethodGet, p("/v1/agents/", agentID, "/summaries"), pg.query(), nil, &out)
 }
 
 // RequestCompaction queues a compaction of the agent's context.
@@ -171,10 +171,10 @@ func (c *Client) DeletePassage(ctx context.Context, agentID, passageID string) e
 	return c.do(ctx, http.MethodDelete, p("/v1/agents/", agentID, "/archival/", passageID), nil, nil, nil)
 }
 
-// PassageHistory returns every validity change of a passage, oldest first.
-func (c *Client) PassageHistory(ctx context.Context, agentID, passageID string) ([]archival.Event, error) {
+// PassageHistory returns a page of a passage's validity changes, oldest first.
+func (c *Client) PassageHistory(ctx context.Context, agentID, passageID string, pg Page) (api.List[archival.Event], error) {
 	var out api.List[archival.Event]
-	return out.Items, c.do(ctx, http.MethodGet, p("/v1/agents/", agentID, "/archival/", passageID, "/history"), nil, nil, &out)
+	return out, c.do(ctx, http.MethodGet, p("/v1/agents/", agentID, "/archival/", passageID, "/history"), pg.query(), nil, &out)
 }
 
 // Invalidate marks a passage no longer true: superseded when supersededBy is set.

@@ -139,8 +139,8 @@ class Client:
     def context(self, agent_id, format=None):
         return self._request("GET", f"/v1/agents/{_q(agent_id)}/context", query={"format": format})
 
-    def summaries(self, agent_id):
-        return self._request("GET", f"/v1/agents/{_q(agent_id)}/summaries")
+    def summaries(self, agent_id, limit=None, cursor=None):
+        return self._request("GET", f"/v1/agents/{_q(agent_id)}/summaries", query={"limit": limit, "cursor": cursor})
 
     def request_compaction(self, agent_id):
         return self._request("POST", f"/v1/agents/{_q(agent_id)}/compactions")
@@ -187,8 +187,10 @@ class Client:
     def delete_passage(self, agent_id, passage_id):
         return self._request("DELETE", f"/v1/agents/{_q(agent_id)}/archival/{_q(passage_id)}")
 
-    def passage_history(self, agent_id, passage_id):
-        return self._request("GET", f"/v1/agents/{_q(agent_id)}/archival/{_q(passage_id)}/history")["items"]
+    def passage_history(self, agent_id, passage_id, limit=None, cursor=None):
+        """A page of the passage's validity changes: {"items", "next_cursor"}."""
+        return self._request("GET", f"/v1/agents/{_q(agent_id)}/archival/{_q(passage_id)}/history",
+                             query={"limit": limit, "cursor": cursor})
 
     def invalidate(self, agent_id, passage_id, reason, superseded_by=None):
         body = {"reason": reason}

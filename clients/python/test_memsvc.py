@@ -83,7 +83,10 @@ class EveryEndpoint(unittest.TestCase):
         self.assertEqual(c.passage(aid, p["id"])["text"], "Ada lives in Lyon.")
         self.assertEqual(c.invalidate(aid, p["id"], "moved")["status"], "invalidated")
         self.assertEqual(c.restore(aid, p["id"])["status"], "valid")
-        self.assertEqual(len(c.passage_history(aid, p["id"])), 3)
+        page = c.passage_history(aid, p["id"], limit=2)
+        self.assertEqual(len(page["items"]), 2)
+        rest = c.passage_history(aid, p["id"], cursor=page["next_cursor"])
+        self.assertEqual((len(rest["items"]), rest["next_cursor"]), (1, ""))
         c.delete_passage(aid, ps[1]["id"])
         with self.assertRaises(MemsvcError) as cm:
             c.passage(aid, ps[1]["id"])
