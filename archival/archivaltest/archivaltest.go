@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 		{"KeyChain", testKeyChain},
 		{"KeyAuthority", testKeyAuthority},
 		{"History", testHistory},
+		{"List", testList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
