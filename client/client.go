@@ -35,6 +35,8 @@ type Client struct {
 	hc      *http.Client
 	retries int
 	backoff time.Duration
+	// noIdem turns the automatic Idempotency-Key off (WithAutoIdempotency(false)).
+	noIdem bool
 }
 
 // Option configures a Client.
@@ -51,6 +53,11 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc
 func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff = retry.Normalize(n, backoff) }
 }
+
+// WithAutoIdempotency(false) sends no Idempotency-Key unless the context sets one
+// (WithIdempotencyKey): for load generators that must not add the server's idempotency records to
+// what they measure. Writes retried without a key may then apply twice.
+func WithAutoIdempotency(on bool) Option { return func(c *Client) { c.noIdem = !on } }
 
 // New returns a client of the server at baseURL (e.g. http://127.0.0.1:8080).
 func New(baseURL string, opts ...Option) *Client {
@@ -118,6 +125,13 @@ func newIdempotencyKey() string {
 	return "memsvc-go-" + hex.EncodeToString(b[:])
 }
 
+// Do sends a request to any path of the API (for endpoints newer than this client), with the
+// client's key, retries and idempotency, and decodes a 2xx answer into out (when not nil). query
+// may be nil; body nil sends no body.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.do(ctx, method, path, query, body, out)
+}
+
 // do sends a request, retrying transient failures, and decodes a 2xx answer into out (when not
 // nil). query may be nil; body nil sends no body.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
@@ -135,7 +149,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	var idem string
 	if method != http.MethodGet && method != http.MethodHead {
 		idem, _ = ctx.Value(idemKey{}).(string)
-		if idem == "" {
+		if idem == "" && !c.noIdem {
 			idem = newIdempotencyKey()
 		}
 	}

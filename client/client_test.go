@@ -345,6 +345,16 @@ func TestRetriedWriteAppliesOnce(t *testing.T) {
 		if p1.ID != p2.ID {
 			t.Errorf("the same Idempotency-Key stored two passages: %s, %s", p1.ID, p2.ID)
 		}
+		// Without automatic keys, a retried write whose answer was lost applies twice: the reason
+		// they are on by default (bench load turns them off, and retries with them).
+		bare := client.New(s.url, client.WithAPIKey(s.key(t, "acme", false)), client.WithRetries(3, time.Millisecond), client.WithAutoIdempotency(false))
+		s.failAfter.Store(1)
+		if err := bare.Do(ctx, http.MethodPost, "/v1/agents/"+a.ID+"/messages", nil, map[string]any{"messages": []map[string]string{{"role": "user", "content": "twice"}}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if msgs := must[api.List[state.Message]](t, "messages")(c.Messages(ctx, a.ID, client.Page{})); len(msgs.Items) != 3 {
+			t.Errorf("%d messages after a retried append without a key, want 3 (applied twice)", len(msgs.Items))
+		}
 		// A cancelled context stops at once.
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
