@@ -16,6 +16,7 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -76,7 +77,7 @@ func New(mem Memory, b Binding, blocks []state.Block) *mcp.Server {
 				}
 				res, err := mem.CallTool(b.scope(ctx), b.AgentID, pager.ToolCall{Name: name, Arguments: args})
 				if err != nil {
-					return nil, err
+					return nil, safe(err)
 				}
 				out := &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: res.Content}}, IsError: res.IsError}
 				if m, ok := asObject(res.Data); ok {
@@ -92,7 +93,7 @@ func New(mem Memory, b Binding, blocks []state.Block) *mcp.Server {
 		func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 			v, err := mem.Context(b.scope(ctx), b.AgentID, pager.FormatOpenAI)
 			if err != nil {
-				return nil, err
+				return nil, safe(err)
 			}
 			return jsonResource(req.Params.URI, v)
 		})
@@ -103,7 +104,7 @@ func New(mem Memory, b Binding, blocks []state.Block) *mcp.Server {
 		}
 		a, err := mem.GetAgent(b.scope(ctx), b.AgentID)
 		if err != nil {
-			return nil, err
+			return nil, safe(err)
 		}
 		for _, blk := range a.Blocks {
 			if blk.Label == label {
@@ -124,12 +125,23 @@ func New(mem Memory, b Binding, blocks []state.Block) *mcp.Server {
 		func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 			a, err := mem.GetAgent(b.scope(ctx), b.AgentID)
 			if err != nil {
-				return nil, err
+				return nil, safe(err)
 			}
 			return &mcp.GetPromptResult{Description: "How to use memsvc memory",
 				Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: promptText(a.Blocks)}}}}, nil
 		})
 	return s
+}
+
+// safe returns an error fit to show an MCP client: a caller's error (*pager.Error) as it is, a
+// cancelled or expired context as it is, anything else (a store failure) as a generic message,
+// as the REST API answers 500 without detail.
+func safe(err error) error {
+	var pe *pager.Error
+	if errors.As(err, &pe) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errors.New("memsvc: internal error")
 }
 
 func blockDescription(b state.Block) string {
