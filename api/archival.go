@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/labstack/echo/v4"
+	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/pager"
 )
 
@@ -29,6 +30,35 @@ func (s *Server) insertPassage(c echo.Context) error {
 	p.Tags = nonNil(p.Tags)
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/agents/"+url.PathEscape(id)+"/archival/"+url.PathEscape(p.ID))
 	return c.JSON(http.StatusCreated, p)
+}
+
+// PassageBatch is the body of POST …/archival/batch.
+type PassageBatch struct {
+	Passages []pager.PassageInput `json:"passages"`
+}
+
+// StoredPassages is the answer of POST …/archival/batch: the stored passages, in the order given.
+type StoredPassages struct {
+	Passages []archival.Passage `json:"passages"`
+}
+
+func (s *Server) insertPassages(c echo.Context) error {
+	id, _, err := agentParam(c)
+	if err != nil {
+		return err
+	}
+	var in PassageBatch
+	if err := decode(c, s.cfg.BodyLimit, &in); err != nil {
+		return err
+	}
+	ps, err := s.mem.InsertPassages(c.Request().Context(), id, in.Passages)
+	if err != nil {
+		return err
+	}
+	for i := range ps {
+		ps[i].Tags = nonNil(ps[i].Tags)
+	}
+	return c.JSON(http.StatusCreated, StoredPassages{Passages: ps})
 }
 
 func (s *Server) getPassage(c echo.Context) error {

@@ -27,6 +27,13 @@ type Memory interface {
 	UpdateAgent(ctx context.Context, id string, patch pager.AgentPatch) (pager.AgentView, error)
 	// DeleteAgent removes an agent and every memory it has.
 	DeleteAgent(ctx context.Context, id string) error
+	// ExportAgent returns an agent's portable copy (ErrUnprocessable when the archival store
+	// cannot list passages); ImportAgent stores one for the caller's tenant, with its IDs
+	// (ErrConflict when the agent ID exists).
+	ExportAgent(ctx context.Context, id string) (pager.Export, error)
+	ImportAgent(ctx context.Context, doc pager.Export) (pager.AgentView, error)
+	// ImportLetta imports a Letta Agent File (.af) as a new agent (see pager.ImportLetta).
+	ImportLetta(ctx context.Context, data []byte) (pager.AgentView, error)
 
 	// Append adds messages as one paging step. ErrTooLarge for a message that cannot fit the window.
 	Append(ctx context.Context, agentID string, in []pager.MessageInput) (pager.AppendResult, error)
@@ -53,6 +60,9 @@ type Memory interface {
 	// ErrNotFound for an unknown passage.
 	InsertPassage(ctx context.Context, agentID string, in pager.PassageInput) (archival.Passage, error)
 	GetPassage(ctx context.Context, agentID, id string) (archival.Passage, error)
+	// InsertPassages stores up to pager.MaxBatchPassages passages in one atomic write: all or,
+	// on any error, none.
+	InsertPassages(ctx context.Context, agentID string, in []pager.PassageInput) ([]archival.Passage, error)
 	DeletePassage(ctx context.Context, agentID, id string) error
 	// Invalidate marks a passage no longer true; Restore undoes it (ErrConflict when the passage is
 	// valid); PassageHistory lists its validity changes, oldest first.

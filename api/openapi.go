@@ -28,6 +28,8 @@ var operations = []operation{
 	{method: "GET", path: "/readyz", id: "readyz", summary: "The stores are reachable.", tag: "operations", status: 200, result: "Status", errors: []int{503}},
 	{method: "GET", path: "/metrics", id: "metrics", summary: "Prometheus metrics, in the text exposition format.", tag: "operations", status: 200},
 	{method: "GET", path: "/openapi.json", id: "openapi", summary: "This document.", tag: "operations", status: 200},
+	{method: "POST", path: "/mcp", id: "mcp", summary: "The Model Context Protocol (Streamable HTTP, stateless, JSON answers) for one agent, named by ?agent_id= or the X-Agent-Id header: the memory tools, the core blocks and context as resources, and a prompt. Needs the same API key as /v1.", tag: "mcp",
+		params: []string{"AgentQuery", "AgentHeader", "IdempotencyKey"}, body: "JSONRPCMessage", status: 200, result: "JSONRPCMessage", errors: []int{400, 401, 404, 413, 429}},
 
 	{method: "POST", path: "/v1/agents", id: "createAgent", summary: "Create an agent.", tag: "agents",
 		params: []string{"IdempotencyKey"}, body: "AgentCreate", status: 201, result: "Agent", errors: []int{413, 422}},
@@ -39,6 +41,12 @@ var operations = []operation{
 		params: []string{"AgentID", "IdempotencyKey"}, body: "AgentPatch", status: 200, result: "Agent", errors: []int{404, 413, 422}},
 	{method: "DELETE", path: "/v1/agents/{agent_id}", id: "deleteAgent", summary: "Delete an agent and every memory it has.", tag: "agents",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 204, errors: []int{404}},
+	{method: "GET", path: "/v1/agents/{agent_id}/export", id: "exportAgent", summary: "The agent's portable copy: a versioned document (format memsvc.agent) with its blocks, messages, summaries and archival passages with their validity, keys, vectors and history.", tag: "agents",
+		params: []string{"AgentID"}, status: 200, result: "Export", errors: []int{404, 422}},
+	{method: "POST", path: "/v1/agents/import", id: "importAgent", summary: "Store an export as an agent of the caller's tenant, with the IDs it had (409 when that agent exists). Up to 256 MiB.", tag: "agents",
+		params: []string{"IdempotencyKey"}, body: "Export", status: 201, result: "Agent", errors: []int{409, 413, 422}},
+	{method: "POST", path: "/v1/agents/import/letta", id: "importLetta", summary: "Import a Letta Agent File (.af) as a new agent: its core memory blocks, messages (in context or evicted) and passages; what has no equivalent goes to metadata.letta or is left out (see README). Up to 256 MiB.", tag: "agents",
+		params: []string{"IdempotencyKey"}, body: "LettaAgentFile", status: 201, result: "Agent", errors: []int{413, 422}},
 
 	{method: "GET", path: "/v1/agents/{agent_id}/stats", id: "agentStats", summary: "The size of an agent's memory: messages in its history, evicted ones, archival passages, and its context state.", tag: "agents",
 		params: []string{"AgentID"}, status: 200, result: "AgentStats", errors: []int{404}},
@@ -51,7 +59,7 @@ var operations = []operation{
 		params: []string{"AgentID", "Format"}, status: 200, result: "ContextView", errors: []int{404}},
 
 	{method: "GET", path: "/v1/agents/{agent_id}/summaries", id: "listSummaries", summary: "The agent's running summaries, oldest first, each with the messages it was made from.", tag: "context",
-		params: []string{"AgentID"}, status: 200, result: "SummaryList", errors: []int{404}},
+		params: []string{"AgentID", "Limit", "Cursor"}, status: 200, result: "SummaryList", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/compactions", id: "requestCompaction", summary: "Compact the context now: evict down to target_ratio as a flush would and queue a compaction job, which folds the evicted messages into the running summary in the background (and rebuilds a stale summary).", tag: "context",
 		params: []string{"AgentID", "IdempotencyKey"}, status: 202, result: "Job", errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/compactions", id: "listCompactions", summary: "The agent's compaction jobs, oldest first: the first limit of them (default 100, at most 1000), in one page.", tag: "context",
@@ -71,12 +79,14 @@ var operations = []operation{
 		params: []string{"AgentID", "IdempotencyKey"}, body: "PassageInput", status: 201, result: "Passage", errors: []int{404, 413}},
 	{method: "POST", path: "/v1/agents/{agent_id}/archival/search", id: "searchArchival", summary: "Hybrid search of archival memory, best first.", tag: "archival",
 		params: []string{"AgentID", "IdempotencyKey"}, body: "ArchivalQuery", status: 200, result: "ArchivalResults", errors: []int{404, 413}},
+	{method: "POST", path: "/v1/agents/{agent_id}/archival/batch", id: "insertPassages", summary: "Store up to 1,000 passages in one transaction: all of them, or on any error none.", tag: "archival",
+		params: []string{"AgentID", "IdempotencyKey"}, body: "PassageBatch", status: 201, result: "StoredPassages", errors: []int{404, 413}},
 	{method: "GET", path: "/v1/agents/{agent_id}/archival/{passage_id}", id: "getPassage", summary: "One passage.", tag: "archival",
 		params: []string{"AgentID", "PassageID"}, status: 200, result: "Passage", errors: []int{404}},
 	{method: "DELETE", path: "/v1/agents/{agent_id}/archival/{passage_id}", id: "deletePassage", summary: "Delete a passage.", tag: "archival",
 		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, status: 204, errors: []int{404}},
 	{method: "GET", path: "/v1/agents/{agent_id}/archival/{passage_id}/history", id: "passageHistory", summary: "Every validity change of a passage, with its cause, oldest first.", tag: "archival",
-		params: []string{"AgentID", "PassageID"}, status: 200, result: "PassageEventList", errors: []int{404}},
+		params: []string{"AgentID", "PassageID", "Limit", "Cursor"}, status: 200, result: "PassageEventList", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/archival/{passage_id}/invalidate", id: "invalidatePassage", summary: "Mark a passage no longer true: superseded when superseded_by is given, else invalidated. Recorded in its history.", tag: "archival",
 		params: []string{"AgentID", "PassageID", "IdempotencyKey"}, body: "InvalidateRequest", status: 200, result: "Passage", errors: []int{404}},
 	{method: "POST", path: "/v1/agents/{agent_id}/archival/{passage_id}/restore", id: "restorePassage", summary: "Undo an invalidation or supersession. Recorded in the passage's history. 409 when the passage is valid.", tag: "archival",
@@ -141,6 +151,10 @@ func parameters() obj {
 		"BlockID":   path("block_id", "The shared block's ID."),
 		"KeyID":     path("key_id", "The API key's ID."),
 		"Tenant":    path("tenant", "The tenant's name."),
+		"AgentQuery": obj{"name": "agent_id", "in": "query", "description": "The agent the MCP session acts for (or the X-Agent-Id header).",
+			"schema": str("")},
+		"AgentHeader": obj{"name": "X-Agent-Id", "in": "header", "description": "The agent the MCP session acts for, when the URL does not name it.",
+			"schema": str("")},
 		"TenantFilter": obj{"name": "tenant", "in": "query", "description": "Only this tenant's keys.",
 			"schema": str("")},
 		"JobID": path("job_id", "The compaction job's ID (the job_id of a compaction_queued event)."),
@@ -204,7 +218,7 @@ func (op operation) document() obj {
 	errs := op.errors
 	if strings.HasPrefix(op.path, "/v1/") {
 		errs = append(append([]int{}, v1Errors...), errs...)
-	} else if op.path != "/metrics" {
+	} else if op.path != "/metrics" && op.path != "/mcp" {
 		o["security"] = []any{} // /healthz, /readyz and /openapi.json need no key
 	}
 	for _, st := range errs {
@@ -238,7 +252,7 @@ func openAPIDocument() ([]byte, error) {
 			obj{"name": "blocks", "description": "Core memory blocks."}, obj{"name": "archival"},
 			obj{"name": "recall"}, obj{"name": "tools", "description": "Memory tools: function-call page faults."},
 			obj{"name": "security", "description": "API keys, tenants and permissions."},
-			obj{"name": "operations"},
+			obj{"name": "operations"}, obj{"name": "mcp", "description": "The Model Context Protocol."},
 		},
 		"paths": paths,
 		"components": obj{

@@ -372,6 +372,23 @@ func schemas() obj {
 			"metadata":   obj{"type": "object"},
 			"supersedes": str("ID of a passage this one supersedes."),
 		}),
+		"Export": object([]string{"format", "version", "agent", "blocks", "messages", "summaries", "passages"}, obj{
+			"format":           enum("", "memsvc.agent"),
+			"version":          with(integer("Version of the format; this server reads 1."), "const", 1),
+			"exported_at":      timestamp(""),
+			"agent":            ref("AgentListItem"),
+			"context_counters": obj{"type": "object", "description": "The main context's running account (last_seq, tokens, in_context, summary_id…)."},
+			"blocks":           arrayOf(ref("Block")),
+			"messages":         arrayOf(ref("Message")),
+			"summaries":        arrayOf(ref("Summary")),
+			"passages":         arrayOf(obj{"type": "object", "description": "A Passage with its vector and its history (PassageEvent list)."}),
+		}),
+		"LettaAgentFile": obj{"type": "object", "description": "A Letta Agent File (.af) as Letta writes it: {agents, blocks, …} or the earlier single-agent layout {name, system, core_memory, messages, …}."},
+		"JSONRPCMessage": obj{"type": "object", "description": "A JSON-RPC 2.0 message of the Model Context Protocol."},
+		"PassageBatch": object([]string{"passages"}, obj{
+			"passages": with(arrayOf(ref("PassageInput")), "minItems", 1, "maxItems", 1000),
+		}),
+		"StoredPassages": object([]string{"passages"}, obj{"passages": arrayOf(ref("Passage"))}),
 		"Weights": object(nil, obj{
 			"relevance": number("Weight of the fused dense and lexical relevance."),
 			"recency":   number("Strength of the recency term (0 turns it off)."),

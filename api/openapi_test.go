@@ -145,6 +145,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Attachment": state.Attachment{}, "SharedBlockInput": pager.SharedBlockInput{}, "AttachInput": pager.AttachInput{},
 		"BlockEvent": state.BlockEvent{}, "BlockEventList": list[state.BlockEvent]{}, "APIKey": state.APIKey{},
 		"APIKeyList": list[state.APIKey]{}, "KeyRequest": keyRequest{}, "CreatedKey": createdKey{}, "Job": compaction.Job{},
+		"PassageBatch": PassageBatch{}, "StoredPassages": StoredPassages{}, "Export": pager.Export{},
 	}
 	for name, v := range types {
 		s, ok := schemas[name].(map[string]any)

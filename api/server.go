@@ -32,6 +32,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/memsvc/memsvc/mcpserver"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
@@ -99,6 +100,7 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *metrics
 	openapi []byte
+	mcp     http.Handler
 	keys    keyLocks
 	// lastPrune is when expired idempotency keys were last pruned (unix nanoseconds).
 	lastPrune atomic.Int64
@@ -115,6 +117,7 @@ func New(cfg Config) *Server {
 		s.limiters.limit = rate.Inf
 	}
 	s.metrics = newMetrics(cfg.Registry, cfg.Logger)
+	s.mcp = mcpserver.Handler(cfg.BodyLimit)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -168,6 +171,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
 	e.GET("/openapi.json", s.openAPI)
+	e.POST("/mcp", s.serveMCP)
 
 	e.POST("/v1/agents", s.createAgent)
 	e.GET("/v1/agents", s.listAgents)
@@ -175,6 +179,9 @@ func (s *Server) routes() {
 	e.PATCH("/v1/agents/:agent_id", s.updateAgent)
 	e.DELETE("/v1/agents/:agent_id", s.deleteAgent)
 	e.GET("/v1/agents/:agent_id/stats", s.agentStats)
+	e.GET("/v1/agents/:agent_id/export", s.exportAgent)
+	e.POST("/v1/agents/import", s.importAgent)
+	e.POST("/v1/agents/import/letta", s.importLetta)
 
 	e.POST("/v1/agents/:agent_id/messages", s.appendMessages)
 	e.GET("/v1/agents/:agent_id/messages", s.listMessages)
@@ -191,6 +198,7 @@ func (s *Server) routes() {
 
 	e.POST("/v1/agents/:agent_id/archival", s.insertPassage)
 	e.POST("/v1/agents/:agent_id/archival/search", s.searchArchival)
+	e.POST("/v1/agents/:agent_id/archival/batch", s.insertPassages)
 	e.GET("/v1/agents/:agent_id/archival/:passage_id", s.getPassage)
 	e.DELETE("/v1/agents/:agent_id/archival/:passage_id", s.deletePassage)
 	e.GET("/v1/agents/:agent_id/archival/:passage_id/history", s.passageHistory)

@@ -8,9 +8,14 @@ import (
 	"github.com/memsvc/memsvc/state"
 )
 
-// listSummaries answers an agent's summaries, oldest first, each with source_message_ids.
+// listSummaries answers a page of an agent's summaries, oldest first, each with
+// source_message_ids. The cursor is the ID of the last summary of the previous page.
 func (s *Server) listSummaries(c echo.Context) error {
-	id, _, err := agentParam(c)
+	id, q, err := agentParam(c, "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(q["limit"])
 	if err != nil {
 		return err
 	}
@@ -18,10 +23,14 @@ func (s *Server) listSummaries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for i := range sums {
-		if sums[i].SourceMessageIDs == nil {
-			sums[i].SourceMessageIDs = []string{}
+	page, next, err := pageAfter(sums, limit, q["cursor"], func(s state.Summary) string { return s.ID })
+	if err != nil {
+		return err
+	}
+	for i := range page {
+		if page[i].SourceMessageIDs == nil {
+			page[i].SourceMessageIDs = []string{}
 		}
 	}
-	return c.JSON(http.StatusOK, list[state.Summary]{Items: nonNil(sums)})
+	return c.JSON(http.StatusOK, list[state.Summary]{Items: nonNil(page), NextCursor: next})
 }

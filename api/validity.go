@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,9 +47,22 @@ func (s *Server) restorePassage(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
-// passageHistory answers every validity change of a passage, oldest first.
+// passageHistory answers a page of a passage's validity changes, oldest first. The cursor is the
+// seq of the last event of the previous page.
 func (s *Server) passageHistory(c echo.Context) error {
-	id, pid, err := passageParams(c)
+	q, err := query(c, "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(q["limit"])
+	if err != nil {
+		return err
+	}
+	id, err := param(c, "agent_id") // not passageParams: it allows no query parameters
+	if err != nil {
+		return err
+	}
+	pid, err := param(c, "passage_id")
 	if err != nil {
 		return err
 	}
@@ -56,5 +70,9 @@ func (s *Server) passageHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list[archival.Event]{Items: nonNil(h)})
+	page, next, err := pageAfter(h, limit, q["cursor"], func(e archival.Event) string { return strconv.FormatInt(e.Seq, 10) })
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list[archival.Event]{Items: nonNil(page), NextCursor: next})
 }

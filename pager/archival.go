@@ -88,113 +88,224 @@ func validateTags(tags []string) error {
 	return nil
 }
 
+// MaxBatchPassages is the most passages one InsertPassages call takes.
+const MaxBatchPassages = 1000
+
 // InsertPassage embeds and stores a passage in an agent's archival memory. With Supersedes, the
 // named passage is marked superseded by the new one.
 func (s *Service) InsertPassage(ctx context.Context, agentID string, in PassageInput) (archival.Passage, error) {
+	out, err := s.insertPassages(ctx, agentID, []PassageInput{in}, false)
+	if err != nil {
+		return archival.Passage{}, err
+	}
+	return out[0], nil
+}
+
+// InsertPassages embeds and stores up to MaxBatchPassages passages in one atomic write: either
+// all are stored or, on any error, none. Each passage is judged as InsertPassage judges it,
+// against what was stored before the batch (the key rule also applies among the batch's own
+// passages, in the store). Two passages that both name one passage in supersedes are refused.
+func (s *Service) InsertPassages(ctx context.Context, agentID string, ins []PassageInput) ([]archival.Passage, error) {
+	switch {
+	case len(ins) == 0:
+		return nil, errorf(ErrInvalidArgument, "passages is empty")
+	case len(ins) > MaxBatchPassages:
+		return nil, errorf(ErrTooLarge, "at most %d passages per batch, got %d", MaxBatchPassages, len(ins))
+	}
+	return s.insertPassages(ctx, agentID, ins, true)
+}
+
+// checkPassage validates one input and returns its trimmed text and source: the one asked for, or
+// the caller's highest (see callerSource).
+func checkPassage(ctx context.Context, in PassageInput) (string, archival.Source, error) {
 	text := strings.TrimSpace(in.Text)
 	switch {
 	case text == "":
-		return archival.Passage{}, errorf(ErrInvalidArgument, "text is empty")
+		return "", "", errorf(ErrInvalidArgument, "text is empty")
 	case len(text) > MaxPassageBytes:
-		return archival.Passage{}, errorf(ErrTooLarge, "text is longer than %d bytes", MaxPassageBytes)
+		return "", "", errorf(ErrTooLarge, "text is longer than %d bytes", MaxPassageBytes)
 	case checkText("text", text) != nil:
-		return archival.Passage{}, checkText("text", text)
+		return "", "", checkText("text", text)
 	case checkText("key", in.Key) != nil:
-		return archival.Passage{}, checkText("key", in.Key)
+		return "", "", checkText("key", in.Key)
 	case len(in.Key) > 256:
-		return archival.Passage{}, errorf(ErrInvalidArgument, "key is longer than 256 bytes")
+		return "", "", errorf(ErrInvalidArgument, "key is longer than 256 bytes")
 	}
 	if in.Source != "" && !in.Source.Valid() {
-		return archival.Passage{}, errorf(ErrInvalidArgument, "source must be user, agent, tool, compaction or import, got %q", in.Source)
+		return "", "", errorf(ErrInvalidArgument, "source must be user, agent, tool, compaction or import, got %q", in.Source)
 	}
-	var err error
-	if in.Source, err = callerSource(ctx, in.Source); err != nil {
-		return archival.Passage{}, err
+	src, err := callerSource(ctx, in.Source)
+	if err != nil {
+		return "", "", err
 	}
 	if err := validateTags(in.Tags); err != nil {
-		return archival.Passage{}, err
+		return "", "", err
 	}
 	if err := checkMetadata(in.Metadata); err != nil {
-		return archival.Passage{}, err
+		return "", "", err
+	}
+	return text, src, nil
+}
+
+// indexed prefixes a caller error with the batch index it concerns (when batched).
+func indexed(err error, batched bool, i int) error {
+	var e *Error
+	if !batched || !errors.As(err, &e) {
+		return err
+	}
+	return &Error{Kind: e.Kind, Msg: fmt.Sprintf("passages[%d]: %s", i, e.Msg)}
+}
+
+func (s *Service) insertPassages(ctx context.Context, agentID string, ins []PassageInput, batched bool) ([]archival.Passage, error) {
+	now := s.now()
+	news := make([]archival.Passage, len(ins))
+	texts := make([]string, len(ins))
+	for i, in := range ins {
+		text, src, err := checkPassage(ctx, in)
+		if err != nil {
+			return nil, indexed(err, batched, i)
+		}
+		p := archival.Passage{
+			ID: newPassageID(), AgentID: agentID, Text: text, CreatedAt: now, ValidFrom: now,
+			Status: archival.StatusValid, Key: in.Key, Source: src, Tags: in.Tags, Metadata: in.Metadata,
+			Supersedes: in.Supersedes, Cause: "inserted (source " + string(src) + ")",
+		}
+		if p.Tags == nil {
+			p.Tags = []string{}
+		}
+		if in.ValidFrom != nil {
+			p.ValidFrom = in.ValidFrom.UTC()
+		}
+		news[i], texts[i] = p, validity.DenseText(in.Key, text)
 	}
 	if _, err := s.agentFor(ctx, agentID, "archival_memory_insert"); err != nil {
-		return archival.Passage{}, err
+		return nil, err
 	}
-	now := s.now()
-	p := archival.Passage{
-		ID: newPassageID(), AgentID: agentID, Text: text, CreatedAt: now, ValidFrom: now,
-		Status: archival.StatusValid, Key: in.Key, Source: in.Source, Tags: in.Tags, Metadata: in.Metadata,
-		Supersedes: in.Supersedes, Cause: "inserted (source " + string(in.Source) + ")",
-	}
-	if p.Tags == nil {
-		p.Tags = []string{}
-	}
-	if in.ValidFrom != nil {
-		p.ValidFrom = in.ValidFrom.UTC()
-	}
-	vecs, err := s.cfg.Embedder.Embed(ctx, []string{validity.DenseText(in.Key, text)})
+	vecs, err := s.cfg.Embedder.Embed(ctx, texts)
 	if err != nil {
-		return archival.Passage{}, fmt.Errorf("pager: embed passage: %w", err)
+		return nil, fmt.Errorf("pager: embed passage: %w", err)
 	}
-	p.Vector = vecs[0]
-	var cands []supersessionCandidate
-	if in.Supersedes == "" {
-		if cands, err = s.supersessionCandidates(ctx, p); err != nil {
-			return archival.Passage{}, err
+	if len(vecs) != len(news) {
+		return nil, fmt.Errorf("pager: embed passages: %d vectors for %d texts", len(vecs), len(news))
+	}
+	// Found before the write (searches and reads): the passages each new one may possibly
+	// supersede, and those named in supersedes. The write then judges them as they are under the
+	// agent's archival write lock, so a concurrent change of them is never undone.
+	cands := make([][]supersessionCandidate, len(news))
+	explicit := map[string]int{} // passage ID -> the batch index that supersedes it
+	var ids []string
+	seen := map[string]bool{}
+	need := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
 	}
-	ids := []string{in.Supersedes}
-	if in.Supersedes == "" {
-		ids = candidateIDs(cands)
-	}
-	// Under the agent's archival write lock: the passages this one changes are read as they are
-	// now, so a concurrent invalidation is never undone, and the agent is checked to exist, so an
-	// insert racing DeleteAgent leaves nothing behind (see DeleteAgent).
-	err = s.UpdateArchival(ctx, agentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
-		batch := []archival.Passage{p}
-		if in.Supersedes == "" {
-			return append(batch, markSupersessions(&batch[0], cands, cur)...), nil
-		}
-		if cur[0] == nil {
-			return nil, errorf(ErrNotFound, "supersedes: passage %s does not exist", in.Supersedes)
-		}
-		old := *cur[0]
-		if outranks(old, p.Source) {
-			// Not on its own authority: the old passage stays valid, flagged for review.
-			batch[0].Supersedes = ""
-			if old.Status == archival.StatusValid {
-				old.PossiblySupersededBy, old.Confidence = p.ID, reviewConfidence
-				old.Cause = fmt.Sprintf("possibly superseded by %s, which claims to supersede it, but a %s passage cannot supersede a %s-asserted one on its own; review it",
-					p.ID, p.Source, old.Source)
-				batch = append(batch, old)
+	for i := range news {
+		news[i].Vector = vecs[i]
+		if id := ins[i].Supersedes; id != "" {
+			if j, dup := explicit[id]; dup {
+				return nil, errorf(ErrInvalidArgument, "passages[%d] and passages[%d] both supersede %s", j, i, id)
 			}
-		} else {
-			vf := p.ValidFrom
-			old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
-			old.Cause = "superseded explicitly by " + p.ID
-			batch = append(batch, old)
+			explicit[id] = i
+			need(id)
+			continue
+		}
+		if cands[i], err = s.supersessionCandidates(ctx, news[i]); err != nil {
+			return nil, indexed(err, batched, i)
+		}
+		for _, c := range cands[i] {
+			need(c.id)
+		}
+	}
+	err = s.UpdateArchival(ctx, agentID, ids, func(cur []*archival.Passage) ([]archival.Passage, error) {
+		byID := make(map[string]*archival.Passage, len(ids))
+		for k, id := range ids {
+			byID[id] = cur[k]
+		}
+		batch := append([]archival.Passage(nil), news...)
+		// The changes to stored passages, by ID, merged across the batch.
+		changed := map[string]archival.Passage{}
+		var order []string
+		for i := range batch {
+			more, err := relatedChanges(&batch[i], byID, cands[i])
+			if err != nil {
+				return nil, indexed(err, batched, i)
+			}
+			for _, o := range more {
+				prev, seen := changed[o.ID]
+				switch {
+				case !seen:
+					order = append(order, o.ID)
+				case prev.Status != archival.StatusValid:
+					continue // an explicit supersession wins over a possible one
+				case o.Status == archival.StatusValid && prev.Confidence >= o.Confidence:
+					continue // keep the likelier possible supersession
+				}
+				changed[o.ID] = o
+			}
+		}
+		for _, id := range order {
+			batch = append(batch, changed[id])
 		}
 		return batch, nil
 	})
 	if err != nil {
-		return archival.Passage{}, err
+		return nil, err
 	}
-	// The key rule may have changed the new passage too (a late-arriving older value).
-	stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
-	if errors.Is(err, archival.ErrNotFound) {
-		// Written, then removed with its agent by a DeleteAgent that committed meanwhile.
-		return archival.Passage{}, errorf(ErrNotFound, "agent %s was deleted", agentID)
+	out := make([]archival.Passage, len(news))
+	for i, p := range news {
+		// The key rule may have changed the new passage too (a late-arriving older value).
+		stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
+		if errors.Is(err, archival.ErrNotFound) {
+			// Written, then removed with its agent by a DeleteAgent that committed meanwhile.
+			return nil, errorf(ErrNotFound, "agent %s was deleted", agentID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = stored
+		flag := p
+		flag.Status = stored.Status
+		if err := s.flagKeyConflicts(ctx, flag); err != nil {
+			// The passage is stored; only the review flag on the older value is missing.
+			s.cfg.Logger.Warn("flag key conflicts for review", "agent", agentID, "passage", p.ID, "err", err)
+		}
 	}
-	if err != nil {
-		return stored, err
+	return out, nil
+}
+
+// relatedChanges returns the changes a new passage p makes to stored ones, judged on them as
+// they are now (byID; nil for one that does not exist): the passage it supersedes explicitly, or
+// those it possibly supersedes (cands). It may change p itself (a dropped supersedes, a possible
+// supersession by a newer passage).
+func relatedChanges(p *archival.Passage, byID map[string]*archival.Passage, cands []supersessionCandidate) ([]archival.Passage, error) {
+	if p.Supersedes == "" {
+		cur := make([]*archival.Passage, len(cands))
+		for i, c := range cands {
+			cur[i] = byID[c.id]
+		}
+		return markSupersessions(p, cands, cur), nil
 	}
-	flag := p
-	flag.Status = stored.Status
-	if err := s.flagKeyConflicts(ctx, flag); err != nil {
-		// The passage is stored; only the review flag on the older value is missing.
-		s.cfg.Logger.Warn("flag key conflicts for review", "agent", agentID, "passage", p.ID, "err", err)
+	if byID[p.Supersedes] == nil {
+		return nil, errorf(ErrNotFound, "supersedes: passage %s does not exist", p.Supersedes)
 	}
-	return stored, nil
+	old := *byID[p.Supersedes]
+	if outranks(old, p.Source) {
+		// Not on its own authority: the old passage stays valid, flagged for review.
+		p.Supersedes = ""
+		if old.Status != archival.StatusValid {
+			return nil, nil
+		}
+		old.PossiblySupersededBy, old.Confidence = p.ID, reviewConfidence
+		old.Cause = fmt.Sprintf("possibly superseded by %s, which claims to supersede it, but a %s passage cannot supersede a %s-asserted one on its own; review it",
+			p.ID, p.Source, old.Source)
+		return []archival.Passage{old}, nil
+	}
+	vf := p.ValidFrom
+	old.Status, old.SupersededBy, old.ValidTo = archival.StatusSuperseded, p.ID, &vf
+	old.Cause = "superseded explicitly by " + p.ID
+	return []archival.Passage{old}, nil
 }
 
 // checkMetadata refuses passage metadata over MaxMetadataBytes once encoded.

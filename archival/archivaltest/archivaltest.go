@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"DeleteResolvesKey", testDeleteResolvesKey},
 		{"ConcurrentKeyChains", testConcurrentKeyChains},
+		{"List", testList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -186,4 +187,40 @@ func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
 		return 0, fmt.Errorf("memarchival: count %s: %w", agentID, dbErr(ctx, err))
 	}
 	return n, nil
+}
+
+var _ archival.Lister = (*Store)(nil)
+
+// List returns up to limit passages of an agent in insertion order (rowid, by which lexical
+// search breaks ties); the cursor is the last rowid, in decimal.
+func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]archival.Passage, string, error) {
+	var after int64
+	if cursor != "" {
+		var err error
+		if after, err = strconv.ParseInt(cursor, 10, 64); err != nil {
+			return nil, "", fmt.Errorf("memarchival: list: cursor %q: %w", cursor, archival.ErrInvalid)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages
+		WHERE agent_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`, agentID, after, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("memarchival: list: %w", dbErr(ctx, err))
+	}
+	defer rows.Close()
+	var out []archival.Passage
+	var last int64
+	for rows.Next() {
+		p, rowid, err := scanPassageRow(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("memarchival: list: %w", dbErr(ctx, err))
+		}
+		out, last = append(out, p), rowid
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("memarchival: list: %w", dbErr(ctx, err))
+	}
+	if len(out) < limit {
+		return out, "", nil
+	}
+	return out, strconv.FormatInt(last, 10), nil
 }

@@ -130,3 +130,31 @@ func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
 	}
 	return n, nil
 }
+
+var _ archival.Lister = (*Store)(nil)
+
+// List returns up to limit passages of an agent by ID (by which lexical search breaks ties);
+// the cursor is the last ID.
+func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]archival.Passage, string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+passageColumns+` FROM passages
+		WHERE agent_id = $1 AND id > $2 ORDER BY id LIMIT $3`, agentID, cursor, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("pgarchival: list: %w", dbErr(ctx, err))
+	}
+	defer rows.Close()
+	var out []archival.Passage
+	for rows.Next() {
+		p, err := scanPassage(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("pgarchival: list: %w", dbErr(ctx, err))
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("pgarchival: list: %w", dbErr(ctx, err))
+	}
+	if len(out) < limit {
+		return out, "", nil
+	}
+	return out, out[len(out)-1].ID, nil
+}

@@ -36,6 +36,9 @@ commands:
   migrate   apply the store's migrations and exit
   bench     measure retrieval quality and speed: bench locomo|stale|load
   keys      manage API keys: keys create|list|revoke
+  mcp       serve one agent's memory over MCP on stdin/stdout: mcp --agent ID
+  export    write an agent's export from a running memsvc: export --agent ID
+  import    import an export or a Letta .af, or append a transcript: import FILE
 
 Run 'memsvc <command> -h' for the command's flags.`
 
@@ -72,6 +75,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], stdout, stderr)
+	case "mcp":
+		return runMCP(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

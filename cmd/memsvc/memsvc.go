@@ -60,6 +60,8 @@ type Main struct {
 	server *http.Server
 	ln     net.Listener
 	served chan error
+	// noListen makes Run open everything but the HTTP listener (memsvc mcp serves stdio).
+	noListen bool
 }
 
 // NewMain returns a Main with default configuration, logging to w.
@@ -73,9 +75,13 @@ func NewMain(w io.Writer) *Main {
 	}
 }
 
-// ParseFlags reads flags, then MEMSVC_* variables for the flags not given.
-func (m *Main) ParseFlags(args []string) error {
+// ParseFlags reads flags, then MEMSVC_* variables for the flags not given. extra adds a
+// command's own flags (memsvc mcp), which MEMSVC_* variables set too.
+func (m *Main) ParseFlags(args []string, extra ...func(*flag.FlagSet)) error {
 	fs := flag.NewFlagSet("memsvc", flag.ContinueOnError)
+	for _, f := range extra {
+		f(fs)
+	}
 	c := &m.Config
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.StringVar(&c.Data, "data", c.Data, "data directory of the embedded store")
@@ -204,6 +210,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if err := comp.Start(ctx); err != nil {
 		return err
+	}
+	if m.noListen {
+		return nil
 	}
 	m.ln, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {

@@ -88,6 +88,7 @@ var crossTenantBodies = map[string]string{
 	"POST /v1/agents/{agent_id}/messages":                         `{"messages": [{"role": "user", "content": "hello"}]}`,
 	"PUT /v1/agents/{agent_id}/blocks/{label}":                    `{"value": "overwritten"}`,
 	"POST /v1/agents/{agent_id}/archival":                         `{"text": "planted"}`,
+	"POST /v1/agents/{agent_id}/archival/batch":                   `{"passages": [{"text": "planted"}]}`,
 	"POST /v1/agents/{agent_id}/archival/search":                  `{"query": "secret"}`,
 	"POST /v1/agents/{agent_id}/archival/{passage_id}/invalidate": `{"reason": "because"}`,
 	"POST /v1/agents/{agent_id}/recall/search":                    `{"query": "secret"}`,
