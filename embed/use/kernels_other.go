@@ -2,10 +2,15 @@
 
 package use
 
-const hasSIMD = false
+const hasSIMD, hasAVX512 = false, false
 
 func kern(k int, a []float32, lda int, p []float32, c []float32, ldc int) {
 	kernGo(k, a, lda, p, c, ldc)
+}
+
+func kern2(k int, a []float32, lda int, p []float32, c []float32, ldc int) {
+	kernGo(k, a, lda, p, c, ldc)
+	kernGo(k, a, lda, p[k*kc:], c[kc:], ldc)
 }
 
 func dot(a, b []float32) float32 { return dotGo(a, b) }

@@ -22,7 +22,7 @@ func near(a, b float32, tol float64) bool {
 // amd64 with AVX2+FMA) against the Go loops, including strides wider than
 // the block and panels of several widths.
 func TestKernelsMatchGo(t *testing.T) {
-	t.Logf("SIMD kernels: %v", hasSIMD)
+	t.Logf("SIMD kernels: AVX2+FMA %v, AVX-512 %v", hasSIMD, hasAVX512)
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, k := range []int{1, 7, 64, 256, 1536} {
 		lda, ldc := k+3, kc*3
@@ -35,6 +35,18 @@ func TestKernelsMatchGo(t *testing.T) {
 		for i := range c0 {
 			if !near(c0[i], c1[i], 1e-4) {
 				t.Fatalf("kern k=%d: element %d = %v, Go %v", k, i, c0[i], c1[i])
+			}
+		}
+		// Two panels at once (AVX-512 where the CPU has it).
+		p2 := randVec(r, 2*k*kc)
+		c2 := randVec(r, kr*ldc)
+		c3 := append([]float32(nil), c2...)
+		kern2(k, a, lda, p2, c2, ldc)
+		kernGo(k, a, lda, p2, c3, ldc)
+		kernGo(k, a, lda, p2[k*kc:], c3[kc:], ldc)
+		for i := range c2 {
+			if !near(c2[i], c3[i], 1e-4) {
+				t.Fatalf("kern2 k=%d: element %d = %v, Go %v", k, i, c2[i], c3[i])
 			}
 		}
 	}

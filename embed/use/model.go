@@ -145,7 +145,15 @@ func gemm(c []float32, ldc int, a []float32, lda int, m int, w *packed, acc bool
 	const rowBlock = 8 * kr
 	for i0 := 0; i0 < mp; i0 += rowBlock {
 		i1 := min(mp, i0+rowBlock)
-		for p := 0; p < w.out/kc; p++ {
+		np := w.out / kc
+		p := 0
+		for ; p+2 <= np; p += 2 {
+			panels := w.panels[p*w.in*kc : (p+2)*w.in*kc]
+			for i := i0; i < i1; i += kr {
+				kern2(w.in, a[i*lda:], lda, panels, c[i*ldc+p*kc:], ldc)
+			}
+		}
+		for ; p < np; p++ {
 			panel := w.panels[p*w.in*kc : (p+1)*w.in*kc]
 			for i := i0; i < i1; i += kr {
 				kern(w.in, a[i*lda:], lda, panel, c[i*ldc+p*kc:], ldc)
