@@ -27,7 +27,7 @@ func checkEmbedder(spec string) error {
 		return nil
 	}
 	if err := checkProvider("--embedder", spec, "ollama", "openai"); err != nil {
-		return fmt.Errorf("--embedder %q: want builtin, glove, use, glove+use, ollama:<model> or openai:<model>", spec)
+		return fmt.Errorf("--embedder %q: want builtin or ollama:<model> or openai:<model>, or one of the other compiled-in embedders: glove, use, glove+use", spec)
 	}
 	return nil
 }

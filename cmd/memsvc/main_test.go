@@ -483,7 +483,7 @@ func TestProviderFlags(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%v: err = %v, want ok %v", tc.args, err, tc.ok)
 		}
-		if err != nil && !strings.Contains(err.Error(), "want builtin") || err != nil && !strings.Contains(err.Error(), "ollama:<model>") {
+		if err != nil && !strings.Contains(err.Error(), "want builtin or ollama:<model>") {
 			t.Errorf("%v: error %q does not say what is accepted", tc.args, err)
 		}
 	}
