@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Model shape (see ../../shared/design notes and the converter).
+// Model shape (see doc.go and the converter).
 const (
 	embDim   = 256  // token embedding and layer 0 input
 	modelDim = 512  // layer outputs and the sentence vector
