@@ -47,7 +47,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		seed     = fs.Int64("seed", 1, "seed of generated data and sampling")
 		quiet    = fs.Bool("quiet", false, "no progress bar (an occasional progress line still goes to stderr)")
 		workers  = fs.Int("workers", 2, "searches run at once")
-		embedder = fs.String("embedder", "builtin", "text embedder: builtin, ollama:<model> or openai:<model> (figures hold for the embedder they were measured with)")
+		embedder = fs.String("embedder", "builtin", localEmbedderHelp+" (figures hold for the embedder they were measured with)")
 		ollama   = fs.String("ollama-url", "http://127.0.0.1:11434", "Ollama server URL, for --embedder ollama:<model>")
 		openai   = fs.String("openai-url", defaultOpenAIURL, "OpenAI-compatible API base URL (…/v1), for --embedder openai:<model>; key in "+openAIKeyEnv)
 	)

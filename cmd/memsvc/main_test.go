@@ -459,7 +459,8 @@ func startProcessEnv(t *testing.T, bin string, env []string, args ...string) (*e
 }
 
 // TestProviderFlags checks which --embedder and --summarizer values start-up accepts: builtin
-// or <provider>:<model>, with a model, and openai only for the embedder.
+// (and, for the embedder, the other compiled-in ones) or <provider>:<model>, with a model, and
+// openai only for the embedder.
 func TestProviderFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -470,7 +471,10 @@ func TestProviderFlags(t *testing.T) {
 		{[]string{"--embedder", "openai:text-embedding-3-small"}, true},
 		{[]string{"--embedder", "ollama:"}, false},
 		{[]string{"--embedder", "openai: "}, false},
-		{[]string{"--embedder", "glove"}, false},
+		{[]string{"--embedder", "glove"}, true},
+		{[]string{"--embedder", "use"}, true},
+		{[]string{"--embedder", "glove+use"}, true},
+		{[]string{"--embedder", "gloves"}, false},
 		{[]string{"--embedder", "qdrant:x"}, false},
 		{[]string{"--summarizer", "ollama:llama3"}, true},
 		{[]string{"--summarizer", "openai:gpt"}, false},

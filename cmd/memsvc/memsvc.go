@@ -88,7 +88,7 @@ func (m *Main) ParseFlags(args []string, extra ...func(*flag.FlagSet)) error {
 	fs.StringVar(&c.Store, "store", c.Store, "where all state lives: embedded, or a postgres:// URL")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations at start-up (PostgreSQL)")
 	fs.StringVar(&c.Archival, "archival", c.Archival, "where archival vectors live: empty for the state store, or qdrant://host:port[/collection]")
-	fs.StringVar(&c.Embedder, "embedder", c.Embedder, "text embedder: builtin, ollama:<model>, or openai:<model> (an OpenAI-compatible /embeddings endpoint; key in "+openAIKeyEnv+")")
+	fs.StringVar(&c.Embedder, "embedder", c.Embedder, localEmbedderHelp+" (openai: an OpenAI-compatible /embeddings endpoint; key in "+openAIKeyEnv+")")
 	fs.StringVar(&c.Summarizer, "summarizer", c.Summarizer, "summarizer: builtin, or ollama:<model>")
 	fs.StringVar(&c.OllamaURL, "ollama-url", c.OllamaURL, "Ollama server URL")
 	fs.StringVar(&c.OpenAIURL, "openai-url", c.OpenAIURL, "base URL of the OpenAI-compatible API, up to the version (…/v1), for --embedder openai:<model>")
@@ -123,7 +123,7 @@ func (m *Main) ParseFlags(args []string, extra ...func(*flag.FlagSet)) error {
 }
 
 func (c Config) validate() error {
-	embedderErr := checkProvider("--embedder", c.Embedder, "ollama", "openai")
+	embedderErr := checkEmbedder(c.Embedder)
 	summarizerErr := checkProvider("--summarizer", c.Summarizer, "ollama")
 	switch {
 	case c.Store != "embedded" && !stores.IsPostgres(c.Store):

@@ -32,14 +32,18 @@ func (m *Main) embedder(ctx context.Context) (embed.Embedder, error) {
 	return newEmbedder(ctx, m.Config.Embedder, endpoints{Ollama: m.Config.OllamaURL, OpenAI: m.Config.OpenAIURL}, m.Logger)
 }
 
-// newEmbedder returns the embedder spec names: "builtin"; "ollama:<model>", a model on the
+// newEmbedder returns the embedder spec names: "builtin" or another compiled-in one (see
+// localEmbedders); "ollama:<model>", a model on the
 // Ollama server; or "openai:<model>", a model behind an OpenAI-compatible /embeddings endpoint
 // (vLLM, TEI, Ollama's /v1, OpenAI), with the key in $MEMSVC_OPENAI_API_KEY if it needs one.
 // Model servers are probed, so a missing model or a stopped server fails with a clear message.
 // serve and bench both take it from --embedder.
 func newEmbedder(ctx context.Context, spec string, at endpoints, logger *slog.Logger) (embed.Embedder, error) {
-	if err := checkProvider("--embedder", spec, "ollama", "openai"); err != nil {
+	if err := checkEmbedder(spec); err != nil {
 		return nil, err
+	}
+	if e, err := newLocalEmbedder(spec); e != nil || err != nil {
+		return e, err
 	}
 	if model, ok := strings.CutPrefix(spec, "openai:"); ok {
 		e, err := embed.NewOpenAI(embed.OpenAIConfig{URL: at.OpenAI, Model: model, APIKey: os.Getenv(openAIKeyEnv), Logger: logger})
