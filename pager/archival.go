@@ -74,6 +74,10 @@ type ArchivalHit struct {
 	Passage archival.Passage `json:"passage"`
 	Score   float64          `json:"score"`
 	Scores  Scores           `json:"scores"`
+	// Conflicts are the ids of other hits of the same search that state the opposite of this
+	// one (one negates what the other asserts): an unresolved contradiction the agent should
+	// see both sides of, not one settled by hiding the other.
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 func validateTags(tags []string) error {
