@@ -290,6 +290,8 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		}
 	}
 	out := make([]ArchivalHit, 0, q.K)
+	var conflicts [][]int
+	shown := map[int]bool{}
 	for _, r := range validity.Rank(validity.Query{Text: q.Query, Now: s.now(), AsOf: q.AsOf}, cands, cfg) {
 		if len(out) == q.K {
 			break
@@ -299,6 +301,15 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		}
 		sc := Scores{Relevance: r.Scores.Relevance, Recency: r.Scores.Recency, Validity: r.Scores.Validity, Subject: r.Scores.Subject, Predicate: r.Scores.Predicate}
 		out = append(out, ArchivalHit{Passage: hits[r.Index].Passage, Score: r.Score, Scores: sc})
+		conflicts = append(conflicts, r.Conflicts)
+		shown[r.Index] = true
+	}
+	for i, cs := range conflicts {
+		for _, j := range cs {
+			if shown[j] {
+				out[i].Conflicts = append(out[i].Conflicts, hits[j].Passage.ID)
+			}
+		}
 	}
 	return out, nil
 }

@@ -11,13 +11,14 @@ import (
 )
 
 // possibleSupersessions finds the agent's valid passages that p may replace, or that may replace
-// p when p arrived late: no key on either, the same subject, and a cosine of at least
+// p when p arrived late: no key on either, each one statement about the same named subject
+// (validity.MayCompareWhole), and a cosine of at least
 // Scoring.SupersedeCosine, but not the same text. The older of each pair is marked possibly
 // superseded by the newer, with a confidence; nothing is invalidated. It returns the passages
 // to write besides p, and may mark p itself.
 func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage) ([]archival.Passage, error) {
 	subject := validity.SubjectOf(p.Key, p.Text)
-	if p.Key != "" || subject == "" || s.cfg.Scoring.SupersedeCosine <= 0 || validity.IsUtterance(p.Text) {
+	if p.Key != "" || s.cfg.Scoring.SupersedeCosine <= 0 || !validity.MayCompareWhole(p.Text) {
 		return nil, nil
 	}
 	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Vector: p.Vector, K: 20})
@@ -28,7 +29,7 @@ func (s *Service) possibleSupersessions(ctx context.Context, p *archival.Passage
 	for _, h := range hits {
 		o := h.Passage
 		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
-		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || validity.IsUtterance(o.Text) {
+		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
 			continue
 		}
 		cause := fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)
