@@ -28,8 +28,8 @@ import (
 // slotCoverage is the least share of the query's weighted content words that a sentence must
 // say to answer it, and slotRelative the least share of the best candidate's coverage.
 const (
-	slotCoverage = 0.5
-	slotRelative = 0.75
+	slotCoverage = 0.4
+	slotRelative = 0.6
 )
 
 // answer is what a candidate's best sentence says about the query.
@@ -193,7 +193,7 @@ func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64,
 
 // frameOverlap is the least share of the shorter sentence's words (values aside) that the
 // longer one must hold for two sentences to state one thing.
-const frameOverlap = 0.6
+const frameOverlap = 0.45
 
 // overlap is |a∩b| / min(|a|, |b|), 0 when either is empty.
 func overlap(a, b map[string]bool) float64 {
