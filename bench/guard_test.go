@@ -97,6 +97,9 @@ func TestGuard(t *testing.T) {
 		got["stale."+string(m)+".unkeyed_current@1"] = stale.Modes[m].UnkeyedCurrent1
 	}
 	got["stale.full.-stale@5"] = -stale.Modes[ModeFull].Stale5
+	for _, v := range []string{"keyed-otherwords-shuffled", "keyed-opaque-shuffled"} {
+		got["stale.full."+v+".current@1"] = stale.Modes[ModeFull].Variants[v].Metrics["current@1"]
+	}
 	pairs["stale current@1"] = [2]float64{stale.Modes[ModeHybrid].Current1, stale.Modes[ModeFull].Current1}
 	pairs["stale unkeyed current@1"] = [2]float64{stale.Modes[ModeHybrid].UnkeyedCurrent1, stale.Modes[ModeFull].UnkeyedCurrent1}
 
