@@ -165,15 +165,22 @@ func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64,
 	// The same slot: an older answering memory and a newer one whose best sentences are
 	// near-duplicates (most of the shorter one's words are the longer one's) with the values
 	// changed. The newer moves up to just above the older; nothing else moves.
+	// Short single statements about a named subject are compared whole instead (see
+	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
+	// shares the words of the fact it is not.
+	whole := make([]bool, len(cands))
+	for i, c := range cands {
+		whole[i] = MayCompareWhole(c.Text)
+	}
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
-		if !ans[a].ok || len(ans[a].values) == 0 {
+		if !ans[a].ok || len(ans[a].values) == 0 || whole[a] {
 			continue
 		}
 		bestQ, bestO := -1, 0.0
 		for q := p + 1; q < len(out); q++ {
 			b := out[q].Index
-			if !ans[b].ok || len(ans[b].values) == 0 || !cands[b].ValidFrom.After(cands[a].ValidFrom) || !differ(ans[a].values, ans[b].values) {
+			if !ans[b].ok || len(ans[b].values) == 0 || whole[b] || !cands[b].ValidFrom.After(cands[a].ValidFrom) || !differ(ans[a].values, ans[b].values) {
 				continue
 			}
 			if o := overlap(ans[a].frame, ans[b].frame); o >= frameOverlap && o > bestO {

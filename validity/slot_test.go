@@ -11,7 +11,7 @@ func TestANearDuplicateWithAChangedValueComesFirst(t *testing.T) {
 	cands := []Candidate{
 		{Relevance: 0.9, Text: "I've been measuring the login API response time and it's currently at 180ms under 20 concurrent requests. Can you review my caching code?", Status: Valid, ValidFrom: jan},
 		{Relevance: 0.7, Text: "How do I structure the Express routes for the admin panel?", Status: Valid, ValidFrom: feb.AddDate(0, 1, 0)},
-		{Relevance: 0.6, Text: "The login API response time has decreased to 120ms under 20 concurrent requests after I optimized the authentication flow.", Status: Valid, ValidFrom: feb},
+		{Relevance: 0.6, Text: "I optimized the authentication flow, and the login API response time has decreased to 120ms under 20 concurrent requests.", Status: Valid, ValidFrom: feb},
 		{Relevance: 0.5, Text: "I set up the Redis cache with a TTL of 3600 seconds for user sessions.", Status: Valid, ValidFrom: jan},
 	}
 	q := Query{Text: "What is the login API response time under 20 concurrent requests?", Now: feb.AddDate(0, 2, 0)}
