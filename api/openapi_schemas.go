@@ -414,6 +414,7 @@ func schemas() obj {
 		}),
 		"ArchivalHit": object([]string{"passage", "score", "scores"}, obj{
 			"passage": ref("Passage"), "score": number(""), "scores": ref("Scores"),
+			"conflicts": arrayOf(str("Ids of other hits of this search that state the opposite (an unresolved contradiction: read both).")),
 		}),
 		"ArchivalResults": object([]string{"results"}, obj{"results": arrayOf(ref("ArchivalHit"))}),
 

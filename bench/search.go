@@ -17,10 +17,13 @@ type search struct {
 	agentID string
 	text    string
 	ids     map[Mode][]string
+	// conflicts holds, per mode, the hits marked as contradicting another hit (passage id ->
+	// the ids it conflicts with).
+	conflicts map[Mode]map[string][]string
 }
 
 func newSearch(svc *pager.Service, agentID, text string) *search {
-	return &search{svc: svc, agentID: agentID, text: text, ids: make(map[Mode][]string, len(AllModes))}
+	return &search{svc: svc, agentID: agentID, text: text, ids: make(map[Mode][]string, len(AllModes)), conflicts: map[Mode]map[string][]string{}}
 }
 
 // runSearches asks every search in every mode of c on c.Workers goroutines, through
@@ -55,10 +58,14 @@ func runSearches(ctx context.Context, c *Common, label string, searches []*searc
 					lat[m] = append(lat[m], ms)
 					mu.Unlock()
 					ids := make([]string, len(hits))
+					conf := map[string][]string{}
 					for i, h := range hits {
 						ids[i] = h.Passage.ID
+						if len(h.Conflicts) > 0 {
+							conf[h.Passage.ID] = h.Conflicts
+						}
 					}
-					s.ids[m] = ids
+					s.ids[m], s.conflicts[m] = ids, conf
 				}
 				prog.add(len(c.Modes))
 			}

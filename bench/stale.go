@@ -15,6 +15,36 @@ type StaleVariant struct {
 	Keyed    bool // updates carry their slot's key ("alice/city")
 	Shuffled bool // arrival order is random; valid_from is still the event time
 	MultiHop bool // the two-hop streams of GenerateMultiHop
+	// KeyStyle is how a keyed variant's keys name the attribute: "" by its word ("alice/city"),
+	// KeyOtherWords in other words than the questions use ("alice/residence"), KeyOpaque not at
+	// all ("k17"), as an agent may choose them.
+	KeyStyle string
+}
+
+// The key styles of StaleVariant.KeyStyle.
+const (
+	KeyOtherWords = "other-words"
+	KeyOpaque     = "opaque"
+)
+
+// otherWords names each attribute in words its facts' questions do not use.
+var otherWords = map[string]string{
+	"city": "residence", "employer": "workplace", "food": "cuisine_pick", "car": "vehicle_model",
+	"phone": "handset", "pet": "companion_animal", "sport": "athletic_pursuit", "language": "linguistic_studies",
+}
+
+// key is the key a keyed variant gives slot i of s.
+func (v StaleVariant) key(s *Stream, i int) string {
+	sl := s.Slots[i]
+	switch v.KeyStyle {
+	case KeyOtherWords:
+		if w, ok := otherWords[sl.Attribute]; ok {
+			return slug(sl.Subject) + "/" + w
+		}
+	case KeyOpaque:
+		return fmt.Sprintf("k%d", i)
+	}
+	return sl.Key
 }
 
 // StaleVariants are the variants the stale suite runs, in report order. The multi-hop variants
@@ -22,6 +52,8 @@ type StaleVariant struct {
 var StaleVariants = []StaleVariant{
 	{Name: "keyed-inorder", Keyed: true},
 	{Name: "keyed-shuffled", Keyed: true, Shuffled: true},
+	{Name: "keyed-otherwords-shuffled", Keyed: true, Shuffled: true, KeyStyle: KeyOtherWords},
+	{Name: "keyed-opaque-shuffled", Keyed: true, Shuffled: true, KeyStyle: KeyOpaque},
 	{Name: "unkeyed-inorder"},
 	{Name: "unkeyed-shuffled", Shuffled: true},
 	{Name: "multihop-keyed", Keyed: true, Shuffled: true, MultiHop: true},
@@ -124,7 +156,7 @@ func RunStale(ctx context.Context, cfg StaleConfig) (*StaleResult, error) {
 			if v.MultiHop {
 				continue
 			}
-			if v.Keyed {
+			if v.Keyed && v.KeyStyle == "" {
 				keyed.merge(acc[m][v.Name].queries)
 				for a, ms := range acc[m][v.Name].byAttr {
 					if byAttr[a] == nil {
@@ -132,7 +164,7 @@ func RunStale(ctx context.Context, cfg StaleConfig) (*StaleResult, error) {
 					}
 					byAttr[a].merge(ms)
 				}
-			} else {
+			} else if !v.Keyed {
 				unkeyed.merge(acc[m][v.Name].queries)
 			}
 		}
@@ -200,7 +232,7 @@ func runStaleVariant(ctx context.Context, cfg *StaleConfig, v StaleVariant, stre
 			f := s.Facts[fi]
 			in := pager.PassageInput{Text: f.Text, ValidFrom: &f.ValidFrom, Metadata: map[string]any{"kind": f.Kind.String(), "subject": f.Subject}}
 			if v.Keyed && f.Kind == FactUpdate {
-				in.Key = s.Slots[f.Slot].Key
+				in.Key = v.key(s, f.Slot)
 			}
 			p, err := svc.InsertPassage(ctx, agentID, in)
 			if err != nil {

@@ -3,18 +3,18 @@ package compaction
 import (
 	"context"
 	"strings"
-	"unicode"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
+	"github.com/memsvc/memsvc/textproc"
 	"github.com/memsvc/memsvc/validity"
 )
 
 // The retention check is a semantic checksum of a summary: every pinned message's facts must
 // survive in the summary or in archival memory. A message's facts are its numbers (any word with a
 // digit), its names (validity.Entities) and its key terms (words of four letters or more that are
-// not function words). Words are compared lowercased, with a few inflections stripped, so that
-// "allergic to peanuts" keeps "peanut".
+// not function words). Words are compared as textproc stems them (Porter2), so that "allergic to
+// peanuts" keeps "peanut"; numbers and codes as written.
 
 // Facts returns the facts of a text, in order of first mention, without repeats.
 func Facts(text string) []string {
@@ -26,55 +26,29 @@ func Facts(text string) []string {
 			out = append(out, f)
 		}
 	}
-	for _, w := range words(text) {
+	for _, w := range textproc.Words(text) {
 		switch {
-		case hasDigit(w):
+		case textproc.HasDigit(w):
 			add(strings.Trim(w, ".,:;-/"))
-		case len([]rune(w)) >= 4 && !stopwords[strings.ToLower(w)]:
-			add(stem(strings.ToLower(w)))
+		case len([]rune(w)) >= 4 && !textproc.IsStop(w):
+			add(textproc.Stem(w))
 		}
 	}
 	for _, e := range validity.Entities(text) {
-		add(stem(e))
+		add(textproc.Stem(e))
 	}
 	return out
-}
-
-// words splits text into words, keeping the inner punctuation of numbers and codes (4.5, 10:30,
-// A-12, 2026-01-02) whole.
-func words(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != ':' && r != '-' && r != '/' && r != '\'' && r != '’'
-	})
-}
-
-func hasDigit(w string) bool {
-	return strings.IndexFunc(w, unicode.IsDigit) >= 0
-}
-
-// stem strips a possessive and a few inflections, leaving at least four letters.
-func stem(w string) string {
-	w = strings.Trim(w, ".:-/'’")
-	for _, suf := range []string{"'s", "’s"} {
-		w = strings.TrimSuffix(w, suf)
-	}
-	for _, suf := range []string{"ing", "ed", "es", "s"} {
-		if strings.HasSuffix(w, suf) && len(w)-len(suf) >= 4 {
-			return strings.TrimSuffix(w, suf)
-		}
-	}
-	return w
 }
 
 // vocabulary is the set of fact forms a text holds: its numbers as written and its words stemmed.
 func vocabulary(text string) map[string]bool {
 	v := map[string]bool{}
-	for _, w := range words(text) {
-		if hasDigit(w) {
+	for _, w := range textproc.Words(text) {
+		if textproc.HasDigit(w) {
 			v[strings.Trim(w, ".,:;-/")] = true
 			continue
 		}
-		v[stem(strings.ToLower(w))] = true
+		v[textproc.Stem(w)] = true
 	}
 	return v
 }
@@ -148,20 +122,3 @@ func (s *Service) notInArchival(ctx context.Context, agentID string, facts []str
 	}
 	return left, nil
 }
-
-// stopwords are function words and fillers that carry no fact. Negations are not among them.
-var stopwords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`about above after again against also although always another anyone anything
-		around because been before being below between both could does doing done down during each either else
-		enough even every everything from further have having here hers herself himself into itself just like
-		made make many maybe more most much must myself once only other ought ours ourselves over please quite
-		rather really said same says shall should since some someone something such than that their theirs them
-		themselves then there these they thing things this those though through thus together told under until
-		upon very want wants was were what whatever when where whether which while will with within without
-		would your yours yourself yourselves hello thanks thank okay sure well yeah note remember keep mind
-		user assistant`) {
-		m[w] = true
-	}
-	return m
-}()

@@ -74,6 +74,10 @@ type ArchivalHit struct {
 	Passage archival.Passage `json:"passage"`
 	Score   float64          `json:"score"`
 	Scores  Scores           `json:"scores"`
+	// Conflicts are the ids of other hits of the same search that state the opposite of this
+	// one (one negates what the other asserts): an unresolved contradiction the agent should
+	// see both sides of, not one settled by hiding the other.
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 func validateTags(tags []string) error {
@@ -411,6 +415,8 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		}
 	}
 	out := make([]ArchivalHit, 0, q.K)
+	var conflicts [][]int
+	shown := map[int]bool{}
 	for _, r := range validity.Rank(validity.Query{Text: q.Query, Now: s.now(), AsOf: q.AsOf}, cands, cfg) {
 		if len(out) == q.K {
 			break
@@ -420,6 +426,15 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		}
 		sc := Scores{Relevance: r.Scores.Relevance, Recency: r.Scores.Recency, Validity: r.Scores.Validity, Subject: r.Scores.Subject, Predicate: r.Scores.Predicate}
 		out = append(out, ArchivalHit{Passage: hits[r.Index].Passage, Score: r.Score, Scores: sc})
+		conflicts = append(conflicts, r.Conflicts)
+		shown[r.Index] = true
+	}
+	for i, cs := range conflicts {
+		for _, j := range cs {
+			if shown[j] {
+				out[i].Conflicts = append(out[i].Conflicts, hits[j].Passage.ID)
+			}
+		}
 	}
 	return out, nil
 }

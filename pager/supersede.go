@@ -18,12 +18,12 @@ type supersessionCandidate struct {
 }
 
 // supersessionCandidates finds the agent's valid passages that p may replace, or that may replace
-// p when p arrived late: no key on either, the same subject, and a cosine of at least
-// Scoring.SupersedeCosine, but not the same text. markSupersessions then marks them on the
+// p when p arrived late: no key on either, each one statement about the same named subject
+// (validity.MayCompareWhole), and a cosine of at least Scoring.SupersedeCosine, but not the same text. markSupersessions then marks them on the
 // passages as they are under the write lock.
 func (s *Service) supersessionCandidates(ctx context.Context, p archival.Passage) ([]supersessionCandidate, error) {
 	subject := validity.SubjectOf(p.Key, p.Text)
-	if p.Key != "" || subject == "" || s.cfg.Scoring.SupersedeCosine <= 0 || validity.IsUtterance(p.Text) {
+	if p.Key != "" || s.cfg.Scoring.SupersedeCosine <= 0 || !validity.MayCompareWhole(p.Text) {
 		return nil, nil
 	}
 	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Vector: p.Vector, K: 20})
@@ -34,20 +34,12 @@ func (s *Service) supersessionCandidates(ctx context.Context, p archival.Passage
 	for _, h := range hits {
 		o := h.Passage
 		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
-		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || validity.IsUtterance(o.Text) {
+		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
 			continue
 		}
 		out = append(out, supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)})
 	}
 	return out, nil
-}
-
-func candidateIDs(cands []supersessionCandidate) []string {
-	ids := make([]string, len(cands))
-	for i, c := range cands {
-		ids[i] = c.id
-	}
-	return ids
 }
 
 // markSupersessions marks the older of p and each candidate possibly superseded by the newer,

@@ -1,6 +1,6 @@
 // Package validity scores retrieved memories on relevance, recency and validity, and penalizes
-// distractors about the wrong subject. It is pure (standard library only): time is injected
-// through Query.Now, and nothing here logs or does I/O.
+// distractors about the wrong subject. It is pure (the standard library and textproc, the shared
+// text pipeline): time is injected through Query.Now, and nothing here logs or does I/O.
 //
 // A memory can be wrong in two ways that relevance alone cannot see: it was true once and has
 // been replaced ("lives in Paris" after "moved to Berlin"), or it is about someone else ("Bob
@@ -10,17 +10,20 @@
 //
 //   - validity: 1 for a valid memory, 0 for a superseded, invalidated or expired one, and
 //     1 - Softness·confidence for one that is only possibly superseded;
-//   - recency: applied only among memories that compete for one slot (the same subject, or the
-//     same key, and similar content): the newest scores 1 and older ones decay with HalfLife.
-//     Memories without competitors are not touched, because evidence spread evenly through
-//     time (as in long conversations) must not be pushed down for being old;
+//   - recency: applied only among memories shown to compete for one slot: the same key; or,
+//     without a key, two short single statements about one named subject whose embeddings are
+//     close (MayCompareWhole); the newest scores 1 and older ones decay with HalfLife. Memories
+//     without competitors are not touched, because evidence spread evenly through time (as in
+//     long conversations) must not be pushed down for being old. Longer memories (messages)
+//     compete only on sentence-level evidence (slot.go): a near-duplicate of the older one that
+//     answers the query with a changed value moves up to just above it; two that answer it with
+//     opposite polarity are contradictions, marked (Result.Conflicts) and shown together;
 //   - subject: 1 when the memory is about a subject the query names (or either names none),
 //     lower when it is about another one;
 //   - predicate: how much of what the query asks about its subject the memory says. The
 //     query's content words other than names, stemmed and weighted by their rarity among the
 //     candidates, are looked up in the memory's words and in its key's attribute ("alice/city"
-//     → "city"). Memories whose keys name one attribute share their best word match (their
-//     attribute's vocabulary), and a keyed memory also matches, up to AttributeShare, by the
+//     → "city"), never in other subjects' memories. A keyed memory also matches, up to AttributeShare, by the
 //     cosine of its attribute to the query when the caller provides it. Subject and predicate
 //     together tell "Alice drives a Volvo" (the right subject, another attribute) from "Alice
 //     lives in Rome" for "Where does Alice live?".

@@ -3,7 +3,8 @@ package validity
 import (
 	"math"
 	"strings"
-	"unicode"
+
+	"github.com/memsvc/memsvc/textproc"
 )
 
 // predicateTerms returns the content words of a text as stems, without the names in skip
@@ -13,45 +14,17 @@ import (
 func predicateTerms(key, text string, skip map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	add := func(s string) {
-		for _, w := range strings.FieldsFunc(s, func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’'
-		}) {
-			w = strings.ToLower(strings.Trim(w, "'’"))
-			for _, suf := range []string{"'s", "’s"} {
-				w = strings.TrimSuffix(w, suf)
-			}
-			if w == "" || notNames[w] || skip[w] {
+		for _, w := range textproc.Words(s) {
+			w = strings.ToLower(w)
+			if notNames[w] || textproc.IsStop(w) || skip[w] {
 				continue
 			}
-			out[stem(w)] = true
+			out[textproc.Stem(w)] = true
 		}
 	}
 	add(text)
 	add(KeyAttribute(key))
 	return out
-}
-
-// stem is a light, symmetric English suffix stripper: it maps "lives", "lived", "living" and
-// "live" to one stem, and "works", "worked", "working" and "work" to another. It only has to
-// agree with itself, since queries and memories are stemmed alike.
-func stem(w string) string {
-	n := len(w)
-	switch {
-	case n > 4 && (strings.HasSuffix(w, "ies") || strings.HasSuffix(w, "ied")):
-		w = w[:n-3] + "y"
-	case n > 5 && strings.HasSuffix(w, "ing"):
-		w = w[:n-3]
-	case n > 4 && strings.HasSuffix(w, "ed"):
-		w = w[:n-2]
-	case n > 3 && strings.HasSuffix(w, "es") && !strings.HasSuffix(w, "ses"):
-		w = w[:n-2]
-	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
-		w = w[:n-1]
-	}
-	if len(w) > 3 && strings.HasSuffix(w, "e") {
-		w = w[:len(w)-1]
-	}
-	return w
 }
 
 // predicateMatch scores how much of what the query asks each candidate says. What it asks are
@@ -62,7 +35,7 @@ func stem(w string) string {
 // over the candidates, so that a word every candidate shares counts little. The square root
 // credits a partial match of a long question more than proportionally: one rare word of five
 // is already evidence. A query with no content words matches every candidate fully.
-func predicateMatch(q string, cands []Candidate, subjects []string) []float64 {
+func predicateMatch(q string, cands []Candidate, subjects []string) ([]float64, map[string]bool, map[string]float64) {
 	isSubject := map[string]bool{}
 	for _, s := range subjects {
 		isSubject[s] = true
@@ -79,7 +52,7 @@ func predicateMatch(q string, cands []Candidate, subjects []string) []float64 {
 		for i := range out {
 			out[i] = 1
 		}
-		return out
+		return out, qt, nil
 	}
 	terms := make([]map[string]bool, len(cands))
 	df := map[string]int{}
@@ -108,26 +81,7 @@ func predicateMatch(q string, cands []Candidate, subjects []string) []float64 {
 		}
 		out[i] = math.Sqrt(s / total)
 	}
-	return out
-}
-
-// attributeVocabulary shares the word match of keyed memories among those whose keys name one
-// attribute: every memory of an attribute matches as well as the best of them. An attribute's
-// memories say what it is about in varied words ("Bob works at Acme", "Alice took a job at
-// Globex", both employer), so a question's word found in one of them ("Where does Alice
-// work?") is evidence for all of them.
-func attributeVocabulary(pred []float64, cands []Candidate) {
-	best := map[string]float64{}
-	for i, c := range cands {
-		if a := KeyAttribute(c.Key); a != "" {
-			best[a] = math.Max(best[a], pred[i])
-		}
-	}
-	for i, c := range cands {
-		if a := KeyAttribute(c.Key); a != "" {
-			pred[i] = best[a]
-		}
-	}
+	return out, qt, idf
 }
 
 // attributeMatch raises the predicate match of keyed memories by how close their key's

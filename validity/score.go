@@ -3,7 +3,10 @@ package validity
 import (
 	"math"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/memsvc/memsvc/textproc"
 )
 
 // Status is a memory's validity status, as the archival contract names it.
@@ -117,6 +120,9 @@ type Result struct {
 	Index  int
 	Score  float64
 	Scores Scores
+	// Conflicts are the indices of the candidates that contradict this one about what the
+	// query asks (see resolveSlots).
+	Conflicts []int
 }
 
 // Rank scores every candidate and returns them best first (ties keep input order).
@@ -126,8 +132,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	for i, c := range cands {
 		subjects[i] = SubjectOf(c.Key, c.Text)
 	}
-	pred := predicateMatch(q.Text, cands, subjects)
-	attributeVocabulary(pred, cands)
+	pred, qt, idf := predicateMatch(q.Text, cands, subjects)
 	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
 	out := make([]Result, len(cands))
 	for i, c := range cands {
@@ -151,6 +156,13 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 		out[i] = Result{Index: i, Score: score, Scores: s}
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
+	if q.AsOf == nil && (cfg.Weights.Recency > 0 || cfg.Weights.Validity > 0) {
+		mark := cfg.Weights.Validity > 0
+		resolveSlots(out, cands, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, mark)
+		if mark {
+			out = keepConflictsTogether(out)
+		}
+	}
 	return out
 }
 
@@ -170,10 +182,11 @@ func validityOf(c Candidate, q Query, softness float64) float64 {
 	return 1 - softness*clamp01(c.Confidence)
 }
 
-// subjectOf is 1 when the memory's subject is one the query names, or when either names none;
+// subjectOf is 1 when the memory's subject is one the query names, or when either names none
+// (a memory in the first person is the user's own and names no other subject);
 // a memory about another subject that still mentions a queried name scores halfway.
 func subjectOf(subject, text string, qNames []string, other float64) float64 {
-	if subject == "" || len(qNames) == 0 {
+	if subject == "" || subject == FirstPerson || len(qNames) == 0 {
 		return 1
 	}
 	for _, n := range qNames {
@@ -214,10 +227,29 @@ func competes(a, b Candidate, sa, sb string, minCos float64) bool {
 	if a.Key != "" {
 		return a.Key == b.Key
 	}
-	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || IsUtterance(a.Text) || IsUtterance(b.Text) {
+	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || !MayCompareWhole(a.Text) || !MayCompareWhole(b.Text) {
 		return false
 	}
 	return Cosine(a.Vector, b.Vector) >= minCos
+}
+
+// maxStatementWords is the longest sentence taken as one statement: past it, a sentence holds
+// several clauses, and the similarity of the whole says little about any one of them.
+const maxStatementWords = 25
+
+// MayCompareWhole reports whether a memory without a key is one statement about a named subject,
+// so that the similarity of its whole embedding to another's can say that they state one fact:
+// a single short sentence, not a question, not an utterance, about someone or something named. A longer text (a
+// message, a note) states many things, and two of them about one project look alike whatever
+// they say; first-person text names no subject. Those compete only on the sentence-level
+// evidence of resolveSlots.
+func MayCompareWhole(text string) bool {
+	t := strings.TrimSpace(text)
+	if IsUtterance(t) || strings.HasSuffix(t, "?") || len(textproc.Sentences(t)) != 1 || len(strings.Fields(t)) > maxStatementWords {
+		return false
+	}
+	s := SubjectOf("", text)
+	return s != "" && s != FirstPerson
 }
 
 // decay is 2^(-age/halfLife), 1 for no age.

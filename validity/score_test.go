@@ -58,7 +58,13 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"alice/city", "She moved to Berlin", []string{"berlin"}, "alice"},
 		{"northwind-logistics/hq", "Northwind Logistics is based in Oslo", []string{"northwind", "logistics", "oslo"}, "northwind"},
 		{"", "the weather is nice", nil, ""},
-		{"", "I think I saw it", nil, ""},
+		{"", "I think I saw it", nil, FirstPerson},
+		{"", "I'm trying to set up Redis on port 6379.", []string{"redis"}, FirstPerson},
+		{"", "Lately Alice's favourite dish is sushi.", []string{"alice"}, "alice"},
+		{"", "Currently, Bob works at Acme.", []string{"bob", "acme"}, "bob"},
+		{"", "Emily lives in Rome.", []string{"emily", "rome"}, "emily"},
+		{"", "Update: Alice lives in Rome", []string{"alice", "rome"}, "alice"},
+		{"", "\"Alice moved to Oslo,\" she said.", []string{"alice", "oslo"}, "alice"},
 	}
 	for _, tt := range tests {
 		got := Entities(tt.text)

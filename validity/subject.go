@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/memsvc/memsvc/textproc"
 )
 
 // notNames are capitalized words that are not names: function words that open sentences and
@@ -35,7 +37,7 @@ func setOf(words string) map[string]bool {
 func Entities(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
+	for _, w := range strings.FieldsFunc(dropOpeners(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '-'
 	}) {
 		w = strings.Trim(w, "'’-")
@@ -47,13 +49,53 @@ func Entities(text string) []string {
 			continue
 		}
 		l := strings.ToLower(w)
-		if notNames[l] || seen[l] || isAllCaps(w) && len(w) <= 2 {
+		if notNames[l] || textproc.IsStop(l) || seen[l] || isAllCaps(w) && len(w) <= 2 {
 			continue
 		}
 		seen[l] = true
 		out = append(out, l)
 	}
 	return out
+}
+
+// labels open a note without being its speaker or subject ("Update: Alice lives in Rome").
+var labels = setOf(`update updated note correction edit reminder fyi todo important news ps re info`)
+
+// dropOpeners removes what opens a sentence without naming anything: a label with a colon
+// ("Update:"), and a sentence adverb ("Lately", "Currently,"): a capitalized word ending in "ly"
+// followed by a comma or by another capitalized word ("Lately Alice's favourite dish is sushi",
+// while "Emily lives in Rome" keeps Emily). Quotes around a sentence are dropped too.
+func dropOpeners(text string) string {
+	sents := textproc.Sentences(text)
+	for i, s := range sents {
+		s = strings.TrimLeft(s, "\"'“‘«( ")
+		if head, rest, ok := strings.Cut(s, ":"); ok && labels[strings.ToLower(strings.TrimSpace(head))] {
+			s = strings.TrimSpace(rest)
+		}
+		f := strings.Fields(s)
+		if len(f) > 1 {
+			w := f[0]
+			next, _ := utf8.DecodeRuneInString(strings.TrimLeft(f[1], "\"'“‘"))
+			core := strings.TrimSuffix(w, ",")
+			if len(core) > 4 && strings.HasSuffix(strings.ToLower(core), "ly") && (strings.HasSuffix(w, ",") || unicode.IsUpper(next)) {
+				s = strings.Join(f[1:], " ")
+			}
+		}
+		sents[i] = s
+	}
+	return strings.Join(sents, " ")
+}
+
+// FirstPerson is the subject of a memory written in the first person ("I moved to Berlin"): the
+// user, as a key "user/city" names them.
+const FirstPerson = "user"
+
+var firstPerson = setOf(`i i'm i’m i've i’ve i'd i’d i'll i’ll my me we we're we’re we've we’ve our`)
+
+// isFirstPerson reports whether text, past its openers, starts with a first-person pronoun.
+func isFirstPerson(text string) bool {
+	f := strings.Fields(dropOpeners(text))
+	return len(f) > 0 && firstPerson[strings.ToLower(strings.Trim(f[0], ",.;:!?"))]
 }
 
 func isAllCaps(w string) bool {
@@ -66,7 +108,9 @@ func isAllCaps(w string) bool {
 }
 
 // SubjectOf returns what a memory is about: the subject of its key ("alice/city" → "alice"),
-// else its speaker when it reads "Name: text", else the first name it mentions, else "".
+// else its speaker when it reads "Name: text", else FirstPerson for a text in the first person,
+// else the first name it mentions, else "". Openers that name nothing ("Update:", "Lately")
+// are skipped.
 func SubjectOf(key, text string) string {
 	if key != "" {
 		s, _, _ := strings.Cut(key, "/")
@@ -77,10 +121,13 @@ func SubjectOf(key, text string) string {
 		}
 		return ""
 	}
-	if head, _, ok := strings.Cut(text, ": "); ok && len(head) <= 40 {
+	if head, _, ok := strings.Cut(text, ": "); ok && len(head) <= 40 && !labels[strings.ToLower(strings.TrimSpace(head))] {
 		if names := Entities(head); len(names) > 0 && len(strings.Fields(head)) <= 3 {
 			return names[0]
 		}
+	}
+	if isFirstPerson(text) {
+		return FirstPerson
 	}
 	if names := Entities(text); len(names) > 0 {
 		return names[0]
@@ -136,7 +183,7 @@ func KeyAttribute(key string) string {
 // not compete for a slot and do not supersede one another, however alike they are.
 func IsUtterance(text string) bool {
 	head, _, ok := strings.Cut(text, ": ")
-	if !ok || len(head) > 40 || len(strings.Fields(head)) > 3 {
+	if !ok || len(head) > 40 || len(strings.Fields(head)) > 3 || labels[strings.ToLower(strings.TrimSpace(head))] {
 		return false
 	}
 	return len(Entities(head)) > 0

@@ -15,9 +15,10 @@ import (
 	"github.com/memsvc/memsvc/bench"
 )
 
-const benchUsage = `usage: memsvc bench <locomo|stale|load> [flags]
+const benchUsage = `usage: memsvc bench <locomo|beam|stale|load> [flags]
 
   locomo   LoCoMo evidence retrieval (R@k, hit@k, session R@k per category; wrong-speaker@1)
+  beam     BEAM knowledge updates and contradictions (updated@10, current-first@10, both@10, marked@10)
   stale    seeded stale-fact streams (current@1, stale@5, MRR per variant)
   load     concurrent agents over HTTP (p50/p95/p99, rps, peak RSS) and a corpus-size ladder
 
@@ -25,6 +26,9 @@ Run 'memsvc bench <suite> -h' for the suite's flags.`
 
 // locomoRel is where the LoCoMo development data lives relative to the repository's parent.
 const locomoRel = "data/locomo/locomo-dev.json"
+
+// beamRel is where the BEAM development data lives relative to the repository's parent.
+const beamRel = "data/beam/beam-500k-user.json"
 
 // runBench parses `memsvc bench <suite> [flags]`, runs the suite and prints its table (or one
 // JSON object with --json) on stdout; progress goes to stderr.
@@ -66,6 +70,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return nil, err
 			}
 			return bench.RunLocomo(ctx, bench.LocomoConfig{Common: c, Path: path, Data: cs, Conversations: *convs})
+		}
+	case "beam":
+		data := fs.String("data", "", "BEAM JSON `FILE` (default ../shared/"+beamRel+", or $MEMSVC_SHARED/"+beamRel+")")
+		chats := fs.Int("chats", 0, "run only the first N chats (0: all)")
+		run = func(c bench.Common) (bench.Result, error) {
+			path, err := sharedPath(*data, beamRel, "BEAM")
+			if err != nil {
+				return nil, err
+			}
+			cs, err := bench.LoadBeam(path)
+			if err != nil {
+				return nil, err
+			}
+			return bench.RunBeam(ctx, bench.BeamConfig{Common: c, Path: path, Data: cs, Chats: *chats})
 		}
 	case "stale":
 		subjects := fs.Int("subjects", 200, "people in all")
@@ -141,7 +159,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // locomoPath returns the data file: flag if set, else the first that exists of
 // ../shared/<locomoRel> from the working directory, the same beside the repository root (the
 // nearest parent holding go.mod), and $MEMSVC_SHARED/<locomoRel>.
-func locomoPath(flagValue string) (string, error) {
+func locomoPath(flagValue string) (string, error) { return sharedPath(flagValue, locomoRel, "LoCoMo") }
+
+// sharedPath is locomoPath for any data file rel under the shared directory, called name in errors.
+func sharedPath(flagValue, rel, name string) (string, error) {
 	if flagValue != "" {
 		if _, err := os.Stat(flagValue); err != nil {
 			return "", fmt.Errorf("bench: --data: %w", err)
@@ -149,11 +170,11 @@ func locomoPath(flagValue string) (string, error) {
 		return flagValue, nil
 	}
 	var tried []string
-	candidates := []string{filepath.Join("..", "shared", locomoRel)}
+	candidates := []string{filepath.Join("..", "shared", rel)}
 	if wd, err := os.Getwd(); err == nil {
 		for dir := wd; ; dir = filepath.Dir(dir) {
 			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				candidates = append(candidates, filepath.Join(dir, "..", "shared", locomoRel))
+				candidates = append(candidates, filepath.Join(dir, "..", "shared", rel))
 				break
 			}
 			if filepath.Dir(dir) == dir {
@@ -162,7 +183,7 @@ func locomoPath(flagValue string) (string, error) {
 		}
 	}
 	if sh := os.Getenv("MEMSVC_SHARED"); sh != "" {
-		candidates = append(candidates, filepath.Join(sh, locomoRel))
+		candidates = append(candidates, filepath.Join(sh, rel))
 	}
 	for _, c := range candidates {
 		if _, err := os.Stat(c); err == nil {
@@ -170,8 +191,8 @@ func locomoPath(flagValue string) (string, error) {
 		}
 		tried = append(tried, c)
 	}
-	return "", fmt.Errorf("bench: LoCoMo data not found (tried %s): pass --data FILE or set MEMSVC_SHARED to the shared directory",
-		strings.Join(tried, ", "))
+	return "", fmt.Errorf("bench: %s data not found (tried %s): pass --data FILE or set MEMSVC_SHARED to the shared directory",
+		name, strings.Join(tried, ", "))
 }
 
 func parseSizes(s string) ([]int, error) {

@@ -1,0 +1,249 @@
+package validity
+
+import (
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/memsvc/memsvc/textproc"
+)
+
+// Memories without a key compete for the slot a query asks about only on evidence in their own
+// text, judged sentence by sentence:
+//
+//   - the same slot: each has a sentence that says most of what the query asks (its content
+//     words, weighted by rarity among the candidates, as the predicate term weighs them) and
+//     states a value (a number, a version, a date, a name the query does not give), and the
+//     values differ. "The login API's response time is 180ms under 20 concurrent requests"
+//     and, weeks later, "… has decreased to 120ms under 20 concurrent requests" both answer
+//     "What is the login API response time under 20 concurrent requests?" with different
+//     values: the newer is current. This is the commonest real update, and it needs no model.
+//   - a contradiction: the two such sentences disagree in polarity (one says "never", "not",
+//     "didn't"), whatever values they state. Neither is settled by age: both are shown, next to
+//     each other, and each hit names the other (Result.Conflicts).
+//
+// Memories that merely share a topic do not compete: their sentences do not both answer the
+// query, or state no value, or the same one. Recency then never reorders them.
+
+// slotCoverage is the least share of the query's weighted content words that a sentence must
+// say to answer it, and slotRelative the least share of the best candidate's coverage.
+const (
+	slotCoverage = 0.4
+	slotRelative = 0.6
+)
+
+// answer is what a candidate's best sentence says about the query.
+type answer struct {
+	coverage float64
+	values   map[string]bool
+	frame    map[string]bool // content stems, other than values, of its sentence that says most of the query
+	negated  bool
+	ok       bool // covers the query enough to compete
+}
+
+// sentenceAnswers finds, for each candidate, its sentence that covers the query's content terms
+// best; qt are the query's terms and idf their weights.
+func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[string]bool, idf map[string]float64) []answer {
+	out := make([]answer, len(cands))
+	var total float64
+	for t := range qt {
+		total += idf[t]
+	}
+	if total == 0 {
+		return out
+	}
+	qWords := map[string]bool{}
+	for _, w := range textproc.Words(q) {
+		qWords[textproc.Stem(w)] = true
+	}
+	best := 0.0
+	for i, c := range cands {
+		if c.Key != "" || IsUtterance(c.Text) {
+			continue
+		}
+		names := map[string]bool{}
+		for _, e := range Entities(c.Text) {
+			if e != subjects[i] {
+				names[e] = true
+			}
+		}
+		// Coverage is the whole memory's (a message says what it is about over several
+		// sentences); values and polarity are those of the sentences that say any of it.
+		a := answer{values: map[string]bool{}}
+		seen := map[string]bool{}
+		var cov, bestSentence float64
+		for _, s := range textproc.Sentences(c.Text) {
+			words := textproc.Words(s)
+			stems := make([]string, len(words))
+			hit := false
+			for k, w := range words {
+				stems[k] = textproc.Stem(w)
+				if qt[stems[k]] {
+					hit = true
+					if !seen[stems[k]] {
+						seen[stems[k]] = true
+						cov += idf[stems[k]]
+					}
+				}
+			}
+			if !hit {
+				continue
+			}
+			var sc float64
+			frame := map[string]bool{}
+			for k, w := range words {
+				if qt[stems[k]] {
+					sc += idf[stems[k]]
+				}
+				if !textproc.IsStop(w) && !textproc.HasDigit(w) && !names[strings.ToLower(w)] {
+					frame[stems[k]] = true
+				}
+			}
+			if sc > bestSentence {
+				bestSentence, a.frame = sc, frame
+			}
+			for k, w := range words {
+				if textproc.IsNegation(w) {
+					a.negated = true
+				}
+				if (textproc.HasDigit(w) || names[strings.ToLower(w)]) && !qWords[stems[k]] {
+					a.values[stems[k]] = true
+				}
+			}
+		}
+		a.coverage = cov / total
+		out[i] = a
+		best = math.Max(best, out[i].coverage)
+	}
+	for i := range out {
+		out[i].ok = out[i].coverage >= slotCoverage && out[i].coverage >= slotRelative*best
+	}
+	return out
+}
+
+func differ(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return true
+	}
+	for v := range a {
+		if !b[v] {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveSlots reorders the results (best first) where candidates compete for the query's slot,
+// and marks contradictions. Among the competitors that state values, the positions they hold
+// are kept and filled newest first. weight is the recency weight: 0 leaves the order alone.
+// mark is false for a scorer without validity: it neither marks nor moves contradictions.
+func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64, mark bool) {
+	pos := map[int]int{} // candidate index -> position in out
+	for p, r := range out {
+		pos[r.Index] = p
+	}
+	// Contradictions: pairs of answering sentences of opposite polarity.
+	var idx []int
+	for _, r := range out {
+		if ans[r.Index].ok {
+			idx = append(idx, r.Index)
+		}
+	}
+	for x := 0; x < len(idx) && mark; x++ {
+		for y := x + 1; y < len(idx); y++ {
+			a, b := idx[x], idx[y]
+			if ans[a].negated != ans[b].negated {
+				out[pos[a]].Conflicts = append(out[pos[a]].Conflicts, b)
+				out[pos[b]].Conflicts = append(out[pos[b]].Conflicts, a)
+			}
+		}
+	}
+	if weight <= 0 {
+		return
+	}
+	_ = sort.Ints
+	// The same slot: an older answering memory and a newer one whose best sentences are
+	// near-duplicates (most of the shorter one's words are the longer one's) with the values
+	// changed. The newer moves up to just above the older; nothing else moves.
+	// Short single statements about a named subject are compared whole instead (see
+	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
+	// shares the words of the fact it is not.
+	whole := make([]bool, len(cands))
+	for i, c := range cands {
+		whole[i] = MayCompareWhole(c.Text)
+	}
+	for p := 0; p < len(out); p++ {
+		a := out[p].Index
+		if !ans[a].ok || len(ans[a].values) == 0 || whole[a] {
+			continue
+		}
+		bestQ, bestO := -1, 0.0
+		for q := p + 1; q < len(out); q++ {
+			b := out[q].Index
+			if !ans[b].ok || len(ans[b].values) == 0 || whole[b] || !cands[b].ValidFrom.After(cands[a].ValidFrom) || !differ(ans[a].values, ans[b].values) {
+				continue
+			}
+			if o := overlap(ans[a].frame, ans[b].frame); o >= frameOverlap && o > bestO {
+				bestQ, bestO = q, o
+			}
+		}
+		if bestQ < 0 {
+			continue
+		}
+		r := out[bestQ]
+		r.Score = out[p].Score
+		copy(out[p+1:bestQ+1], out[p:bestQ])
+		out[p] = r
+		p++ // the older one, now below it, is not moved again
+	}
+}
+
+// frameOverlap is the least share of the shorter sentence's words (values aside) that the
+// longer one must hold for two sentences to state one thing.
+const frameOverlap = 0.45
+
+// overlap is |a∩b| / min(|a|, |b|), 0 when either is empty.
+func overlap(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	n := 0
+	for w := range a {
+		if b[w] {
+			n++
+		}
+	}
+	return float64(n) / float64(min(len(a), len(b)))
+}
+
+// keepConflictsTogether moves, for each hit none of whose contradicting hits ranks above it, the
+// highest-ranked of them up to just below it, so that the agent sees both sides together.
+func keepConflictsTogether(out []Result) []Result {
+	for p := 0; p < len(out); p++ {
+		if len(out[p].Conflicts) == 0 {
+			continue
+		}
+		partner := map[int]bool{}
+		for _, j := range out[p].Conflicts {
+			partner[j] = true
+		}
+		above := false
+		for k := 0; k < p; k++ {
+			above = above || partner[out[k].Index]
+		}
+		if above {
+			continue
+		}
+		for q := p + 1; q < len(out); q++ {
+			if !partner[out[q].Index] {
+				continue
+			}
+			r := out[q]
+			r.Score = out[p].Score
+			copy(out[p+2:q+1], out[p+1:q])
+			out[p+1] = r
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,71 @@
+package validity
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestANearDuplicateWithAChangedValueComesFirst(t *testing.T) {
+	jan, feb := time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 20, 0, 0, 0, 0, time.UTC)
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "I've been measuring the login API response time and it's currently at 180ms under 20 concurrent requests. Can you review my caching code?", Status: Valid, ValidFrom: jan},
+		{Relevance: 0.7, Text: "How do I structure the Express routes for the admin panel?", Status: Valid, ValidFrom: feb.AddDate(0, 1, 0)},
+		{Relevance: 0.6, Text: "I optimized the authentication flow, and the login API response time has decreased to 120ms under 20 concurrent requests.", Status: Valid, ValidFrom: feb},
+		{Relevance: 0.5, Text: "I set up the Redis cache with a TTL of 3600 seconds for user sessions.", Status: Valid, ValidFrom: jan},
+	}
+	q := Query{Text: "What is the login API response time under 20 concurrent requests?", Now: feb.AddDate(0, 2, 0)}
+	order := func(cfg Config) []int {
+		var out []int
+		for _, r := range Rank(q, cands, cfg) {
+			out = append(out, r.Index)
+		}
+		return out
+	}
+	got := order(Default)
+	if got[0] != 2 || got[1] != 0 {
+		t.Fatalf("the newer value must rank first, just above the older: %v", got)
+	}
+	off := Default
+	off.Weights.Recency = 0
+	base := order(off)
+	if base[0] != 0 {
+		t.Fatalf("without recency the older, more relevant one stays first: %v", base)
+	}
+	// Nothing else moves: a newer memory on another topic is never moved up for being newer.
+	others := func(xs []int) []int {
+		return slices.DeleteFunc(slices.Clone(xs), func(i int) bool { return i == 0 || i == 2 })
+	}
+	if !slices.Equal(others(got), others(base)) {
+		t.Fatalf("the other memories moved: %v, without recency %v", got, base)
+	}
+}
+
+func TestContradictionsAreMarkedAndShownTogether(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 3, day, 0, 0, 0, 0, time.UTC) }
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "I've never synchronized my server time with any NTP service, which may explain the clock skew.", Status: Valid, ValidFrom: d(1)},
+		{Relevance: 0.8, Text: "Can you explain JWT expiry claims?", Status: Valid, ValidFrom: d(2)},
+		{Relevance: 0.75, Text: "How should I rotate my refresh tokens?", Status: Valid, ValidFrom: d(3)},
+		{Relevance: 0.6, Text: "I synchronized the server time with the NTP service pool.ntp.org last week to fix token validation errors.", Status: Valid, ValidFrom: d(20)},
+	}
+	q := Query{Text: "Have I ever synchronized my server time with an NTP service?", Now: d(30)}
+	res := Rank(q, cands, Default)
+	pos := map[int]int{}
+	for p, r := range res {
+		pos[r.Index] = p
+	}
+	if d := pos[3] - pos[0]; d != 1 && d != -1 {
+		t.Fatalf("the two sides must be shown together: %+v", res)
+	}
+	if !slices.Contains(res[pos[0]].Conflicts, 3) || !slices.Contains(res[pos[3]].Conflicts, 0) {
+		t.Fatalf("each side must name the other: %+v", res)
+	}
+	off := Default
+	off.Weights = Weights{Relevance: 1}
+	for _, r := range Rank(q, cands, off) {
+		if len(r.Conflicts) > 0 {
+			t.Fatalf("a scorer without validity marks nothing: %+v", r)
+		}
+	}
+}
