@@ -168,9 +168,11 @@ type Store interface {
 	// returns must belong to agentID (ErrInvalid otherwise); returning none stores nothing.
 	Update(ctx context.Context, agentID string, ids []string, fn func(cur []*Passage) ([]Passage, error)) error
 	// Delete removes one passage of an agent and its history in one atomic step, or returns
-	// ErrNotFound. When the passage was its key's current value, the key's chain is resolved
-	// again in the same step (see ResolveAfterDelete): the value it superseded becomes current
-	// again, with a history entry saying why.
+	// ErrNotFound. No passage is left superseded by it: in the same step the chains of its key
+	// and of the keys of the passages it superseded are resolved again (see ResolveAfterDelete;
+	// when it was its key's current value, the value before it becomes current again), and an
+	// unkeyed passage it superseded is valid again (Unsupersede), each with a history entry
+	// saying why.
 	Delete(ctx context.Context, agentID, id string) error
 	// DeleteAgent removes every passage of an agent. Deleting an agent with none is not an error.
 	DeleteAgent(ctx context.Context, agentID string) error

@@ -99,6 +99,15 @@ func ResolveAfterDelete(ps []Passage, deletedID string) []Passage {
 	return changed
 }
 
+// Unsupersede returns p, an unkeyed passage superseded by deletedID, as valid again now that
+// deletedID is deleted: a supersession outside any key loses its evidence with the passage that
+// made it. (A keyed passage rejoins its key's chain instead: ResolveAfterDelete.)
+func Unsupersede(p Passage, deletedID string) Passage {
+	p.Status, p.SupersededBy, p.ValidTo = StatusValid, "", nil
+	p.Cause = fmt.Sprintf("%s, which superseded it, was deleted", deletedID)
+	return p
+}
+
 // successor returns the index of the passage that supersedes chain[i], or -1 when it stays valid:
 // the one it is already superseded by when that is a later, lower-authority member (a confirmed
 // supersession), else the next passage of at least its authority.

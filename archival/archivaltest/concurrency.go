@@ -160,6 +160,34 @@ func testDeleteResolvesKey(t *testing.T, s archival.Store) {
 	if got := get(t, s, "a", "paris"); got.Status != archival.StatusValid {
 		t.Fatalf("paris after the last newer value was deleted: %+v, want valid", got)
 	}
+
+	// Explicit supersessions: an unkeyed passage superseded by a deleted one is valid again, and
+	// a keyed one superseded from outside its key rejoins its chain.
+	old := passage("a", "old", "The office is on Elm Street", axis(s, 1))
+	old.Status, old.SupersededBy = archival.StatusSuperseded, "fix"
+	upsert(t, s, passage("a", "fix", "The office moved to Oak Street", axis(s, 1)), old)
+	lisbon := mk("lisbon", date(2026, 1, 1))
+	upsert(t, s, lisbon)
+	lisbon.Status, lisbon.SupersededBy = archival.StatusSuperseded, "fix"
+	upsert(t, s, lisbon)
+	if got := get(t, s, "a", "paris"); got.Status != archival.StatusValid {
+		t.Fatalf("paris, with the newer lisbon superseded from outside the key: %+v", got)
+	}
+	if err := s.Delete(ctx, "a", "fix"); err != nil {
+		t.Fatal(err)
+	}
+	if got := get(t, s, "a", "old"); got.Status != archival.StatusValid || got.SupersededBy != "" || got.ValidTo != nil {
+		t.Fatalf("old after its successor was deleted: %+v, want valid", got)
+	}
+	if h := history(t, s, "a", "old"); !strings.Contains(h[len(h)-1].Cause, "fix") {
+		t.Fatalf("old's last history entry %+v, want the deletion of fix named", h[len(h)-1])
+	}
+	if got := get(t, s, "a", "lisbon"); got.Status != archival.StatusValid {
+		t.Fatalf("lisbon after its outside successor was deleted: %+v, want the key's current value", got)
+	}
+	if got := get(t, s, "a", "paris"); got.Status != archival.StatusSuperseded || got.SupersededBy != "lisbon" {
+		t.Fatalf("paris once lisbon rejoined the chain: %+v, want superseded by lisbon", got)
+	}
 }
 
 // testConcurrentKeyChains: writers sharing agents, ids and keys, with upserts, read-modify-write

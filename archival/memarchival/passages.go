@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,23 +123,9 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passage_history WHERE agent_id = ? AND passage_id = ?`, agentID, id); err != nil {
 		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
 	}
-	var changed []written
-	if key != "" {
-		now := time.Now()
-		kcs, err := resolveKeyWith(ctx, tx, agentID, key, now, func(ps []archival.Passage) []archival.Passage {
-			return archival.ResolveAfterDelete(ps, id)
-		})
-		if err != nil {
-			return fmt.Errorf("memarchival: delete %s: %w", id, err)
-		}
-		events := make([]archival.Event, 0, len(kcs))
-		for _, c := range kcs {
-			changed = append(changed, c.written)
-			events = append(events, c.event)
-		}
-		if err := appendHistory(ctx, tx, events); err != nil {
-			return fmt.Errorf("memarchival: delete %s: %w", id, err)
-		}
+	changed, err := s.afterDelete(ctx, tx, agentID, id, key)
+	if err != nil {
+		return fmt.Errorf("memarchival: delete %s: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("memarchival: delete %s: %w", id, dbErr(ctx, err))
@@ -149,6 +136,65 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	s.mu.Unlock()
 	s.remember(changed)
 	return nil
+}
+
+// afterDelete leaves no passage superseded by id, just deleted (of key): keyed passages it
+// superseded rejoin their chains, resolved again with the chain of key
+// (archival.ResolveAfterDelete), and unkeyed ones are valid again (archival.Unsupersede). It
+// stores the changes and their history in tx and returns them.
+func (s *Store) afterDelete(ctx context.Context, tx *sql.Tx, agentID, id, key string) ([]written, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages WHERE agent_id = ? AND superseded_by = ?`, agentID, id)
+	if err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	keys := []string{}
+	if key != "" {
+		keys = append(keys, key)
+	}
+	var out []written
+	var events []archival.Event
+	now := time.Now()
+	var unkeyed []written
+	for rows.Next() {
+		p, rowid, err := scanPassageRow(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if p.Key == "" {
+			unkeyed = append(unkeyed, written{p, rowid})
+		} else if !slices.Contains(keys, p.Key) {
+			keys = append(keys, p.Key)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(ctx, err)
+	}
+	for _, w := range unkeyed {
+		c := archival.Unsupersede(w.p, id)
+		if _, err := tx.ExecContext(ctx, `UPDATE passages SET status = ?, superseded_by = '', valid_to = NULL WHERE rowid = ?`,
+			string(c.Status), w.rowid); err != nil {
+			return nil, dbErr(ctx, err)
+		}
+		if e, ok := archival.Diff(&w.p, c, now); ok {
+			events = append(events, e)
+		}
+		out = append(out, written{c, w.rowid})
+	}
+	for _, k := range keys {
+		kcs, err := resolveKeyWith(ctx, tx, agentID, k, now, func(ps []archival.Passage) []archival.Passage {
+			return archival.ResolveAfterDelete(ps, id)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range kcs {
+			out = append(out, c.written)
+			events = append(events, c.event)
+		}
+	}
+	return out, appendHistory(ctx, tx, events)
 }
 
 // DeleteAgent removes every passage of an agent and their history in one transaction; an agent

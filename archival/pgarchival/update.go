@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -110,30 +111,50 @@ func deleteLocked(ctx context.Context, tx pgx.Tx, agentID, id string) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM passage_history WHERE agent_id = $1 AND passage_id = $2`, agentID, id); err != nil {
 		return err
 	}
-	if key == "" {
-		return nil
-	}
-	var chain []archival.Passage
-	rows, err := tx.Query(ctx, `SELECT `+stateColumns+` FROM passages WHERE agent_id = $1 AND key = $2`, agentID, key)
+	// The passages it superseded: keyed ones rejoin their chains, unkeyed ones are valid again.
+	var orphans []archival.Passage
+	rows, err := tx.Query(ctx, `SELECT `+stateColumns+` FROM passages WHERE agent_id = $1 AND superseded_by = $2`, agentID, id)
 	if err != nil {
 		return err
 	}
-	if err := readStates(rows, func(p archival.Passage) { chain = append(chain, p) }); err != nil {
+	if err := readStates(rows, func(p archival.Passage) { orphans = append(orphans, p) }); err != nil {
 		return err
 	}
-	changed := archival.ResolveAfterDelete(chain, id)
+	keys := []string{}
+	if key != "" {
+		keys = append(keys, key)
+	}
+	var changed []archival.Passage
+	var before []archival.Passage
+	for _, o := range orphans {
+		if o.Key == "" {
+			changed, before = append(changed, archival.Unsupersede(o, id)), append(before, o)
+		} else if !slices.Contains(keys, o.Key) {
+			keys = append(keys, o.Key)
+		}
+	}
+	for _, k := range keys {
+		var chain []archival.Passage
+		rows, err := tx.Query(ctx, `SELECT `+stateColumns+` FROM passages WHERE agent_id = $1 AND key = $2`, agentID, k)
+		if err != nil {
+			return err
+		}
+		if err := readStates(rows, func(p archival.Passage) { chain = append(chain, p) }); err != nil {
+			return err
+		}
+		for _, c := range archival.ResolveAfterDelete(chain, id) {
+			i := slices.IndexFunc(chain, func(p archival.Passage) bool { return p.ID == c.ID })
+			changed, before = append(changed, c), append(before, chain[i])
+		}
+	}
 	if len(changed) == 0 {
 		return nil
 	}
 	now := time.Now().Truncate(time.Microsecond)
 	var events []archival.Event
-	for _, c := range changed {
-		for i := range chain {
-			if chain[i].ID == c.ID {
-				if e, ok := archival.Diff(&chain[i], c, now); ok {
-					events = append(events, e)
-				}
-			}
+	for i, c := range changed {
+		if e, ok := archival.Diff(&before[i], c, now); ok {
+			events = append(events, e)
 		}
 	}
 	b := &pgx.Batch{}

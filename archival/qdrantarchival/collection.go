@@ -29,6 +29,7 @@ var payloadIndexes = []payloadIndex{
 	{fieldAgent, qdrant.FieldType_FieldTypeKeyword, qdrant.NewPayloadIndexParamsKeyword(&qdrant.KeywordIndexParams{IsTenant: qdrant.PtrOf(true)})},
 	{fieldStatus, qdrant.FieldType_FieldTypeKeyword, nil},
 	{fieldKey, qdrant.FieldType_FieldTypeKeyword, nil},
+	{fieldSupersededBy, qdrant.FieldType_FieldTypeKeyword, nil}, // what a deleted passage superseded
 	{fieldTags, qdrant.FieldType_FieldTypeKeyword, nil},
 	{fieldValidFrom, qdrant.FieldType_FieldTypeDatetime, nil},
 	{fieldValidTo, qdrant.FieldType_FieldTypeDatetime, nil},

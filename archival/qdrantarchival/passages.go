@@ -105,11 +105,35 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 		}
 		b := entryBody{Deletes: []string{id}}
 		var events []archival.Event
+		now := time.Now().Truncate(time.Microsecond)
+		change := func(prev, c archival.Passage) {
+			if e, ok := archival.Diff(&prev, c, now); ok {
+				events = append(events, e)
+			}
+			b.Patches = append(b.Patches, patch{ID: c.ID, Status: c.Status, SupersededBy: c.SupersededBy, ValidTo: c.ValidTo})
+		}
+		// No passage stays superseded by it: unkeyed ones are valid again, keyed ones rejoin
+		// their chains, resolved again without it (archival.ResolveAfterDelete).
+		orphans, err := s.scrollStates(ctx, agentID, fieldSupersededBy, id)
+		if err != nil {
+			return outbox.Write{}, fmt.Errorf("read what it superseded: %w", err)
+		}
+		keys := []string{}
 		if p.Key != "" {
-			// The key's chain without the passage, resolved again (archival.ResolveAfterDelete).
-			members, err := s.chain(ctx, agentID, p.Key)
+			keys = append(keys, p.Key)
+		}
+		for _, o := range orphans {
+			if o.Key == "" {
+				change(o, archival.Unsupersede(o, id))
+			} else if !slices.Contains(keys, o.Key) {
+				keys = append(keys, o.Key)
+			}
+		}
+		slices.Sort(keys[min(1, len(keys)):])
+		for _, k := range keys {
+			members, err := s.chain(ctx, agentID, k)
 			if err != nil {
-				return outbox.Write{}, fmt.Errorf("read key %s: %w", p.Key, err)
+				return outbox.Write{}, fmt.Errorf("read key %s: %w", k, err)
 			}
 			delete(members, id)
 			chain := make([]archival.Passage, 0, len(members))
@@ -117,13 +141,8 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 				chain = append(chain, m)
 			}
 			slices.SortFunc(chain, func(a, b archival.Passage) int { return strings.Compare(a.ID, b.ID) })
-			now := time.Now().Truncate(time.Microsecond)
 			for _, c := range archival.ResolveAfterDelete(chain, id) {
-				prev := members[c.ID]
-				if e, ok := archival.Diff(&prev, c, now); ok {
-					events = append(events, e)
-				}
-				b.Patches = append(b.Patches, patch{ID: c.ID, Status: c.Status, SupersededBy: c.SupersededBy, ValidTo: c.ValidTo})
+				change(members[c.ID], c)
 			}
 		}
 		body, _ := json.Marshal(b)

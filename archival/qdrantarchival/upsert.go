@@ -320,10 +320,16 @@ var chainFields = qdrant.NewWithPayloadInclude(fieldAgent, fieldID, fieldKey, fi
 // chain returns the passages of one key of one agent, by id, as Qdrant holds them (the fields
 // the key rule and the history read), scrolling through every page.
 func (s *Store) chain(ctx context.Context, agentID, key string) (map[string]archival.Passage, error) {
+	return s.scrollStates(ctx, agentID, fieldKey, key)
+}
+
+// scrollStates returns the passages of one agent whose payload field equals value, by id, as
+// Qdrant holds them (the fields the key rule and the history read), scrolling through every page.
+func (s *Store) scrollStates(ctx context.Context, agentID, field, value string) (map[string]archival.Passage, error) {
 	out := map[string]archival.Passage{}
 	req := &qdrant.ScrollPoints{CollectionName: s.cfg.Collection, Limit: qdrant.PtrOf(uint32(256)), WithPayload: chainFields,
 		WithVectors: qdrant.NewWithVectors(false),
-		Filter:      &qdrant.Filter{Must: []*qdrant.Condition{agentCondition(agentID), qdrant.NewMatchKeyword(fieldKey, key)}}}
+		Filter:      &qdrant.Filter{Must: []*qdrant.Condition{agentCondition(agentID), qdrant.NewMatchKeyword(field, value)}}}
 	for {
 		resp, err := s.points.Scroll(ctx, req)
 		if err != nil {
@@ -334,7 +340,7 @@ func (s *Store) chain(ctx context.Context, agentID, key string) (map[string]arch
 			if err != nil {
 				return nil, fmt.Errorf("point %s: %w", rp.GetId().GetUuid(), err)
 			}
-			if p.AgentID == agentID && p.Key == key {
+			if p.AgentID == agentID {
 				out[p.ID] = p
 			}
 		}
