@@ -37,6 +37,8 @@ type Config struct {
 	Agent     string // an existing agent, or "" to create one
 	// MaxToolRounds bounds the tool calls the model may chain in one turn.
 	MaxToolRounds int
+	// MaxTokens bounds each answer (max_tokens); 0 leaves it to the endpoint.
+	MaxTokens int
 }
 
 func main() {
@@ -46,6 +48,7 @@ func main() {
 	flag.StringVar(&cfg.Model, "model", os.Getenv("LLM_MODEL"), "chat model")
 	flag.StringVar(&cfg.Agent, "agent", "", "memsvc agent ID (default: create one)")
 	flag.IntVar(&cfg.MaxToolRounds, "max-tool-rounds", 5, "tool calls the model may chain in one turn")
+	flag.IntVar(&cfg.MaxTokens, "max-tokens", 0, "the most tokens of one answer (0: the endpoint's default)")
 	flag.Parse()
 	cfg.MemsvcKey, cfg.LLMKey = os.Getenv("MEMSVC_API_KEY"), os.Getenv("OPENAI_API_KEY")
 	if cfg.Model == "" {
@@ -73,7 +76,7 @@ func Run(ctx context.Context, cfg Config, in io.Reader, out io.Writer) error {
 		cfg.MaxToolRounds = 5
 	}
 	mem := client.New(cfg.Memsvc, client.WithAPIKey(cfg.MemsvcKey))
-	llm := &chatClient{base: strings.TrimRight(cfg.LLM, "/"), key: cfg.LLMKey, model: cfg.Model, hc: &http.Client{Timeout: 5 * time.Minute}}
+	llm := &chatClient{base: strings.TrimRight(cfg.LLM, "/"), key: cfg.LLMKey, model: cfg.Model, maxTokens: cfg.MaxTokens, hc: &http.Client{Timeout: 5 * time.Minute}}
 	agent := cfg.Agent
 	if agent == "" {
 		a, err := mem.CreateAgent(ctx, pager.AgentSpec{Name: "examples/agent",
@@ -151,6 +154,7 @@ func Turn(ctx context.Context, mem *client.Client, llm *chatClient, agent string
 // chatClient calls POST {base}/chat/completions.
 type chatClient struct {
 	base, key, model string
+	maxTokens        int
 	hc               *http.Client
 }
 
@@ -170,6 +174,9 @@ type chatMessage struct {
 
 func (c *chatClient) complete(ctx context.Context, messages []any, tools []any) (chatMessage, error) {
 	body := map[string]any{"model": c.model, "messages": messages}
+	if c.maxTokens > 0 {
+		body["max_tokens"] = c.maxTokens
+	}
 	if len(tools) > 0 {
 		body["tools"] = tools
 	}
