@@ -84,7 +84,7 @@ func TestCreatesCollectionAndIndexes(t *testing.T) {
 		"agent_id": qdrant.FieldType_FieldTypeKeyword, "status": qdrant.FieldType_FieldTypeKeyword,
 		"key": qdrant.FieldType_FieldTypeKeyword, "tags": qdrant.FieldType_FieldTypeKeyword,
 		"superseded_by": qdrant.FieldType_FieldTypeKeyword,
-		"valid_from": qdrant.FieldType_FieldTypeDatetime, "valid_to": qdrant.FieldType_FieldTypeDatetime,
+		"valid_from":    qdrant.FieldType_FieldTypeDatetime, "valid_to": qdrant.FieldType_FieldTypeDatetime,
 	}
 	got := map[string]qdrant.FieldType{}
 	for _, r := range srv.Requests("CreateFieldIndex") {
