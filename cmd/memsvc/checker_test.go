@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"sync"
 	"syscall"
 	"testing"
@@ -30,7 +31,10 @@ import (
 //   - seq is strictly increasing per agent, with no gap.
 //
 // MEMSVC_CHECKER_DURATION sets how long the clients run (default 4s). The kill9 run kills one
-// replica with SIGKILL halfway; its clients go on through the other.
+// replica with SIGKILL halfway; its clients go on through the other. The pgrestart run restarts
+// PostgreSQL halfway with the command in MEMSVC_CHECKER_RESTART (say "pg_ctlcluster 15 main
+// restart"); without it that run skips, since a restart disturbs every other test using the
+// server at the time.
 func TestConsistencyChecker(t *testing.T) {
 	dur := 4 * time.Second
 	if v := os.Getenv("MEMSVC_CHECKER_DURATION"); v != "" {
@@ -41,24 +45,42 @@ func TestConsistencyChecker(t *testing.T) {
 		dur = d
 	}
 	bin := buildBinary(t)
-	for _, kill := range []bool{false, true} {
-		name := "plain"
-		if kill {
-			name = "kill9"
-		}
+	restart := os.Getenv("MEMSVC_CHECKER_RESTART")
+	for _, name := range []string{"plain", "kill9", "pgrestart"} {
 		t.Run(name, func(t *testing.T) {
+			if name == "pgrestart" && restart == "" {
+				t.Skip("MEMSVC_CHECKER_RESTART names no command that restarts PostgreSQL")
+			}
 			dbURL := pgdbtest.Schema(t)
 			cmdA, a := startProcess(t, bin, "--store", dbURL)
 			_, b := startProcess(t, bin, "--store", dbURL)
 			h := runChecker(t, []string{a.base, b.base}, dur, func() {
-				if kill {
+				switch name {
+				case "kill9":
 					cmdA.Process.Signal(syscall.SIGKILL)
 					cmdA.Wait()
+				case "pgrestart":
+					if out, err := exec.Command("sh", "-c", restart).CombinedOutput(); err != nil {
+						t.Errorf("restart PostgreSQL: %v\n%s", err, out)
+					}
 				}
 			})
+			if name == "pgrestart" {
+				waitReady(t, b.base)
+			}
 			h.check(t, b.base)
 		})
 	}
+}
+
+// waitReady waits until a replica answers /readyz (its stores reachable again), at most a minute.
+func waitReady(t *testing.T, base string) {
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if st, err := call(base, "GET", "/readyz", nil, nil); err == nil && st == 200 {
+			return
+		}
+	}
+	t.Fatal("the replica did not become ready after the restart")
 }
 
 // ckOp is one acknowledged operation of the checker's log.
