@@ -2,40 +2,20 @@ package mcpserver_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/memsvc/memsvc/archival/memarchival"
-	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/mcpserver"
 	"github.com/memsvc/memsvc/pager"
-	"github.com/memsvc/memsvc/sqlitedb"
+	"github.com/memsvc/memsvc/pager/pagertest"
 	"github.com/memsvc/memsvc/state"
-	"github.com/memsvc/memsvc/state/sqlitestate"
 )
 
 func newService(t *testing.T) *pager.Service {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := sqlitestate.New(db)
-	t.Cleanup(func() { st.Close() })
-	emb := embed.NewBuiltin()
-	arch, err := memarchival.New(ctx, db, emb.Dim())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := pager.New(pager.Config{Store: st, Archival: arch, Embedder: emb, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := pagertest.Embedded(t)
 	return svc
 }
 

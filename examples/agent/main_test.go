@@ -12,37 +12,19 @@ import (
 	"testing"
 
 	"github.com/memsvc/memsvc/api"
-	"github.com/memsvc/memsvc/archival/memarchival"
 	"github.com/memsvc/memsvc/client"
-	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pager"
-	"github.com/memsvc/memsvc/sqlitedb"
-	"github.com/memsvc/memsvc/state/sqlitestate"
+	"github.com/memsvc/memsvc/pager/pagertest"
 )
 
 // memsvcServer is a real memsvc API on the embedded store.
 func memsvcServer(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlitedb.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := sqlitestate.New(db)
-	t.Cleanup(func() { st.Close() })
-	emb := embed.NewBuiltin()
-	arch, err := memarchival.New(ctx, db, emb.Dim())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var srv *api.Server
-	svc, err := pager.New(pager.Config{Store: st, Archival: arch, Embedder: emb, Logger: log,
-		OnEvent: func(id string, e pager.Event) { srv.RecordEvent(id, e) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv = api.New(api.Config{Memory: svc, Idempotency: st, Logger: log})
+	svc, st := pagertest.Embedded(t, func(c *pager.Config) {
+		c.OnEvent = func(id string, e pager.Event) { srv.RecordEvent(id, e) }
+	})
+	srv = api.New(api.Config{Memory: svc, Idempotency: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs.URL
