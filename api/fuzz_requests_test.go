@@ -32,7 +32,7 @@ var fuzzRoutes = []struct{ method, path string }{
 // FuzzRequests sends arbitrary bodies, and arbitrary path suffixes, to the API's routes over a
 // real embedded store: no request panics or answers 5xx.
 func FuzzRequests(f *testing.F) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	db, err := sqlitedb.Open(ctx, f.TempDir())
 	if err != nil {
 		f.Fatal(err)

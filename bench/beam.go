@@ -10,6 +10,7 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/pager"
+	"github.com/memsvc/memsvc/state"
 )
 
 // BeamConfig configures RunBeam.
@@ -62,6 +63,7 @@ type beamProbe struct {
 // with valid_from set to its session's date, asks every resolvable probe in every mode, "now"
 // being the day after the chat's last session, and scores the top 10 hits.
 func RunBeam(ctx context.Context, cfg BeamConfig) (*BeamResult, error) {
+	ctx = state.WithTenant(ctx, state.DefaultTenant) // the bench is a client of the default tenant
 	cfg.setDefaults()
 	start := time.Now()
 	chats := cfg.Data

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/memsvc/memsvc/state"
 )
 
 // The guard: every suite runs on a fixed small sample of the development data, and the test
@@ -47,7 +49,7 @@ func TestGuard(t *testing.T) {
 		}
 		t.Skip("no ../shared/data beside the repository")
 	}
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	modes := []Mode{ModeHybrid, ModeFull}
 	common := Common{Modes: modes, Seed: 1, Workers: 2}
 	got := map[string]float64{}

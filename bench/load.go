@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/stores"
 )
 
@@ -92,6 +93,7 @@ var loadMix = []struct {
 // loadMix. Then it grows one agent's archival memory through the Ladder sizes and times
 // archival searches at each.
 func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
+	ctx = state.WithTenant(ctx, state.DefaultTenant) // the bench is a client of the default tenant
 	cfg.setDefaults()
 	start := time.Now()
 	res := &LoadResult{Suite: "load", Agents: cfg.Agents, Target: cfg.URL, Endpoints: map[string]*EndpointStats{}}

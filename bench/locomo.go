@@ -9,6 +9,7 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/pager"
+	"github.com/memsvc/memsvc/state"
 )
 
 // LocomoConfig configures RunLocomo.
@@ -61,6 +62,7 @@ type turnRef struct{ diaID, speaker string }
 // set to its session's date, then asks every question in every mode, "now" being the day after
 // the conversation's last session, and scores the top RetrieveK hits.
 func RunLocomo(ctx context.Context, cfg LocomoConfig) (*LocomoResult, error) {
+	ctx = state.WithTenant(ctx, state.DefaultTenant) // the bench is a client of the default tenant
 	cfg.setDefaults()
 	start := time.Now()
 	convs := cfg.Data

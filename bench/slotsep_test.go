@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memsvc/memsvc/embed"
+	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/validity"
 )
 
@@ -31,7 +32,7 @@ func TestSlotSeparation(t *testing.T) {
 					texts[i] = withoutName(f.Text, validity.SubjectOf("", f.Text))
 				}
 			}
-			vecs, err := e.Embed(context.Background(), texts)
+			vecs, err := e.Embed(state.WithTenant(context.Background(), state.DefaultTenant), texts)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memsvc/memsvc/pager"
+	"github.com/memsvc/memsvc/state"
 )
 
 // StaleVariant is one way of feeding the stale-fact streams to memsvc.
@@ -113,6 +114,7 @@ type staleQuery struct {
 // stream), asks every slot's question in every mode "now" (a day after the last event), and
 // scores the top RetrieveK hits.
 func RunStale(ctx context.Context, cfg StaleConfig) (*StaleResult, error) {
+	ctx = state.WithTenant(ctx, state.DefaultTenant) // the bench is a client of the default tenant
 	cfg.setDefaults()
 	cfg.Gen.Seed = cfg.Seed
 	cfg.Gen.setDefaults()

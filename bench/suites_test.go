@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memsvc/memsvc/state"
 )
 
 // decode round-trips r through WriteJSON and checks that it is exactly one JSON object.
@@ -103,7 +105,7 @@ func TestLocomoSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := RunLocomo(context.Background(), LocomoConfig{Common: testCommon(t), Path: "testdata/locomo-tiny.json", Data: convs})
+	res, err := RunLocomo(state.WithTenant(context.Background(), state.DefaultTenant), LocomoConfig{Common: testCommon(t), Path: "testdata/locomo-tiny.json", Data: convs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +154,7 @@ func TestLocomoSuite(t *testing.T) {
 }
 
 func TestStaleSuite(t *testing.T) {
-	res, err := RunStale(context.Background(), StaleConfig{Common: testCommon(t), Gen: StaleGenConfig{Subjects: 5, PerAgent: 5, Updates: 3}})
+	res, err := RunStale(state.WithTenant(context.Background(), state.DefaultTenant), StaleConfig{Common: testCommon(t), Gen: StaleGenConfig{Subjects: 5, PerAgent: 5, Updates: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +215,7 @@ func TestStaleVariantsSelect(t *testing.T) {
 }
 
 func TestLoadSuite(t *testing.T) {
-	res, err := RunLoad(context.Background(), LoadConfig{Common: testCommon(t), Duration: time.Second, Agents: 2,
+	res, err := RunLoad(state.WithTenant(context.Background(), state.DefaultTenant), LoadConfig{Common: testCommon(t), Duration: time.Second, Agents: 2,
 		SeedPassages: 20, Ladder: []int{100}, LadderQueries: 10})
 	if err != nil {
 		t.Fatal(err)

@@ -3,13 +3,14 @@ package compaction
 import (
 	"context"
 	"errors"
-	"github.com/memsvc/memsvc/textproc"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/memsvc/memsvc/textproc"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -24,7 +25,7 @@ import (
 func TestJobsRun(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 			e := newEnv(t, b, nil, nil, true)
 			id := e.agent(1200)
 			jobs := e.appendUntilEvicted(id, 3, note)
@@ -110,7 +111,7 @@ func (d *dropper) Summarize(ctx context.Context, in pager.SummaryInput) (string,
 // (naming the missing facts) RetentionRetries times, then the pinned message goes to archival
 // verbatim, and the job records its retention figure. A later compaction finds the fact there.
 func TestRetentionCatchesDroppedFact(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	d := &dropper{}
 	e := newEnv(t, backends()[0], d, nil, true)
 	id := e.agent(1200)
@@ -183,7 +184,7 @@ func TestBudgetMakesJobsWait(t *testing.T) {
 			}
 			second := e.appendUntilEvicted(id, 1, func(i int) string { return note(i + 500) })[0]
 			time.Sleep(300 * time.Millisecond) // fifteen scheduler ticks
-			if j, _ := e.comp.Job(context.Background(), second); j.Status != state.CompactionQueued || j.Attempts != 0 {
+			if j, _ := e.comp.Job(state.WithTenant(context.Background(), state.DefaultTenant), second); j.Status != state.CompactionQueued || j.Attempts != 0 {
 				t.Fatalf("a job of an agent over budget ran: %+v", j)
 			}
 			if g := testutil.ToFloat64(e.comp.metrics.throttled); g != 1 {
@@ -274,7 +275,7 @@ func (s slow) Summarize(ctx context.Context, in pager.SummaryInput) (string, err
 // quiet agent's compaction runs after at most one more of the chatty agent's, although the chatty
 // agent always has work queued.
 func TestQuietAgentsNotStarved(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	var mu sync.Mutex
 	type commit struct {
 		agent string
@@ -394,7 +395,7 @@ func TestRetriesThenFails(t *testing.T) {
 	if next.Status != state.CompactionSucceeded {
 		t.Fatalf("the next job: %+v", next)
 	}
-	sum, err := e.st.State.GetSummary(context.Background(), id, next.SummaryID)
+	sum, err := e.st.State.GetSummary(state.WithTenant(context.Background(), state.DefaultTenant), id, next.SummaryID)
 	if err != nil || sum.FromSeq != 1 || sum.ThroughSeq != next.ThroughSeq {
 		t.Fatalf("the next summary must fold the failed span too: %+v, %v", sum, err)
 	}
@@ -405,7 +406,7 @@ func TestRetriesThenFails(t *testing.T) {
 func TestDuplicateJobsMakeOneSummary(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 			e := newEnv(t, b, slow{30 * time.Millisecond}, nil, false) // the queue is not started: jobs run by hand
 			id := e.agent(1200)
 			cid := e.appendUntilEvicted(id, 1, note)[0]
@@ -436,7 +437,7 @@ func TestDuplicateJobsMakeOneSummary(t *testing.T) {
 // compaction, its archival passage invalidated, and the summary rebuilt without the message that
 // cited the passage.
 func TestProvenanceFlagsAndRebuilds(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	e := newEnv(t, backends()[0], nil, nil, true)
 	id := e.agent(1200)
 	p, err := e.svc.InsertPassage(ctx, id, pager.PassageInput{Text: "Sam's favourite colour is teal."})
@@ -496,7 +497,7 @@ func (c *contradictor) Check(ctx context.Context, subject, older, newer string) 
 // With a Contradictor, an evicted message that contradicts an older passage about the same
 // subject marks it possibly superseded, with the verdict's confidence, in its history.
 func TestContradictionMarksPossiblySuperseded(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	c := &contradictor{}
 	e := newEnv(t, backends()[0], nil, func(cfg *Config) { cfg.Contradictor = c }, true)
 	id := e.agent(1200)
@@ -543,7 +544,7 @@ func (g *gate) Summarize(ctx context.Context, in pager.SummaryInput) (string, er
 func TestStopDrainsRunningJob(t *testing.T) {
 	g := &gate{started: make(chan struct{}), release: make(chan struct{})}
 	e := newEnv(t, backends()[0], g, nil, false)
-	if err := e.comp.Start(context.Background()); err != nil {
+	if err := e.comp.Start(state.WithTenant(context.Background(), state.DefaultTenant)); err != nil {
 		t.Fatal(err)
 	}
 	id := e.agent(1200)
@@ -555,7 +556,7 @@ func TestStopDrainsRunningJob(t *testing.T) {
 	}
 	stopped := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(state.WithTenant(context.Background(), state.DefaultTenant), 20*time.Second)
 		defer cancel()
 		stopped <- e.comp.Stop(ctx)
 	}()
@@ -568,7 +569,7 @@ func TestStopDrainsRunningJob(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
-	j, err := e.comp.Job(context.Background(), cid)
+	j, err := e.comp.Job(state.WithTenant(context.Background(), state.DefaultTenant), cid)
 	if err != nil || j.Status != state.CompactionSucceeded {
 		t.Fatalf("after the drain: %+v, %v", j, err)
 	}
@@ -576,10 +577,10 @@ func TestStopDrainsRunningJob(t *testing.T) {
 
 func TestJobNotFound(t *testing.T) {
 	e := newEnv(t, backends()[0], nil, nil, false)
-	if _, err := e.comp.Job(context.Background(), "cmp_nope"); !errors.Is(err, pager.ErrNotFound) {
+	if _, err := e.comp.Job(state.WithTenant(context.Background(), state.DefaultTenant), "cmp_nope"); !errors.Is(err, pager.ErrNotFound) {
 		t.Fatalf("unknown job: %v", err)
 	}
-	if _, err := e.comp.Request(context.Background(), "ag_nope"); !errors.Is(err, pager.ErrNotFound) {
+	if _, err := e.comp.Request(state.WithTenant(context.Background(), state.DefaultTenant), "ag_nope"); !errors.Is(err, pager.ErrNotFound) {
 		t.Fatalf("unknown agent: %v", err)
 	}
 }
@@ -589,14 +590,14 @@ func TestJobNotFound(t *testing.T) {
 func TestJobsScopedByTenant(t *testing.T) {
 	e := newEnv(t, backends()[0], nil, nil, false)
 	id := e.agent(1200) // the default tenant's
-	if _, err := e.comp.Request(context.Background(), id); err != nil {
+	if _, err := e.comp.Request(state.WithTenant(context.Background(), state.DefaultTenant), id); err != nil {
 		t.Fatal(err)
 	}
 	other := state.WithTenant(context.Background(), "globex")
 	if _, err := e.comp.Jobs(other, id, 10); !errors.Is(err, pager.ErrNotFound) {
 		t.Fatalf("another tenant's Jobs: %v, want not found", err)
 	}
-	if _, err := e.comp.Jobs(context.Background(), "ag_nope", 10); !errors.Is(err, pager.ErrNotFound) {
+	if _, err := e.comp.Jobs(state.WithTenant(context.Background(), state.DefaultTenant), "ag_nope", 10); !errors.Is(err, pager.ErrNotFound) {
 		t.Fatalf("unknown agent's Jobs: %v, want not found", err)
 	}
 	jobs, err := e.comp.Jobs(state.WithTenant(context.Background(), state.DefaultTenant), id, 10)

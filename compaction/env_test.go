@@ -81,7 +81,7 @@ type env struct {
 // service configured for tests (fast polling) and changed by mod. start starts it.
 func newEnv(t *testing.T, b backend, sum pager.Summarizer, mod func(*Config), start bool) *env {
 	t.Helper()
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	emb := embed.NewBuiltin()
 	if err := emb.Load(); err != nil {
 		t.Fatal(err)
@@ -120,11 +120,11 @@ func newEnv(t *testing.T, b backend, sum pager.Summarizer, mod func(*Config), st
 
 func (e *env) start() {
 	e.t.Helper()
-	if err := e.comp.Start(context.Background()); err != nil {
+	if err := e.comp.Start(state.WithTenant(context.Background(), state.DefaultTenant)); err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(state.WithTenant(context.Background(), state.DefaultTenant), 10*time.Second)
 		defer cancel()
 		if err := e.comp.Stop(ctx); err != nil {
 			e.t.Errorf("stop: %v", err)
@@ -135,7 +135,7 @@ func (e *env) start() {
 func (e *env) agent(window int) string {
 	e.t.Helper()
 	no := false
-	a, err := e.svc.CreateAgent(context.Background(), pager.AgentSpec{Name: "t", System: "You are a helpful assistant.",
+	a, err := e.svc.CreateAgent(state.WithTenant(context.Background(), state.DefaultTenant), pager.AgentSpec{Name: "t", System: "You are a helpful assistant.",
 		ContextWindow: window, ToolsInContext: &no})
 	if err != nil {
 		e.t.Fatal(err)
@@ -152,7 +152,7 @@ func (e *env) appendUntilEvicted(agentID string, n int, text func(i int) string)
 		if i > 1000 {
 			e.t.Fatalf("no eviction after %d appends", i)
 		}
-		res, err := e.svc.Append(context.Background(), agentID, []pager.MessageInput{{Role: "user", Content: text(i)}})
+		res, err := e.svc.Append(state.WithTenant(context.Background(), state.DefaultTenant), agentID, []pager.MessageInput{{Role: "user", Content: text(i)}})
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func (e *env) wait(ids ...string) []Job {
 	out := make([]Job, len(ids))
 	for i, id := range ids {
 		for {
-			j, err := e.comp.Job(context.Background(), id)
+			j, err := e.comp.Job(state.WithTenant(context.Background(), state.DefaultTenant), id)
 			if err != nil {
 				e.t.Fatal(err)
 			}

@@ -31,7 +31,11 @@ var errLeaseLost = errors.New("compaction: lease lost")
 // RunJob runs generation gen of a compaction, as a River job does on its attempt (from 1). A job
 // of a stale generation, or of a compaction that finished, does nothing. A failure is retried by
 // the job queue with backoff until MaxAttempts, then the compaction fails.
+//
+// A job is internal work on its compaction's agent, whatever the agent's tenant: it runs with
+// state.AllTenants, never with the scope of the request that queued it.
 func (s *Service) RunJob(ctx context.Context, id string, gen, attempt int) error {
+	ctx = state.AllTenants(ctx)
 	now := s.now()
 	c, err := s.cfg.Store.StartCompaction(ctx, id, gen, now, now.Add(s.cfg.Lease))
 	if errors.Is(err, state.ErrConflict) || errors.Is(err, state.ErrNotFound) {

@@ -85,8 +85,9 @@ func periodStart(now time.Time, b Budget) time.Time {
 
 // Tick runs the scheduler once: it hands out again the compactions whose job died (lease
 // expired), then the most owed runnable ones while fewer than Workers are out. It returns how
-// many it handed out.
+// many it handed out. It is internal work over every tenant's agents (state.AllTenants).
 func (s *Service) Tick(ctx context.Context) (int, error) {
+	ctx = state.AllTenants(ctx)
 	now := s.now()
 	st, err := s.cfg.Store.Scheduler(ctx, now)
 	if err != nil {

@@ -335,9 +335,11 @@ func (s *Service) DeleteAgent(ctx context.Context, id string) error {
 	return err
 }
 
-// agentExists returns the agent's ErrNotFound once it is deleted.
+// agentExists returns the agent's ErrNotFound once it is deleted. It asks whether the agent
+// exists at all, whatever ctx's scope (state.AllTenants): its answer deletes passages, so a caller
+// that cannot see the agent must not read as "deleted".
 func (s *Service) agentExists(ctx context.Context, id string) error {
-	_, err := s.cfg.Store.GetAgent(ctx, id)
+	_, err := s.cfg.Store.GetAgent(state.AllTenants(ctx), id)
 	return agentErr(id, err)
 }
 

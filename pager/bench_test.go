@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+
+	"github.com/memsvc/memsvc/state"
 )
 
 // BenchmarkAppend measures one in-process append of one message to an agent with a large window
@@ -12,7 +14,7 @@ import (
 // the background embedder is not started.
 func BenchmarkAppend(b *testing.B) {
 	svc, _, _ := newTestService(&testing.T{})
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a, err := svc.CreateAgent(ctx, AgentSpec{Name: "bench", System: "You are a helpful assistant.", ContextWindow: MaxContextWindow})
 	if err != nil {
 		b.Fatal(err)
@@ -35,7 +37,7 @@ func BenchmarkAppend(b *testing.B) {
 // summarize.
 func BenchmarkAppendPaging(b *testing.B) {
 	svc, _, _ := newTestService(&testing.T{})
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	no := false
 	a, err := svc.CreateAgent(ctx, AgentSpec{Name: "bench", ContextWindow: 2000, ToolsInContext: &no})
 	if err != nil {
@@ -54,7 +56,7 @@ func BenchmarkAppendPaging(b *testing.B) {
 // are shared (group commit). ns/op is wall time per message across all goroutines.
 func BenchmarkAppendParallel(b *testing.B) {
 	svc, _, _ := newTestService(&testing.T{})
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	var next atomic.Int64
 	b.SetParallelism(32) // 64 appenders on 2 cores
 	b.ReportAllocs()
@@ -79,7 +81,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 // BenchmarkAppendBatch16 appends 16 messages per call; ns/op is per message.
 func BenchmarkAppendBatch16(b *testing.B) {
 	svc, _, _ := newTestService(&testing.T{})
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a, err := svc.CreateAgent(ctx, AgentSpec{Name: "bench", ContextWindow: MaxContextWindow})
 	if err != nil {
 		b.Fatal(err)

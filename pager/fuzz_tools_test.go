@@ -20,7 +20,7 @@ import (
 // never fails with an internal error: a bad argument is content for the model (IsError), and the
 // only errors are the caller's (*Error, such as a recording too large for the window).
 func FuzzToolCall(f *testing.F) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	db, err := sqlitedb.Open(ctx, f.TempDir())
 	if err != nil {
 		f.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // embedder, the extractive summarizer and a clock the test can move.
 func newTestService(t *testing.T) (*Service, *sqlitestate.Store, *time.Time) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	db, err := sqlitedb.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func intp(i int) *int { return &i }
 func createAgent(t *testing.T, svc *Service, window int, blocks ...state.Block) AgentView {
 	t.Helper()
 	no := false
-	a, err := svc.CreateAgent(context.Background(), AgentSpec{Name: "t", System: "You are a helpful assistant.",
+	a, err := svc.CreateAgent(state.WithTenant(context.Background(), state.DefaultTenant), AgentSpec{Name: "t", System: "You are a helpful assistant.",
 		ContextWindow: window, Blocks: blocks, ToolsInContext: &no})
 	if err != nil {
 		t.Fatal(err)

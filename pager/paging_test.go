@@ -47,7 +47,7 @@ func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
 	}
 	msgs[3].Pinned = true
 	msgs[3].Content = "My locker code is 4812."
-	out, err := Extractive{}.Summarize(context.Background(), SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: 60, Count: c.Count})
+	out, err := Extractive{}.Summarize(state.WithTenant(context.Background(), state.DefaultTenant), SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: 60, Count: c.Count})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
 // that summarizes it runs in package compaction, whose tests check the summary), the evicted
 // messages are in recall at once, and the summary's budget stays reserved for when it lands.
 func TestAppendPagesWithinWindow(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, st, _ := newTestService(t)
 	a := createAgent(t, svc, 1200, state.Block{Label: "human", Value: "Name: Sam."})
 	var sawPressure, sawEvict int
@@ -149,7 +149,7 @@ func TestAppendPagesWithinWindow(t *testing.T) {
 // Compact evicts down to target_ratio and queues a compaction; with nothing to evict it still
 // queues one for what earlier evictions left.
 func TestCompactOnRequest(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, st, _ := newTestService(t)
 	a := createAgent(t, svc, 1200)
 	for i := range 25 { // about 750 tokens: past target_ratio, short of a flush
@@ -179,7 +179,7 @@ func TestCompactOnRequest(t *testing.T) {
 }
 
 func TestAppendRejectsOversizedMessage(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 1200)
 	_, err := svc.Append(ctx, a.ID, []MessageInput{{Role: "user", Content: "ok"}, {Role: "user", Content: strings.Repeat("word ", 2000)}})
@@ -193,7 +193,7 @@ func TestAppendRejectsOversizedMessage(t *testing.T) {
 }
 
 func TestAppendValidation(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 4000)
 	bad := [][]MessageInput{
@@ -215,7 +215,7 @@ func TestAppendValidation(t *testing.T) {
 }
 
 func TestToolCallGroupsStayTogether(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 1200)
 	long := strings.Repeat("filler words about nothing in particular ", 6)
@@ -242,7 +242,7 @@ func TestToolCallGroupsStayTogether(t *testing.T) {
 // Messages that differ only in words the embedder does not know (numbers) get one vector; the
 // lexical list must decide between them, not the order of equal cosines.
 func TestRecallPrefersTheExactNumber(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 100000)
 	for i := 1; i <= 20; i++ {

@@ -61,7 +61,7 @@ func TestCheckPermissions(t *testing.T) {
 // An unscoped caller (a background worker) still cannot attach another tenant's shared block.
 func TestAttachChecksTenantWithoutScope(t *testing.T) {
 	svc, _, _ := newTestService(t)
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	acme, globex := state.WithTenant(ctx, "acme"), state.WithTenant(ctx, "globex")
 	a, err := svc.CreateAgent(acme, AgentSpec{Name: "a"})
 	if err != nil {

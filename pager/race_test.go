@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/state"
 )
 
 // TestRaceInvalidateAndFlag: a user's invalidation and an agent's claim to supersede the same
@@ -15,7 +16,7 @@ import (
 // first, the invalidation is never undone, on both stores.
 func TestRaceInvalidateAndFlag(t *testing.T) {
 	bothStores(t, func(t *testing.T, svc *Service) {
-		ctx := context.Background()
+		ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 		a := createAgent(t, svc, 4000)
 		for round := range 15 {
 			p, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: fmt.Sprintf("Alice lives in city %d", round), Source: archival.SourceUser})
@@ -51,7 +52,7 @@ func TestRaceInvalidateAndFlag(t *testing.T) {
 // are removed by it: no passage of a deleted agent is left, on both stores.
 func TestRaceDeleteAgent(t *testing.T) {
 	bothStores(t, func(t *testing.T, svc *Service) {
-		ctx := context.Background()
+		ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 		for round := range 8 {
 			a := createAgent(t, svc, 4000)
 			var wg sync.WaitGroup

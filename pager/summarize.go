@@ -223,6 +223,7 @@ func (s *Service) archiveSummary(ctx context.Context, sum state.Summary) error {
 // DrainOutbox writes every summary still waiting in the outbox to archival memory. The service
 // runs it at Start and periodically; it returns how many it wrote.
 func (s *Service) DrainOutbox(ctx context.Context) (int, error) {
+	ctx = state.AllTenants(ctx) // internal work, over every tenant's agents
 	n := 0
 	for {
 		pending, err := s.cfg.Store.PendingSummaries(ctx, 64)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/state"
 )
 
 func date(y int, m time.Month, d int) *time.Time {
@@ -20,7 +21,7 @@ func date(y int, m time.Month, d int) *time.Time {
 func TestAliceMovesToBerlin(t *testing.T) { bothStores(t, testAliceMovesToBerlin) }
 
 func testAliceMovesToBerlin(t *testing.T, svc *Service) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a := createAgent(t, svc, 8000)
 	paris, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Alice lives in Paris", ValidFrom: date(2024, 3, 1)})
 	if err != nil {
@@ -110,7 +111,7 @@ func testAliceMovesToBerlin(t *testing.T, svc *Service) {
 func TestKeyedFactsResolveByValidFrom(t *testing.T) { bothStores(t, testKeyedFacts) }
 
 func testKeyedFacts(t *testing.T, svc *Service) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a := createAgent(t, svc, 8000)
 	for _, v := range []struct{ text, when string }{
 		{"Sam's phone is a Pixel 8", "2025-05-01T00:00:00Z"},
@@ -135,7 +136,7 @@ func testKeyedFacts(t *testing.T, svc *Service) {
 // TestPossibleSupersessionWithoutKey: a newer, similar fact about the same subject marks the older
 // one possibly superseded (never across subjects), and the newer ranks first.
 func TestPossibleSupersessionWithoutKey(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	svc, _, _ := newTestService(t)
 	a := createAgent(t, svc, 8000)
 	old, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Alice works as a nurse at the city hospital", ValidFrom: date(2023, 1, 1)})
@@ -169,7 +170,7 @@ func TestPossibleSupersessionWithoutKey(t *testing.T) {
 func TestAKeyNamesWhatAMemoryIsAbout(t *testing.T) { bothStores(t, testKeyAttribute) }
 
 func testKeyAttribute(t *testing.T, svc *Service) {
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a := createAgent(t, svc, 8000)
 	for _, f := range []struct{ text, key string }{
 		{"Kate settled down in Athens last spring.", "kate/home_city"},

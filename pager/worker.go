@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/memsvc/memsvc/state"
 )
 
 // Start runs the service's background work until Stop: it first drains the summary outbox (so a
@@ -20,7 +22,7 @@ func (s *Service) Start(ctx context.Context) error {
 	} else if n > 0 {
 		s.cfg.Logger.Info("drained summary outbox at start", "summaries", n)
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithCancel(state.AllTenants(context.WithoutCancel(ctx)))
 	s.cancel, s.done = cancel, make(chan struct{})
 	go s.run(ctx)
 	return nil
@@ -59,6 +61,7 @@ func (s *Service) run(ctx context.Context) {
 
 // EmbedPending embeds messages that have no vector yet, in batches, and returns how many.
 func (s *Service) EmbedPending(ctx context.Context) (int, error) {
+	ctx = state.AllTenants(ctx) // internal work, over every tenant's agents
 	n := 0
 	for {
 		msgs, err := s.cfg.Store.UnembeddedMessages(ctx, embedBatch)

@@ -14,20 +14,46 @@ const DefaultTenant = "default"
 // TenantRE is what a tenant's name must match.
 var TenantRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 
-type tenantKey struct{}
+type scopeKey struct{}
 
-// WithTenant returns ctx scoped to tenant. Every Store method that reads or removes an agent by ID
-// (GetAgent, Page, DeleteAgent) then answers ErrNotFound for another tenant's agent, and
-// ListAgents lists only the tenant's. A context without a tenant is a trusted internal caller (the
-// background workers) and sees every agent.
-func WithTenant(ctx context.Context, tenant string) context.Context {
-	return context.WithValue(ctx, tenantKey{}, tenant)
+// scope is what a context may see: one tenant's resources, or, for a trusted internal caller,
+// every tenant's.
+type scope struct {
+	tenant string
+	all    bool
 }
 
-// TenantFrom returns the tenant ctx is scoped to, and false for an unscoped context.
+// WithTenant returns ctx scoped to tenant. Every Store method that reads or removes an agent or a
+// shared block by ID (GetAgent, Page, DeleteAgent, GetSharedBlock, ...) then answers ErrNotFound
+// for another tenant's, and ListAgents lists only the tenant's.
+//
+// Scope fails closed: a context that is neither scoped to a tenant nor marked AllTenants sees
+// nothing (no agent is found, none listed). A code path that forgets to scope its context
+// therefore shows no data, rather than every tenant's.
+func WithTenant(ctx context.Context, tenant string) context.Context {
+	return context.WithValue(ctx, scopeKey{}, scope{tenant: tenant})
+}
+
+// AllTenants returns ctx marked as a trusted internal caller that sees every tenant's resources:
+// the background workers (compaction, outbox, checkpoints) and the operator's own commands, which
+// act on an agent by ID whatever its tenant. Request handlers never use it. A later WithTenant
+// narrows the context again.
+func AllTenants(ctx context.Context) context.Context {
+	return context.WithValue(ctx, scopeKey{}, scope{all: true})
+}
+
+// TenantFrom returns the tenant ctx is scoped to, and false when it is not scoped to one.
 func TenantFrom(ctx context.Context) (string, bool) {
-	t, ok := ctx.Value(tenantKey{}).(string)
-	return t, ok
+	sc, ok := ctx.Value(scopeKey{}).(scope)
+	return sc.tenant, ok && !sc.all
+}
+
+// TenantFilter is how a store applies ctx's scope to a query: all is true for an AllTenants
+// context (no filter); otherwise only rows of tenant may be seen, and tenant is "" (which no
+// agent has) for a context without a scope, so that it sees nothing.
+func TenantFilter(ctx context.Context) (tenant string, all bool) {
+	sc, _ := ctx.Value(scopeKey{}).(scope)
+	return sc.tenant, sc.all
 }
 
 // AgentTenant is the tenant a new agent belongs to: ctx's when it is scoped (a caller cannot

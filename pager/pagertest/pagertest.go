@@ -13,6 +13,7 @@ import (
 	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/sqlitedb"
+	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/state/sqlitestate"
 )
 
@@ -21,7 +22,7 @@ import (
 // Config before the Service is made.
 func Embedded(t testing.TB, configure ...func(*pager.Config)) (*pager.Service, *sqlitestate.Store) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	db, err := sqlitedb.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)

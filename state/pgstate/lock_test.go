@@ -13,7 +13,7 @@ import (
 // agent proceeds, while a Page on the same agent waits until its ctx ends (deadline or cancel),
 // without running fn.
 func TestPageLocksOnlyItsAgent(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	s := newStore(t)
 	now := time.Now().UTC()
 	var ids []string

@@ -12,7 +12,7 @@ import (
 // TestRecallEdges covers what statetest leaves to each backend: free text that is tsquery syntax,
 // the time and role filters, and query vectors that cannot be compared.
 func TestRecallEdges(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	s := newStore(t)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a := state.Agent{ID: state.NewID("ag"), Name: "a", System: "s", ContextWindow: 1000, Model: "m", CreatedAt: now, UpdatedAt: now}

@@ -18,7 +18,7 @@ import (
 // once: every step reads LastSeq and appends the next, so a step that did not see its
 // predecessor's commit would collide or leave a gap.
 func TestReplicasSerializePages(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	url := pgdbtest.Schema(t)
 	stores := make([]*pgstate.Store, 2)
 	errs := make([]error, 2)

@@ -33,7 +33,7 @@ func (s *Store) CreateSharedBlock(ctx context.Context, sb state.SharedBlock, cre
 func (s *Store) GetSharedBlock(ctx context.Context, id string) (state.SharedBlock, error) {
 	query, args := `SELECT id, tenant, label, value, lim, description, version, created_at, updated_at
 		FROM shared_blocks WHERE id = $1`, []any{id}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = $2`, append(args, t)
 	}
 	var b state.SharedBlock

@@ -136,7 +136,7 @@ func (s *Store) GetAgent(ctx context.Context, id string) (state.Agent, error) {
 // scoped to a tenant finds only that tenant's.
 func getAgent(ctx context.Context, q querier, id, lock string) (state.Agent, error) {
 	query, args := `SELECT `+agentCols+` FROM agents WHERE id = $1`, []any{id}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = $2`, append(args, t)
 	}
 	a, err := scanAgent(q.QueryRow(ctx, query+` `+lock, args...))
@@ -164,7 +164,7 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 		limit = defaultListLimit
 	}
 	query, args := `SELECT `+agentCols+` FROM agents WHERE id COLLATE "C" > $1`, []any{opts.Cursor, limit + 1}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = $3`, append(args, t)
 	}
 	rows, err := s.pool.Query(ctx, query+` ORDER BY id COLLATE "C" LIMIT $2`, args...)
@@ -188,7 +188,7 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 // agent, whose row lock it needs.
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	query, args := `WITH gone AS (DELETE FROM agents WHERE id = $1`, []any{id}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = $2`, append(args, t)
 	}
 	query += ` RETURNING id), hist AS (DELETE FROM block_history WHERE owner IN (SELECT id FROM gone))

@@ -16,13 +16,13 @@ import (
 // TestUnavailable checks that a database that cannot be reached answers pgdb.ErrUnavailable
 // quickly, rather than a bare network error or a hang. Port 1 on loopback refuses connections.
 func TestUnavailable(t *testing.T) {
-	pool, err := pgxpool.New(context.Background(), "postgres://memsvc:memsvc@127.0.0.1:1/memsvc?sslmode=disable&connect_timeout=2")
+	pool, err := pgxpool.New(state.AllTenants(context.Background()), "postgres://memsvc:memsvc@127.0.0.1:1/memsvc?sslmode=disable&connect_timeout=2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := pgstate.New(pool)
 	defer s.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(state.AllTenants(context.Background()), 10*time.Second)
 	defer cancel()
 	start := time.Now()
 	if _, err := s.GetAgent(ctx, "ag_x"); !errors.Is(err, pgdb.ErrUnavailable) {

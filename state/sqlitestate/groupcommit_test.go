@@ -17,7 +17,7 @@ import (
 // share their group commits. Every append answered nil is stored, and none answered with an
 // error is: a step that committed is never answered "error", whatever its context did meanwhile.
 func TestRaceGroupCommitAnswers(t *testing.T) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	db, err := sqlitedb.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func (s *Store) CreateSharedBlock(ctx context.Context, b state.SharedBlock, crea
 func (s *Store) GetSharedBlock(ctx context.Context, id string) (state.SharedBlock, error) {
 	query, args := `SELECT id, tenant, label, value, lim, description, version, created_at, updated_at
 		FROM shared_blocks WHERE id = ?`, []any{id}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = ?`, append(args, t)
 	}
 	var b state.SharedBlock

@@ -150,7 +150,7 @@ type querier interface {
 // getAgent reads an agent; a context scoped to a tenant finds only that tenant's.
 func getAgent(ctx context.Context, q querier, id string) (state.Agent, error) {
 	query, args := `SELECT `+agentCols+` FROM agents WHERE id = ?`, []any{id}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = ?`, append(args, t)
 	}
 	a, err := scanAgent(q.QueryRowContext(ctx, query, args...))
@@ -170,7 +170,7 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 		return nil, "", fmt.Errorf("sqlitestate: cursor %q: %w", opts.Cursor, state.ErrInvalid)
 	}
 	query, args := `SELECT `+agentCols+` FROM agents WHERE id > ?`, []any{opts.Cursor}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = ?`, append(args, t)
 	}
 	rows, err := s.db.QueryContext(ctx, query+` ORDER BY id LIMIT ?`, append(args, opts.Limit+1)...)
@@ -202,7 +202,7 @@ func (s *Store) ListAgents(ctx context.Context, opts state.ListOptions) ([]state
 func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	var res sql.Result
 	query, args := `DELETE FROM agents WHERE id = ?`, []any{id}
-	if t, ok := state.TenantFrom(ctx); ok {
+	if t, all := state.TenantFilter(ctx); !all {
 		query, args = query+` AND tenant = ?`, append(args, t)
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) (err error) {

@@ -17,7 +17,7 @@ func testCompactions(t *testing.T, s state.Store) {
 	if !ok {
 		t.Skip("the store keeps no compactions")
 	}
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	a := newAgent(t, s)
 	b := newAgent(t, s)
@@ -255,7 +255,7 @@ func testCompactions(t *testing.T, s state.Store) {
 func appendPinned(t *testing.T, s state.Store, agentID, text string) state.Message {
 	t.Helper()
 	var m state.Message
-	err := s.Page(context.Background(), agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
+	err := s.Page(state.AllTenants(context.Background()), agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
 		c := p.Agent().Context
 		c.LastSeq++
 		c.InContext++

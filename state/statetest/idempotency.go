@@ -13,7 +13,7 @@ import (
 // can be claimed again; an expired key or an abandoned claim is claimed anew; pruning removes
 // the keys claimed before the cut-off only.
 func Idempotency(t *testing.T, s state.IdempotencyStore) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	long := t0.Add(-24 * time.Hour)
 	claim := func(key, fp string, now, expired, abandoned time.Time) (state.Idempotent, bool) {

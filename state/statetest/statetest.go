@@ -38,7 +38,7 @@ func newAgent(t *testing.T, s state.Store) state.Agent {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a := state.Agent{ID: state.NewID("ag"), Name: "a", System: "sys", ContextWindow: 1000, Model: "gpt-4o",
 		Pager: state.PagerConfig{WarnRatio: 0.7, FlushRatio: 1, TargetRatio: 0.5, KeepLast: 4}, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateAgent(context.Background(), a, []state.Block{{Label: "human", Value: "v", Limit: 100}}); err != nil {
+	if err := s.CreateAgent(state.AllTenants(context.Background()), a, []state.Block{{Label: "human", Value: "v", Limit: 100}}); err != nil {
 		t.Fatal(err)
 	}
 	return a
@@ -47,7 +47,7 @@ func newAgent(t *testing.T, s state.Store) state.Agent {
 func appendN(t *testing.T, s state.Store, agentID string, texts ...string) []state.Message {
 	t.Helper()
 	var out []state.Message
-	err := s.Page(context.Background(), agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
+	err := s.Page(state.AllTenants(context.Background()), agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
 		c := p.Agent().Context
 		for _, txt := range texts {
 			c.LastSeq++
@@ -65,7 +65,7 @@ func appendN(t *testing.T, s state.Store, agentID string, texts ...string) []sta
 }
 
 func testAgentCRUD(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := newAgent(t, s)
 	got, err := s.GetAgent(ctx, a.ID)
 	if err != nil {
@@ -90,7 +90,7 @@ func testAgentCRUD(t *testing.T, s state.Store) {
 }
 
 func testListAgents(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	var ids []string
 	for range 5 {
 		ids = append(ids, newAgent(t, s).ID)
@@ -120,7 +120,7 @@ func testListAgents(t *testing.T, s state.Store) {
 }
 
 func testPageAtomic(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := newAgent(t, s)
 	appendN(t, s, a.ID, "one")
 	boom := errors.New("boom")
@@ -156,7 +156,7 @@ func testPageAtomic(t *testing.T, s state.Store) {
 }
 
 func testEvict(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := newAgent(t, s)
 	msgs := appendN(t, s, a.ID, "m1", "m2", "m3", "m4")
 	sum := &state.Summary{ID: state.NewID("sum"), AgentID: a.ID, Text: "m1 m2", Tokens: 5, FromSeq: 1, ThroughSeq: 2,
@@ -221,7 +221,7 @@ func testConcurrent(t *testing.T, s state.Store) {
 		}()
 	}
 	wg.Wait()
-	msgs, err := s.ListMessages(context.Background(), a.ID, 0, 1000)
+	msgs, err := s.ListMessages(state.AllTenants(context.Background()), a.ID, 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func testConcurrent(t *testing.T, s state.Store) {
 }
 
 func testRecall(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a, b := newAgent(t, s), newAgent(t, s)
 	msgs := appendN(t, s, a.ID, "Alice moved to Berlin last spring", "The weather is nice", "We talked about pasta recipes")
 	appendN(t, s, b.ID, "Bob moved to Berlin too")
@@ -274,7 +274,7 @@ func testRecall(t *testing.T, s state.Store) {
 }
 
 func testBlocks(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := newAgent(t, s)
 	err := s.Page(ctx, a.ID, func(ctx context.Context, p state.Page) (state.Change, error) {
 		return state.Change{PutBlocks: []state.Block{{Label: "human", Value: "new", Limit: 50}, {Label: "persona", Value: "p", Limit: 10, ReadOnly: true}}}, nil
@@ -292,7 +292,7 @@ func testBlocks(t *testing.T, s state.Store) {
 }
 
 func testEmbedder(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	if err := s.CheckEmbedder(ctx, "m1", 100); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func testEmbedder(t *testing.T, s state.Store) {
 }
 
 func testDelete(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := newAgent(t, s)
 	appendN(t, s, a.ID, "hello berlin")
 	if err := s.DeleteAgent(ctx, a.ID); err != nil {
@@ -331,7 +331,7 @@ func testDelete(t *testing.T, s state.Store) {
 // testConcurrentFailures runs failing and succeeding steps concurrently (a store may commit them
 // together): each failing step must leave nothing, each succeeding one must land.
 func testConcurrentFailures(t *testing.T, s state.Store) {
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := newAgent(t, s)
 	var wg sync.WaitGroup
 	errs := make([]error, 40)

@@ -16,7 +16,7 @@ func agentIn(t *testing.T, s state.Store, tenant string) state.Agent {
 	a := state.Agent{ID: state.NewID("ag"), Name: "a", System: "sys", ContextWindow: 1000, Model: "gpt-4o",
 		Pager: state.PagerConfig{WarnRatio: 0.7, FlushRatio: 1, TargetRatio: 0.5, KeepLast: 4}, CreatedAt: now, UpdatedAt: now,
 		Permissions: &state.Permissions{Deny: []string{"memory_invalidate"}}}
-	if err := s.CreateAgent(state.WithTenant(context.Background(), tenant), a, []state.Block{{Label: "human", Value: "v", Limit: 100}}); err != nil {
+	if err := s.CreateAgent(state.WithTenant(state.AllTenants(context.Background()), tenant), a, []state.Block{{Label: "human", Value: "v", Limit: 100}}); err != nil {
 		t.Fatal(err)
 	}
 	a.Tenant = tenant
@@ -24,9 +24,10 @@ func agentIn(t *testing.T, s state.Store, tenant string) state.Agent {
 }
 
 // A context scoped to a tenant finds, pages, lists and deletes only that tenant's agents; an
-// unscoped context (the background workers) sees every agent.
+// internal context (state.AllTenants: the background workers) sees every agent; a context with
+// neither sees nothing (scope fails closed).
 func testTenantScoping(t *testing.T, s state.Store) {
-	bg := context.Background()
+	bg := state.AllTenants(context.Background())
 	acme, globex := state.WithTenant(bg, "acme"), state.WithTenant(bg, "globex")
 	a, b := agentIn(t, s, "acme"), agentIn(t, s, "globex")
 	got, err := s.GetAgent(acme, a.ID)
@@ -37,7 +38,28 @@ func testTenantScoping(t *testing.T, s state.Store) {
 		t.Fatalf("another tenant's agent: %v, want ErrNotFound", err)
 	}
 	if _, err := s.GetAgent(bg, b.ID); err != nil {
-		t.Fatalf("unscoped: %v", err)
+		t.Fatalf("internal: %v", err)
+	}
+	none := context.Background()
+	if _, err := s.GetAgent(none, b.ID); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("unscoped GetAgent: %v, want ErrNotFound", err)
+	}
+	if list, _, err := s.ListAgents(none, state.ListOptions{Limit: 10}); err != nil || len(list) != 0 {
+		t.Fatalf("unscoped lists %d agents (%v), want none", len(list), err)
+	}
+	err = s.Page(none, b.ID, func(context.Context, state.Page) (state.Change, error) {
+		t.Error("fn ran for an unscoped context")
+		return state.Change{}, nil
+	})
+	if !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("unscoped Page: %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteAgent(none, b.ID); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("unscoped DeleteAgent: %v, want ErrNotFound", err)
+	}
+	// A later WithTenant narrows an internal context again.
+	if _, err := s.GetAgent(state.WithTenant(bg, "acme"), b.ID); !errors.Is(err, state.ErrNotFound) {
+		t.Fatalf("internal context narrowed to acme: %v, want ErrNotFound", err)
 	}
 	err = s.Page(acme, b.ID, func(context.Context, state.Page) (state.Change, error) {
 		t.Error("fn ran for another tenant's agent")
@@ -52,7 +74,7 @@ func testTenantScoping(t *testing.T, s state.Store) {
 	}
 	all, _, err := s.ListAgents(bg, state.ListOptions{Limit: 10})
 	if err != nil || len(all) != 2 {
-		t.Fatalf("unscoped lists %d agents, %v", len(all), err)
+		t.Fatalf("internal context lists %d agents, %v", len(all), err)
 	}
 	if err := s.DeleteAgent(acme, b.ID); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("delete another tenant's agent: %v, want ErrNotFound", err)
@@ -88,7 +110,7 @@ func testKeys(t *testing.T, s state.Store) {
 	if !ok {
 		t.Skip("the store keeps no API keys")
 	}
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	if has, err := ks.HasKeys(ctx); err != nil || has {
 		t.Fatalf("empty store HasKeys = %v, %v", has, err)
 	}
@@ -152,7 +174,7 @@ func testTenantPermissions(t *testing.T, s state.Store) {
 	if !ok {
 		t.Skip("the store keeps no tenant policies")
 	}
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	if p, err := ps.TenantPermissions(ctx, "acme"); err != nil || p.Allow != nil || p.Deny != nil {
 		t.Fatalf("no policy: %+v, %v", p, err)
 	}
@@ -184,7 +206,7 @@ func newShared(t *testing.T, sb state.SharedBlockStore, tenant, value string) st
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	b := state.SharedBlock{ID: state.NewID("blk"), Label: "org", Value: value, Limit: 100, Description: "shared", CreatedAt: now, UpdatedAt: now}
-	ctx := state.WithTenant(context.Background(), tenant)
+	ctx := state.WithTenant(state.AllTenants(context.Background()), tenant)
 	if err := sb.CreateSharedBlock(ctx, b, state.BlockEvent{SharedID: b.ID, Label: b.Label, Action: state.BlockCreated, After: value, At: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -194,14 +216,14 @@ func newShared(t *testing.T, sb state.SharedBlockStore, tenant, value string) st
 
 func page(t *testing.T, s state.Store, agentID string, fn func(p state.Page) state.Change) error {
 	t.Helper()
-	return s.Page(context.Background(), agentID, func(_ context.Context, p state.Page) (state.Change, error) {
+	return s.Page(state.AllTenants(context.Background()), agentID, func(_ context.Context, p state.Page) (state.Change, error) {
 		return fn(p), nil
 	})
 }
 
 func blockOf(t *testing.T, s state.Store, agentID, label string) state.Block {
 	t.Helper()
-	b, err := s.GetBlock(context.Background(), agentID, label)
+	b, err := s.GetBlock(state.AllTenants(context.Background()), agentID, label)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +234,7 @@ func blockOf(t *testing.T, s state.Store, agentID, label string) state.Block {
 // copy-on-write write) leaves the shared block and the others alone; history and detaching work.
 func testSharedBlocks(t *testing.T, s state.Store) {
 	sb := sharedStore(t, s)
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a, b, c := agentIn(t, s, "acme"), agentIn(t, s, "acme"), agentIn(t, s, "acme")
 	sh := newShared(t, sb, "acme", "Company policy v1")
 	if _, err := sb.GetSharedBlock(state.WithTenant(ctx, "globex"), sh.ID); !errors.Is(err, state.ErrNotFound) {
@@ -309,7 +331,7 @@ func testSharedBlocks(t *testing.T, s state.Store) {
 // A shared write with a stale version is ErrConflict and writes nothing of its step.
 func testSharedConflict(t *testing.T, s state.Store) {
 	sb := sharedStore(t, s)
-	ctx := context.Background()
+	ctx := state.AllTenants(context.Background())
 	a := agentIn(t, s, "acme")
 	sh := newShared(t, sb, "acme", "v1")
 	now := time.Now().UTC()
