@@ -42,7 +42,7 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 		t.Fatalf("reopen applied migrations again: %d rows, want %d", m, n)
 	}
 	// FTS5 must be compiled into the driver.
-	if _, err := db.ExecContext(ctx, `INSERT INTO passages_fts(passages_fts) VALUES ('integrity-check')`); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')`); err != nil {
 		t.Fatalf("fts5: %v", err)
 	}
 }

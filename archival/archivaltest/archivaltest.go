@@ -25,8 +25,15 @@ import (
 // MinDim is the least vector dimension the suite needs.
 const MinDim = 8
 
-// Run runs the conformance suite, each subtest on its own store from newStore.
-func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
+// Skip names a subtest that does not apply to a store, and why: a limit of the backend that its
+// package documents.
+type Skip struct {
+	Test, Why string
+}
+
+// Run runs the conformance suite, each subtest on its own store from newStore; the subtests
+// named in skip are skipped with their reason.
+func Run(t *testing.T, newStore func(t *testing.T) archival.Store, skip ...Skip) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s archival.Store)
@@ -48,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 		{"TopKLexical", testTopKLexical},
 		{"TopKHybrid", testTopKHybrid},
 		{"AgentIsolation", testAgentIsolation},
+		{"LexicalStatsPerAgent", testLexicalStatsPerAgent},
 		{"HostileText", testHostileText},
 		{"KeyChain", testKeyChain},
 		{"KeyAuthority", testKeyAuthority},
@@ -60,6 +68,11 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for _, sk := range skip {
+				if sk.Test == tt.name {
+					t.Skip(sk.Why)
+				}
+			}
 			s := newStore(t)
 			if s.Dim() < MinDim {
 				t.Fatalf("store dimension %d, the suite needs at least %d", s.Dim(), MinDim)

@@ -240,6 +240,39 @@ func testAgentIsolation(t *testing.T, s archival.Store) {
 	}
 }
 
+// testLexicalStatsPerAgent: BM25's statistics (N, average length, document frequency) are the
+// agent's own. Another agent (another tenant's) storing many passages full of the query's words
+// changes neither an agent's lexical order nor its scores.
+func testLexicalStatsPerAgent(t *testing.T, s archival.Store) {
+	upsert(t, s,
+		archival.Passage{ID: "a1", AgentID: "agent-a", Text: "Alice moved to Berlin in March", Vector: axis(s, 0)},
+		archival.Passage{ID: "a2", AgentID: "agent-a", Text: "Alice drinks coffee in Paris every morning", Vector: axis(s, 1)},
+		archival.Passage{ID: "a3", AgentID: "agent-a", Text: "Bob plays the guitar in a band", Vector: axis(s, 2)},
+	)
+	q := archival.Query{AgentID: "agent-a", Text: "Alice Berlin coffee guitar", K: 10}
+	before := search(t, s, q)
+	if len(before) != 3 {
+		t.Fatalf("before: %d hits, want 3", len(before))
+	}
+	var flood []archival.Passage
+	for i := range 60 {
+		flood = append(flood, archival.Passage{ID: fmt.Sprintf("b%02d", i), AgentID: "agent-b",
+			Text: "Alice Alice Berlin Berlin coffee coffee coffee", Vector: axis(s, 0)})
+	}
+	upsert(t, s, flood...)
+	after := search(t, s, q)
+	if len(after) != len(before) {
+		t.Fatalf("after another agent's writes: %d hits, want %d", len(after), len(before))
+	}
+	for i := range before {
+		b, a := before[i], after[i]
+		if a.Passage.ID != b.Passage.ID || a.LexicalRank != b.LexicalRank || math.Abs(a.Lexical-b.Lexical) > 1e-6*math.Abs(b.Lexical) {
+			t.Errorf("hit %d: before %s (lexical %.6f, rank %d), after %s (lexical %.6f, rank %d)", i,
+				b.Passage.ID, b.Lexical, b.LexicalRank, a.Passage.ID, a.Lexical, a.LexicalRank)
+		}
+	}
+}
+
 // testHostileText: query text is plain words, never a query language. Nothing errors, and
 // operators in the text do not change which passages match.
 func testHostileText(t *testing.T, s archival.Store) {

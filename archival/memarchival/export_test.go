@@ -8,12 +8,12 @@ import (
 // DB exposes a store's database to the external tests.
 func DB(s *Store) *sql.DB { return s.db }
 
-// Consistent reports whether the memory copy (vector index and filter map) holds exactly the
-// passages of the table, with the same filter fields.
+// Consistent reports whether the memory copy (vector index, lexical index and filter map) holds
+// exactly the passages of the table, with the same filter fields.
 func Consistent(s *Store) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	rows, err := s.db.Query(`SELECT rowid, agent_id, id, status, created_at, valid_from, valid_to FROM passages`)
+	rows, err := s.db.Query(`SELECT agent_id, id, status, created_at, valid_from, valid_to FROM passages`)
 	if err != nil {
 		return err
 	}
@@ -21,21 +21,17 @@ func Consistent(s *Store) error {
 	perAgent := map[string]int{}
 	for rows.Next() {
 		var (
-			rowid             int64
 			agent, id, status string
 			created, from     int64
 			to                sql.NullInt64
 		)
-		if err := rows.Scan(&rowid, &agent, &id, &status, &created, &from, &to); err != nil {
+		if err := rows.Scan(&agent, &id, &status, &created, &from, &to); err != nil {
 			return err
 		}
 		perAgent[agent]++
 		e := s.meta[agent][id]
 		if e == nil {
 			return fmt.Errorf("passage %s/%s missing from memory", agent, id)
-		}
-		if s.byRow[rowid] != e {
-			return fmt.Errorf("passage %s/%s: rowid %d maps to %+v", agent, id, rowid, s.byRow[rowid])
 		}
 		if string(e.status) != status || e.createdAt != created || e.validFrom != from ||
 			e.hasValidTo != to.Valid || e.validTo != to.Int64 {
@@ -45,21 +41,14 @@ func Consistent(s *Store) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	total := 0
-	for _, n := range perAgent {
-		total += n
-	}
-	if len(s.byRow) != total {
-		return fmt.Errorf("%d rows, %d rowid entries", total, len(s.byRow))
-	}
 	for agent, m := range s.meta {
 		if len(m) != perAgent[agent] || s.idx.Len(agent) != perAgent[agent] {
 			return fmt.Errorf("agent %s: %d rows, %d filter entries, %d vectors", agent, perAgent[agent], len(m), s.idx.Len(agent))
 		}
 	}
 	for agent, n := range perAgent {
-		if s.idx.Len(agent) != n {
-			return fmt.Errorf("agent %s: %d rows, %d vectors", agent, n, s.idx.Len(agent))
+		if s.idx.Len(agent) != n || s.lex.Len(agent) != n {
+			return fmt.Errorf("agent %s: %d rows, %d vectors, %d lexical documents", agent, n, s.idx.Len(agent), s.lex.Len(agent))
 		}
 	}
 	return nil

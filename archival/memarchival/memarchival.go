@@ -1,11 +1,11 @@
 // Package memarchival is the embedded archival backend: passages live in the `passages` table of
-// memsvc's SQLite database (see package sqlitedb), lexical search uses its FTS5 index
-// (`passages_fts`, BM25), and dense search uses an in-process vecindex.Exact.
+// memsvc's SQLite database (see package sqlitedb), lexical search uses an in-process per-agent
+// BM25 index (lexindex: each agent's statistics are its own, and a search costs the agent's
+// postings of the query's terms), and dense search uses an in-process vecindex.Exact.
 //
-// The rows are the source of truth. New rebuilds from them the vector index and a small map of
+// The rows are the source of truth. New rebuilds from them both indexes and a small map of
 // the fields search filters on (status, validity interval, tags, created_at), found by agent and
-// id and by rowid, so that both candidate lists are filtered in memory by one rule and FTS5
-// matches need no row lookups. Writes update the memory copy only after their transaction
+// id, so that both candidate lists are filtered in memory by one rule, with no row lookups. Writes update the memory copy only after their transaction
 // commits, and are serialized inside the Store so the copy follows the commit order. Only this
 // Store may write the passages table while it is open; it does not own db and never closes it.
 //
@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/lexindex"
 	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/vecindex"
 )
@@ -33,15 +34,14 @@ type Store struct {
 	db  *sql.DB
 	dim int
 	idx vecindex.Index
+	lex *lexindex.Index
 
 	// gate serializes writes (transaction plus memory update) with every other writer of the
 	// database in this process, and honours ctx while waiting.
 	gate *sqlitedb.Gate
-	// mu guards the filter fields of every passage, found by agent and id (meta) and by rowid
-	// (byRow, for FTS5 results).
-	mu    sync.RWMutex
-	meta  map[string]map[string]*entry
-	byRow map[int64]*entry
+	// mu guards the filter fields of every passage, found by agent and id (meta).
+	mu   sync.RWMutex
+	meta map[string]map[string]*entry
 }
 
 var _ archival.Store = (*Store)(nil)
@@ -54,12 +54,12 @@ func New(ctx context.Context, db *sql.DB, dim int) (*Store, error) {
 		return nil, fmt.Errorf("memarchival: new: dimension %d: %w", dim, archival.ErrInvalid)
 	}
 	s := &Store{
-		db:    db,
-		dim:   dim,
-		idx:   vecindex.NewExact(dim),
-		gate:  sqlitedb.GateFor(db),
-		meta:  make(map[string]map[string]*entry),
-		byRow: make(map[int64]*entry),
+		db:   db,
+		dim:  dim,
+		idx:  vecindex.NewExact(dim),
+		lex:  lexindex.New(),
+		gate: sqlitedb.GateFor(db),
+		meta: make(map[string]map[string]*entry),
 	}
 	if err := s.load(ctx); err != nil {
 		return nil, fmt.Errorf("memarchival: new: %w", err)
@@ -70,9 +70,9 @@ func New(ctx context.Context, db *sql.DB, dim int) (*Store, error) {
 // Dim is the vector dimension the store was opened with.
 func (s *Store) Dim() int { return s.dim }
 
-// load fills the index and the filter map from the passages table.
+// load fills the indexes and the filter map from the passages table.
 func (s *Store) load(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT rowid, agent_id, id, vector, created_at, valid_from,
+	rows, err := s.db.QueryContext(ctx, `SELECT agent_id, id, text, vector, created_at, valid_from,
 		valid_to, status, tags FROM passages`)
 	if err != nil {
 		return dbErr(ctx, err)
@@ -82,10 +82,11 @@ func (s *Store) load(ctx context.Context) error {
 		var (
 			e            entry
 			status, tags string
+			text         string
 			blob         []byte
 			validTo      sql.NullInt64
 		)
-		if err := rows.Scan(&e.rowid, &e.agentID, &e.id, &blob, &e.createdAt, &e.validFrom, &validTo, &status, &tags); err != nil {
+		if err := rows.Scan(&e.agentID, &e.id, &text, &blob, &e.createdAt, &e.validFrom, &validTo, &status, &tags); err != nil {
 			return err
 		}
 		if len(blob) != 4*s.dim {
@@ -98,6 +99,7 @@ func (s *Store) load(ctx context.Context) error {
 			return fmt.Errorf("passage %s of agent %s: %w", e.id, e.agentID, err)
 		}
 		s.idx.Add(e.agentID, e.id, decodeVector(blob))
+		s.lex.Add(e.agentID, e.id, text)
 		s.setEntry(&e)
 	}
 	return dbErr(ctx, rows.Err())

@@ -132,6 +132,7 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	}
 	s.mu.Lock()
 	s.idx.Remove(agentID, id)
+	s.lex.Remove(agentID, id)
 	s.removeEntry(agentID, id)
 	s.mu.Unlock()
 	s.remember(changed)
@@ -221,6 +222,7 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.idx.RemoveAgent(agentID)
+	s.lex.RemoveAgent(agentID)
 	s.removeAgent(agentID)
 	return nil
 }
@@ -237,8 +239,7 @@ func (s *Store) Count(ctx context.Context, agentID string) (int, error) {
 
 var _ archival.Lister = (*Store)(nil)
 
-// List returns up to limit passages of an agent in insertion order (rowid, by which lexical
-// search breaks ties); the cursor is the last rowid, in decimal.
+// List returns up to limit passages of an agent in insertion order (rowid); the cursor is the last rowid, in decimal.
 func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]archival.Passage, string, error) {
 	var after int64
 	if cursor != "" {

@@ -10,7 +10,7 @@ import (
 
 // Search returns up to q.K hits of q.AgentID, best first. It fuses two candidate lists with
 // rank.Default: dense (cosine over the vector index; only when q.Vector is set and not zero) and
-// lexical (FTS5 BM25 over the words of q.Text), both filtered alike (see filter). Ties in
+// lexical (BM25 over the terms of q.Text, lexindex), both filtered alike (see filter). Ties in
 // relevance go to the higher cosine, then the newer passage, then the smaller id.
 //
 // ErrInvalid: empty agent, K outside 1..MaxK, a non-finite vector or an AsOf beyond unix
@@ -25,9 +25,7 @@ func (s *Store) Search(ctx context.Context, q archival.Query) ([]archival.Hit, e
 	f := newFilter(q)
 	depth := archival.Depth(q.K)
 	cands := s.dense(q, f, depth)
-	if err := s.lexical(ctx, q, f, depth, cands); err != nil {
-		return nil, fmt.Errorf("memarchival: search: lexical: %w", err)
-	}
+	s.lexical(q, f, depth, cands)
 	ranked := make([]*archival.Candidate, 0, len(cands))
 	for _, c := range cands {
 		ranked = append(ranked, c)
@@ -88,50 +86,24 @@ func nonZero(v []float32) bool {
 	return false
 }
 
-// lexical adds the BM25 candidates of q to cands. FTS5 ranks the matching rows of every agent
-// (the index has no agent column); they are read best first, and the agent and filter are
-// checked in memory, by the same keep as the dense list, until depth are kept. Checking in memory
-// spares a passages-row lookup per match, which dominated the cost of a join.
-func (s *Store) lexical(ctx context.Context, q archival.Query, f filter, depth int, cands map[string]*archival.Candidate) error {
-	match := ftsQuery(q.Text)
-	if match == "" {
-		return nil
+// lexical adds the BM25 candidates of q to cands: the agent's own lexical index, filtered by the
+// same keep as the dense list (lexindex: the agent's statistics, the agent's postings).
+func (s *Store) lexical(q archival.Query, f filter, depth int, cands map[string]*archival.Candidate) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ents := s.meta[q.AgentID]
+	keep := func(id string) bool {
+		e := ents[id]
+		return e != nil && f.keep(e)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT rowid, bm25(passages_fts) FROM passages_fts
-		WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts), rowid`, match)
-	if err != nil {
-		return dbErr(ctx, err)
-	}
-	defer rows.Close()
-	for n := 0; n < depth && rows.Next(); {
-		var (
-			rowid int64
-			bm25  float64
-		)
-		if err := rows.Scan(&rowid, &bm25); err != nil {
-			return dbErr(ctx, err)
-		}
-		s.mu.RLock()
-		e := s.byRow[rowid]
-		ok := e != nil && e.agentID == q.AgentID && f.keep(e)
-		var id string
-		var createdAt int64
-		if ok {
-			id, createdAt = e.id, e.createdAt
-		}
-		s.mu.RUnlock()
-		if !ok {
-			continue
-		}
-		n++
-		c := cands[id]
+	for i, r := range s.lex.Search(q.AgentID, q.Text, depth, keep) {
+		c := cands[r.ID]
 		if c == nil {
-			c = &archival.Candidate{ID: id, CreatedAt: createdAt}
-			cands[id] = c
+			c = &archival.Candidate{ID: r.ID, CreatedAt: ents[r.ID].createdAt}
+			cands[r.ID] = c
 		}
-		c.Lexical, c.LexicalRank = -bm25, n
+		c.Lexical, c.LexicalRank = r.Score, i+1
 	}
-	return dbErr(ctx, rows.Err())
 }
 
 // hits reads the passages of the best k ranked candidates (see archival.Hits).

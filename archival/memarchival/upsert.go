@@ -123,7 +123,8 @@ func (s *Store) remember(ws []written) {
 	for _, w := range ws {
 		p := w.p
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
-		e := &entry{agentID: p.AgentID, id: p.ID, rowid: w.rowid, createdAt: p.CreatedAt.UnixNano(),
+		s.lex.Add(p.AgentID, p.ID, p.Text)
+		e := &entry{agentID: p.AgentID, id: p.ID, createdAt: p.CreatedAt.UnixNano(),
 			validFrom: p.ValidFrom.UnixNano(), status: p.Status, tags: slices.Clone(p.Tags)}
 		if p.ValidTo != nil {
 			e.validTo, e.hasValidTo = p.ValidTo.UnixNano(), true
@@ -146,8 +147,7 @@ func (s *Store) prepare(p archival.Passage, now time.Time) (row, error) {
 	return row{p: p, tags: encodeTags(p.Tags), metadata: md}, nil
 }
 
-// upsertSQL replaces every column on conflict. Setting text fires passages_au, which keeps
-// passages_fts in step (SQLite runs UPDATE triggers for the DO UPDATE branch of an upsert).
+// upsertSQL replaces every column on conflict.
 const upsertSQL = `INSERT INTO passages (id, agent_id, text, vector, created_at, valid_from, valid_to,
 	status, supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

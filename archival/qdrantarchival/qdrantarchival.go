@@ -25,8 +25,10 @@
 // BM25: tokens are embed.Tokenize's (lowercased, no stemming, no stopwords), hashed to sparse
 // indices (FNV-1a 32); a passage's weight per term is BM25's tf·(k1+1)/(tf+k1·(1-b+b·dl/avgdl))
 // with a fixed avgdl (Config.AvgDocLen), and Qdrant multiplies in idf = ln(1 + (N-df+0.5)/(df+0.5))
-// over the whole collection at query time. Its statistics are therefore collection-wide, as
-// memarchival's FTS5 are database-wide (pgarchival's are per agent).
+// over the whole collection at query time. Its statistics are therefore collection-wide, every
+// agent's and every tenant's points together: another agent's text changes an agent's lexical
+// scores, and the conformance suite's LexicalStatsPerAgent is skipped here. (memarchival's and
+// pgarchival's statistics are per agent.) Qdrant's IDF modifier has no per-filter statistics.
 //
 // # Writes: the outbox, the history and the key rule
 //
