@@ -41,10 +41,6 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 	if m != n {
 		t.Fatalf("reopen applied migrations again: %d rows, want %d", m, n)
 	}
-	// FTS5 must be compiled into the driver.
-	if _, err := db.ExecContext(ctx, `INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')`); err != nil {
-		t.Fatalf("fts5: %v", err)
-	}
 }
 
 func TestCheckpointerEmptiesTheLog(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"github.com/memsvc/memsvc/archival"
 )
 
-// BM25's parameters, those of SQLite FTS5 (and Lucene).
+// BM25's parameters, those of lexindex (and SQLite FTS5, and Lucene).
 const (
 	bm25K1 = "1.2"
 	bm25B  = "0.75"
@@ -52,7 +52,7 @@ ORDER BY s.score DESC, s.id
 LIMIT $3`
 
 // queueLexical queues on b the lexical half of q: the depth best passages of the agent by BM25
-// over the words of text that pass f, ranked 1, 2, 3... in that order (as FTS5's are in
+// over the words of text that pass f, ranked 1, 2, 3... in that order (as lexindex's are in
 // memarchival). It stores the candidates in *out and their passages in read.
 func queueLexical(b *pgx.Batch, agentID, text string, f filter, depth int, out *[]*archival.Candidate, read map[string]archival.Passage) {
 	cond, args := f.where([]any{agentID, text, depth})

@@ -13,7 +13,7 @@
 //   - The lexical half stems and drops stopwords with PostgreSQL's english configuration, and its
 //     BM25 statistics (N, avgdl, df) are per agent, read from archival_stats, which triggers keep
 //     in step with passages (migration 0002), as they keep passage_terms (0006). Its idf is ln(1 + (N-df+0.5)/(df+0.5)), always
-//     positive, where SQLite FTS5 floors ln((N-df+0.5)/(df+0.5)) at 1e-6.
+//     positive, as memarchival's (lexindex).
 //   - The key rule and the history (archival.ResolveKey, archival.Diff) run inside the upsert's
 //     transaction, as in memarchival; writers of one agent are serialized by a row lock.
 //   - Dense search is approximate (HNSW with m 32 and ef_construction 128, searched at ef_search

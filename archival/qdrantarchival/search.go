@@ -136,7 +136,7 @@ func rankDense(cands []*archival.Candidate) []*archival.Candidate {
 	return cands
 }
 
-// rankLexical sorts the lexical list best first by BM25, ties by id, ranked 1, 2, 3... (as FTS5's
+// rankLexical sorts the lexical list best first by BM25, ties by id, ranked 1, 2, 3... (as memarchival's
 // and pgarchival's are).
 func rankLexical(cands []*archival.Candidate) []*archival.Candidate {
 	for _, c := range cands {

@@ -101,33 +101,17 @@ func recallFilter(q state.RecallQuery) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
-// SearchMessages implements state.Store: FTS5 BM25 candidates and dense candidates from an exact
-// cosine scan of the agent's embedded messages, merged with their ranks.
+// SearchMessages implements state.Store: BM25 candidates from the agent's own lexical index (see
+// recallIndex) and dense candidates from an exact cosine scan of the agent's embedded messages,
+// merged with their ranks.
 func (s *Store) SearchMessages(ctx context.Context, q state.RecallQuery) ([]state.MessageHit, error) {
 	where, args := recallFilter(q)
 	depth := state.RecallDepth(q.K)
-	var lexical, dense []state.MessageHit
-	if match := sqlitedb.MatchQuery(q.Text); match != "" {
-		rows, err := s.db.QueryContext(ctx, `SELECT `+messageCols+`, bm25(messages_fts) FROM messages_fts
-			JOIN messages m ON m.rowid = messages_fts.rowid WHERE messages_fts MATCH ? AND `+where+`
-			ORDER BY bm25(messages_fts) LIMIT ?`, append(append([]any{match}, args...), depth)...)
-		if err != nil {
-			return nil, fmt.Errorf("sqlitestate: recall lexical: %w", err)
-		}
-		for rank := 1; rows.Next(); rank++ {
-			var bm float64
-			m, err := scanMessage(rows, &bm)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			lexical = append(lexical, state.MessageHit{Message: m, Lexical: -bm, LexicalRank: rank})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+	lexical, err := s.lexicalMessages(ctx, q, depth)
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestate: recall lexical: %w", err)
 	}
+	var dense []state.MessageHit
 	if len(q.Vector) > 0 {
 		var err error
 		if dense, err = s.denseMessages(ctx, q, where, args, depth); err != nil {

@@ -46,6 +46,8 @@ type pageReq struct {
 	done    bool          // set under Store.mu once err is final
 	taken   bool          // set under Store.mu once a leader has taken it into a batch
 	settled chan struct{} // closed when done is set
+	// appended holds the messages the step appended, indexed for recall once the batch commits.
+	appended []state.Message
 }
 
 // settle marks r done with err; the caller holds Store.mu.
@@ -126,6 +128,11 @@ func (s *Store) runBatch(batch []*pageReq) {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("sqlitestate: commit: %w", err)
 		}
+		for i, r := range batch {
+			if applied[i] && results[i] == nil && len(r.appended) > 0 {
+				s.recall.appended(r.agentID, r.appended)
+			}
+		}
 		return nil
 	}()
 	s.mu.Lock()
@@ -180,6 +187,7 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 	if err := apply(ctx, tx, a, ch); err != nil {
 		return rollback(err)
 	}
+	r.appended = ch.Append
 	return true, release()
 }
 

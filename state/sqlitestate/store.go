@@ -1,7 +1,8 @@
 // Package sqlitestate is the embedded state.Store: agents, blocks, messages and summaries in the
 // SQLite database that sqlitedb opens. Page runs in a BEGIN IMMEDIATE transaction, which takes
 // SQLite's single write lock, so paging steps are serialized per database (and so per agent).
-// Recall search fuses FTS5 BM25 with an exact scan of the agent's message vectors.
+// Recall search fuses BM25 over the agent's own messages (an in-process lexindex, loaded on the
+// agent's first search) with an exact scan of the agent's message vectors.
 package sqlitestate
 
 import (
@@ -25,12 +26,16 @@ type Store struct {
 
 	mu    sync.Mutex // guards queue and every pageReq's done and err
 	queue []*pageReq // Page calls waiting for a group commit
+
+	recall *recallIndex // the lexical half of recall search
 }
 
 var _ state.Store = (*Store)(nil)
 
 // New returns a Store over a database opened (and migrated) by sqlitedb.Open. Close closes db.
-func New(db *sql.DB) *Store { return &Store{db: db, gate: sqlitedb.GateFor(db)} }
+func New(db *sql.DB) *Store {
+	return &Store{db: db, gate: sqlitedb.GateFor(db), recall: newRecallIndex()}
+}
 
 // DB returns the underlying database, shared with the embedded archival store.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -220,6 +225,7 @@ func (s *Store) DeleteAgent(ctx context.Context, id string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("sqlitestate: agent %s: %w", id, state.ErrNotFound)
 	}
+	s.recall.forget(id)
 	return nil
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	statetest.Run(t, func(t *testing.T) state.Store {
-		db, err := sqlitedb.Open(state.AllTenants(context.Background()), t.TempDir())
+		db, err := sqlitedb.Open(context.Background(), t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -23,7 +23,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestIdempotency(t *testing.T) {
-	db, err := sqlitedb.Open(state.AllTenants(context.Background()), t.TempDir())
+	db, err := sqlitedb.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("ConcurrentPagesSerialize", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("ConcurrentFailuresStayAlone", func(t *testing.T) { testConcurrentFailures(t, newStore(t)) })
 	t.Run("RecallSearch", func(t *testing.T) { testRecall(t, newStore(t)) })
+	t.Run("RecallFollowsWritesPerAgent", func(t *testing.T) { testRecallFollowsWrites(t, newStore(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
 	t.Run("EmbedderCheck", func(t *testing.T) { testEmbedder(t, newStore(t)) })
 	t.Run("DeleteAgentRemovesAll", func(t *testing.T) { testDelete(t, newStore(t)) })
@@ -269,6 +270,68 @@ func testRecall(t *testing.T, s state.Store) {
 	for _, q := range []string{`"`, `NEAR(`, `*`, `a:b -c`} {
 		if _, err := s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: q, K: 5}); err != nil {
 			t.Errorf("hostile query %q: %v", q, err)
+		}
+	}
+}
+
+// testRecallFollowsWrites: recall's lexical half finds what was appended after an agent's first
+// search, scores an agent by its own messages only (another agent's, another tenant's, change
+// neither its order nor its scores), and forgets a deleted agent.
+func testRecallFollowsWrites(t *testing.T, s state.Store) {
+	ctx := state.AllTenants(context.Background())
+	a, b := newAgent(t, s), newAgent(t, s)
+	search := func(agentID, text string) []state.MessageHit {
+		t.Helper()
+		hits, err := s.SearchMessages(ctx, state.RecallQuery{AgentID: agentID, Text: text, K: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hits
+	}
+	first := appendN(t, s, a.ID, "Alice moved to Berlin", "We cooked pasta")
+	if hits := search(a.ID, "Berlin"); len(hits) != 1 || hits[0].Message.ID != first[0].ID {
+		t.Fatalf("first search: %+v", hits)
+	}
+	later := appendN(t, s, a.ID, "Berlin is cold in winter, Berlin")
+	hits := search(a.ID, "Berlin cold")
+	if len(hits) != 2 || hits[0].Message.ID != later[0].ID || hits[1].Message.ID != first[0].ID ||
+		hits[0].LexicalRank != 1 || hits[1].LexicalRank != 2 || hits[0].Lexical <= hits[1].Lexical || hits[1].Lexical <= 0 {
+		t.Fatalf("after an append: %+v", hits)
+	}
+	to := first[1].CreatedAt // before the later append (stores may truncate times, never round up)
+	if got, err := s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: "Berlin", To: &to, K: 10}); err != nil ||
+		len(got) != 1 || got[0].Message.ID != first[0].ID {
+		t.Fatalf("time filter: %+v, %v", got, err)
+	}
+	var flood []string
+	for range 40 {
+		flood = append(flood, "Berlin Berlin cold cold winter")
+	}
+	appendN(t, s, b.ID, flood...)
+	again := search(a.ID, "Berlin cold")
+	if len(again) != len(hits) {
+		t.Fatalf("beside another agent's messages: %d hits, want %d", len(again), len(hits))
+	}
+	for i := range hits {
+		if again[i].Message.ID != hits[i].Message.ID || again[i].LexicalRank != hits[i].LexicalRank ||
+			again[i].Lexical != hits[i].Lexical {
+			t.Errorf("hit %d: %s %.6f (rank %d), before %s %.6f (rank %d)", i, again[i].Message.ID, again[i].Lexical,
+				again[i].LexicalRank, hits[i].Message.ID, hits[i].Lexical, hits[i].LexicalRank)
+		}
+	}
+	if err := s.DeleteAgent(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(a.ID, "Berlin"); len(got) != 0 {
+		t.Fatalf("a deleted agent's messages are found: %+v", got)
+	}
+	got := search(b.ID, "Berlin")
+	if len(got) == 0 {
+		t.Fatal("the other agent's messages are not found")
+	}
+	for _, h := range got {
+		if h.Message.AgentID != b.ID {
+			t.Fatalf("agent b's search found %+v", h.Message)
 		}
 	}
 }
