@@ -162,8 +162,9 @@ func normalizeInto(dst, src []float32) {
 	}
 }
 
-// dot returns the dot product of two equal-length vectors, in four independent partial sums.
-func dot(a, b []float32) float32 {
+// dotGeneric returns the dot product of two equal-length vectors, in four independent partial
+// sums. dot (dot_amd64.go, dot_other.go) uses it where no faster version applies.
+func dotGeneric(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0
