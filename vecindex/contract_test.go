@@ -77,18 +77,21 @@ func checkHNSW(t *testing.T, h *HNSW) {
 			len(a.links0) != n*(h.m0+1) || len(a.upper) != n {
 			t.Fatalf("agent %s: %d live, %d dead (counted %d), %d slots", agent, a.live(), a.ndead, ndead, n)
 		}
-		if a.entry < 0 || int(a.entry) >= n || len(a.upper[a.entry]) != a.top*(h.cfg.M+1) {
-			t.Fatalf("agent %s: entry %d at level %d", agent, a.entry, a.top)
+		if a.linked < 0 || int(a.linked) > n {
+			t.Fatalf("agent %s: %d of %d slots linked", agent, a.linked, n)
+		}
+		if a.entry >= a.linked || (a.entry >= 0 && len(a.upper[a.entry]) != a.top*(h.cfg.M+1)) {
+			t.Fatalf("agent %s: entry %d at level %d, %d linked", agent, a.entry, a.top, a.linked)
 		}
 		for i := range int32(n) {
 			lv := len(a.upper[i]) / (h.cfg.M + 1)
 			for l := 0; l <= lv; l++ {
 				nb := h.neighbours(a, i, l)
-				if nb[0] < 0 || int(nb[0]) > len(nb)-1 {
+				if nb[0] < 0 || int(nb[0]) > len(nb)-1 || (i >= a.linked && nb[0] != 0) {
 					t.Fatalf("agent %s: slot %d layer %d: count %d", agent, i, l, nb[0])
 				}
 				for _, j := range nb[1 : 1+nb[0]] {
-					if j == i || j < 0 || int(j) >= n || len(a.upper[j])/(h.cfg.M+1) < l {
+					if j == i || j < 0 || j >= a.linked || len(a.upper[j])/(h.cfg.M+1) < l {
 						t.Fatalf("agent %s: slot %d layer %d links to %d", agent, i, l, j)
 					}
 				}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // rejects20 is a keep filter that rejects about 20% of ids, by a hash of the id.
@@ -184,6 +185,8 @@ func TestHNSWRemoveAndReAdd(t *testing.T) {
 	}
 	check := func(stage string) {
 		t.Helper()
+		checkHNSW(t, h) // maybe mid-way through background linking
+		h.Flush()
 		checkHNSW(t, h)
 		if h.Len("a") != len(vecs) {
 			t.Fatalf("%s: Len = %d, want %d", stage, h.Len("a"), len(vecs))
@@ -214,10 +217,11 @@ func TestHNSWRemoveAndReAdd(t *testing.T) {
 	for i := range n {
 		add(fmt.Sprint("p", i))
 	}
+	h.Flush()
 	h.mu.RLock()
-	graph := h.agents["a"].graph
+	ready := h.agents["a"].ready()
 	h.mu.RUnlock()
-	if !graph {
+	if !ready {
 		t.Fatal("no graph at 3000 vectors with ExactBelow 1000")
 	}
 	check("built")
@@ -350,6 +354,8 @@ func TestHNSWConcurrent(t *testing.T) {
 	})
 	wg.Wait()
 	checkHNSW(t, h)
+	h.Flush()
+	checkHNSW(t, h)
 	want := 2 * (per - (per+2)/3)
 	for a := range 2 {
 		if n := h.Len(fmt.Sprint("agent", a)); n != want {
@@ -358,5 +364,81 @@ func TestHNSWConcurrent(t *testing.T) {
 	}
 	if n := h.Len("temp"); n != 0 {
 		t.Errorf("temp: Len = %d after RemoveAgent", n)
+	}
+}
+
+// TestHNSWConcurrentLinking searches agents while their graphs are being linked in the
+// background, while another agent is written to: until an agent's graph is complete its results
+// are Exact's, and the background linker finishes on its own.
+func TestHNSWConcurrentLinking(t *testing.T) {
+	const dim, n = 16, 1500
+	h := NewHNSW(dim, WithExactBelow(300), WithM(8), WithEfConstruction(32), WithEfSearch(32))
+	x := NewExact(dim)
+	g := newTextLike(dim, 6)
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		h.Add("a", id, v)
+		x.Add("a", id, v)
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 100 {
+				q := axis(dim, float32(w), float32(i), 1)
+				h.mu.RLock()
+				a := h.agents["a"]
+				h.mu.RUnlock()
+				a.mu.RLock()
+				ready := a.ready()
+				a.mu.RUnlock()
+				got := h.Search("a", q, 5, nil)
+				if want := x.Search("a", q, 5, nil); !ready && !slices.Equal(got, want) {
+					// The graph may have become ready between the two looks: only a
+					// difference seen while it stays unready is an error.
+					a.mu.RLock()
+					still := !a.ready()
+					a.mu.RUnlock()
+					if still {
+						t.Errorf("search before the graph was ready: %v, want %v", ids(got), ids(want))
+					}
+				}
+			}
+		})
+	}
+	g2 := newTextLike(dim, 7)
+	wg.Go(func() { // writes to another agent race with its linker and with the searches
+		for i := range 1000 {
+			h.Add("b", fmt.Sprint("w", i), g2.next())
+			if i%4 == 0 {
+				h.Remove("b", fmt.Sprint("w", i/2))
+			}
+			h.Search("b", axis(dim, 1), 5, nil)
+		}
+	})
+	wg.Wait()
+	for range 2000 { // the linker finishes on its own
+		h.mu.RLock()
+		a := h.agents["a"]
+		h.mu.RUnlock()
+		a.mu.RLock()
+		ready, busy := a.ready(), a.busy
+		a.mu.RUnlock()
+		if ready && !busy {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.mu.RLock()
+	a := h.agents["a"]
+	h.mu.RUnlock()
+	a.mu.RLock()
+	ready := a.ready()
+	a.mu.RUnlock()
+	if !ready {
+		t.Fatal("background linking did not finish")
+	}
+	checkHNSW(t, h)
+	if h.Len("a") != n {
+		t.Fatalf("Len = %d, want %d", h.Len("a"), n)
 	}
 }
