@@ -11,8 +11,9 @@ import (
 // Yashunin, 2016) over L2-normalized vectors, searched by dot product. It keeps Exact's contract
 // (cosine scores in [-1, 1], zero vectors score 0, equal scores by id ascending, Add replaces,
 // safe for concurrent use), with two differences that follow from being approximate: a search of
-// a large agent may miss some true neighbours (see the recall figures in hnsw_test.go), and its
-// cost no longer grows linearly with the agent's size.
+// a large agent may miss some true neighbours (recall@10 about 0.97 on crowded text-like
+// vectors at 100k, see TestHNSWRecall and BenchmarkHNSWSearch), and its cost grows with the
+// search width ef rather than linearly with the agent's size.
 //
 // Small agents: an agent with fewer than ExactBelow live vectors has no graph and is searched
 // by the same scan as Exact, so its results are exact. The graph is started when the agent
@@ -30,7 +31,9 @@ import (
 //
 // Layout: an agent's vectors lie in one contiguous float32 slab indexed by slot; layer-0
 // neighbour lists lie in one int32 slab of 2M+1 entries per slot (a count, then the neighbours);
-// the rare upper layers have a small int32 slice per slot that reaches them.
+// the rare upper layers have a small int32 slice per slot that reaches them. At dimension 100
+// and M=32 that is about 830 heap bytes per vector, ids and id map included (vectors 400,
+// layer-0 links 260).
 //
 // Deletion is lazy: Remove (and Add of an existing id) tombstones the slot. A tombstoned vector
 // stays in the graph as a waypoint that searches pass through but never return and that new
@@ -40,11 +43,12 @@ import (
 //
 // Filtered search: keep is asked only about vectors that would enter the search's result list,
 // and a rejected vector does not take a place in it, so the search keeps widening until it holds
-// max(EfSearch, k) kept vectors or runs out of graph. When that still yields fewer than k kept
+// max(EfSearch, 2k) kept vectors or runs out of graph. When that still yields fewer than k kept
 // results, or the search has visited half the agent, the agent is scanned exactly instead.
 //
 // Levels are drawn from a hash of (Seed, id) and vectors are linked in slot order, so the same
-// sequence of Adds and Removes builds the same graph.
+// sequence of Adds and Removes builds the same graph (a Remove that races the background
+// linker may change which tombstoned slots it skips, and so the graph, not the contract).
 //
 // Locking: one lock for the map of agents, and one read-write lock per agent; a search holds only
 // its agent's read lock, so writes to one agent do not stall searches of another.
