@@ -116,17 +116,32 @@ func (x *Exact) Search(agentID string, query []float32, k int, keep func(id stri
 	if s == nil || len(s.ids) == 0 {
 		return nil
 	}
-	top := newTopK(min(k, len(s.ids)))
-	for i, id := range s.ids {
-		score := float64(dot(q, s.vecs[i*x.dim:(i+1)*x.dim]))
+	return clampScores(scanTopK(q, x.dim, s.ids, s.vecs, k, keep, nil))
+}
+
+// scanTopK scores every row of the slab vecs (row i, of length dim, belongs to ids[i]) against
+// the normalized query q and returns the k best rows for which keep (nil: all) is true, best
+// first, equal scores by id ascending. dead (nil: none) marks rows to skip. keep is only asked
+// about ids that would enter the current top k.
+func scanTopK(q []float32, dim int, ids []string, vecs []float32, k int, keep func(id string) bool, dead []bool) []Result {
+	top := newTopK(min(k, len(ids)))
+	for i, id := range ids {
+		if dead != nil && dead[i] {
+			continue
+		}
+		score := float64(dot(q, vecs[i*dim:(i+1)*dim]))
 		if !top.admits(score, id) || (keep != nil && !keep(id)) {
 			continue
 		}
 		top.push(Result{ID: id, Score: score})
 	}
-	res := top.sorted()
+	return top.sorted()
+}
+
+// clampScores pulls scores back into [-1, 1]: rounding can step just past ±1.
+func clampScores(res []Result) []Result {
 	for i := range res {
-		res[i].Score = max(-1, min(1, res[i].Score)) // rounding can step just past ±1
+		res[i].Score = max(-1, min(1, res[i].Score))
 	}
 	return res
 }
@@ -147,8 +162,9 @@ func normalizeInto(dst, src []float32) {
 	}
 }
 
-// dot returns the dot product of two equal-length vectors, in four independent partial sums.
-func dot(a, b []float32) float32 {
+// dotGeneric returns the dot product of two equal-length vectors, in four independent partial
+// sums. dot (dot_amd64.go, dot_other.go) uses it where no faster version applies.
+func dotGeneric(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
 	i := 0

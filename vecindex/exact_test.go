@@ -18,6 +18,17 @@ func axis(dim int, comps ...float32) []float32 {
 	return v
 }
 
+// checkIndex asserts the bookkeeping of an Exact or HNSW index.
+func checkIndex(t *testing.T, x Index) {
+	t.Helper()
+	switch x := x.(type) {
+	case *Exact:
+		checkShards(t, x)
+	case *HNSW:
+		checkHNSW(t, x)
+	}
+}
+
 // checkShards asserts the bookkeeping of every shard: ids, positions and vectors agree.
 func checkShards(t *testing.T, x *Exact) {
 	t.Helper()
@@ -55,8 +66,8 @@ func equalIDs(got []Result, want ...string) bool {
 	return true
 }
 
-func TestSearchOrdersByCosine(t *testing.T) {
-	x := NewExact(4)
+func testSearchOrdersByCosine(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(4)
 	x.Add("a", "x", axis(4, 1))
 	x.Add("a", "xy", axis(4, 3, 4)) // cos to x = 0.6
 	x.Add("a", "y", axis(4, 0, 2))
@@ -76,8 +87,8 @@ func TestSearchOrdersByCosine(t *testing.T) {
 	}
 }
 
-func TestScoresStayInRange(t *testing.T) {
-	x := NewExact(3)
+func testScoresStayInRange(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(3)
 	v := []float32{0.1, 0.7, 0.3}
 	x.Add("a", "v", v)
 	neg := []float32{-0.1, -0.7, -0.3}
@@ -89,8 +100,8 @@ func TestScoresStayInRange(t *testing.T) {
 	}
 }
 
-func TestAddReplacesAndCopies(t *testing.T) {
-	x := NewExact(2)
+func testAddReplacesAndCopies(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(2)
 	v := axis(2, 1)
 	x.Add("a", "p", v)
 	v[0], v[1] = 0, 1 // the index must hold its own copy
@@ -106,8 +117,8 @@ func TestAddReplacesAndCopies(t *testing.T) {
 	}
 }
 
-func TestRemoveSwapsLast(t *testing.T) {
-	x := NewExact(3)
+func testRemoveSwapsLast(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(3)
 	x.Add("a", "p0", axis(3, 1))
 	x.Add("a", "p1", axis(3, 0, 1))
 	x.Add("a", "p2", axis(3, 0, 0, 1))
@@ -117,7 +128,7 @@ func TestRemoveSwapsLast(t *testing.T) {
 	if n := x.Len("a"); n != 2 {
 		t.Fatalf("Len = %d, want 2", n)
 	}
-	checkShards(t, x)
+	checkIndex(t, x)
 	if got := x.Search("a", axis(3, 0, 0, 1), 1, nil); !equalIDs(got, "p2") || math.Abs(got[0].Score-1) > eps {
 		t.Fatalf("moved vector lost: %v", got)
 	}
@@ -134,14 +145,14 @@ func TestRemoveSwapsLast(t *testing.T) {
 	if n := x.Len("a"); n != 0 {
 		t.Fatalf("Len after removing all = %d", n)
 	}
-	checkShards(t, x)
+	checkIndex(t, x)
 	if got := x.Search("a", axis(3, 1), 3, nil); got != nil {
 		t.Fatalf("search of empty agent = %v", got)
 	}
 }
 
-func TestAgentsAreIsolated(t *testing.T) {
-	x := NewExact(2)
+func testAgentsAreIsolated(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(2)
 	x.Add("a", "p", axis(2, 1))
 	x.Add("b", "p", axis(2, 0, 1))
 	x.Add("b", "q", axis(2, 1))
@@ -160,8 +171,8 @@ func TestAgentsAreIsolated(t *testing.T) {
 	}
 }
 
-func TestKeepFilters(t *testing.T) {
-	x := NewExact(2)
+func testKeepFilters(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(2)
 	for i := range 10 {
 		x.Add("a", fmt.Sprint(i), axis(2, 1, float32(i)))
 	}
@@ -175,8 +186,8 @@ func TestKeepFilters(t *testing.T) {
 	}
 }
 
-func TestZeroVectorsScoreZero(t *testing.T) {
-	x := NewExact(3)
+func testZeroVectorsScoreZero(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(3)
 	x.Add("a", "zero", axis(3))
 	x.Add("a", "x", axis(3, 1))
 	x.Add("a", "negx", axis(3, -1))
@@ -191,8 +202,8 @@ func TestZeroVectorsScoreZero(t *testing.T) {
 	}
 }
 
-func TestTiesOrderByID(t *testing.T) {
-	x := NewExact(2)
+func testTiesOrderByID(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(2)
 	for _, id := range []string{"c", "a", "d", "b"} {
 		x.Add("a", id, axis(2, 1))
 	}
@@ -201,8 +212,8 @@ func TestTiesOrderByID(t *testing.T) {
 	}
 }
 
-func TestBadArguments(t *testing.T) {
-	x := NewExact(3)
+func testBadArguments(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(3)
 	x.Add("a", "p", axis(3, 1))
 	x.Add("a", "p", []float32{0, 1}) // wrong length: ignored, old vector stays
 	x.Add("a", "q", []float32{1, 0, 0, 0})
@@ -224,10 +235,10 @@ func TestBadArguments(t *testing.T) {
 }
 
 // TestMatchesBruteForce compares the heap and swap-remove bookkeeping with a plain sort.
-func TestMatchesBruteForce(t *testing.T) {
+func testMatchesBruteForce(t *testing.T, newIndex func(dim int) Index) {
 	const dim, n = 16, 500
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := NewExact(dim)
+	x := newIndex(dim)
 	vecs := map[string][]float32{}
 	randVec := func() []float32 {
 		v := make([]float32, dim)
@@ -251,7 +262,7 @@ func TestMatchesBruteForce(t *testing.T) {
 			x.Add("a", id, vecs[id])
 		}
 	}
-	checkShards(t, x)
+	checkIndex(t, x)
 	keep := func(id string) bool { return len(id)%2 == 0 }
 	for range 20 {
 		q := randVec()
@@ -285,7 +296,13 @@ func cosine(a, b []float32) float64 {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	x := NewExact(8)
+	for _, impl := range impls {
+		t.Run(impl.name, func(t *testing.T) { testConcurrentUse(t, impl.new) })
+	}
+}
+
+func testConcurrentUse(t *testing.T, newIndex func(dim int) Index) {
+	x := newIndex(8)
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {

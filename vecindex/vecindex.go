@@ -1,6 +1,7 @@
 // Package vecindex is memsvc's in-process vector index: per-agent sets of vectors searched by
-// cosine similarity. Exact, a brute-force scan over L2-normalized vectors, is the only
-// implementation today; an approximate (ANN) index can replace it behind Index.
+// cosine similarity. Two implementations: Exact, a brute-force scan over L2-normalized vectors
+// (AVX2 dot products on amd64), and HNSW, a per-agent approximate graph index that scans
+// exactly below a size threshold and where a scan would be as cheap (see HNSW).
 //
 // Contract, for every Index:
 //   - Vectors are grouped by agent; a search never sees another agent's vectors.
@@ -11,8 +12,7 @@
 //     the rows it keeps elsewhere.
 package vecindex
 
-// Index is a per-agent in-memory vector index. Exact today; an ANN index can replace it behind
-// this interface.
+// Index is a per-agent in-memory vector index: Exact or HNSW.
 type Index interface {
 	// Add stores vec under (agentID, id), replacing an existing id.
 	Add(agentID, id string, vec []float32)

@@ -1,0 +1,444 @@
+package vecindex
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// rejects20 is a keep filter that rejects about 20% of ids, by a hash of the id.
+func rejects20(id string) bool {
+	var x uint32 = 2166136261
+	for i := 0; i < len(id); i++ {
+		x = (x ^ uint32(id[i])) * 16777619
+	}
+	return x%5 != 0
+}
+
+// recallAt returns the fraction of want's ids (the first n) found among got's first n.
+func recallAt(got, want []Result, n int) (hit, total int) {
+	set := make(map[string]bool, n)
+	for _, r := range got[:min(n, len(got))] {
+		set[r.ID] = true
+	}
+	for _, r := range want[:min(n, len(want))] {
+		if set[r.ID] {
+			hit++
+		}
+	}
+	return hit, min(n, len(want))
+}
+
+// checkAgainstExact asserts that every result carries its exact cosine and that results are
+// ordered best first, ties by id.
+func checkAgainstExact(t *testing.T, got []Result, exactScore map[string]float64) {
+	t.Helper()
+	for i, r := range got {
+		if want, ok := exactScore[r.ID]; ok && math.Abs(r.Score-want) > 1e-5 {
+			t.Fatalf("rank %d: %s scored %v, exact %v", i, r.ID, r.Score, want)
+		}
+		if i > 0 && worse(got[i-1], r) {
+			t.Fatalf("rank %d: %v before %v", i, got[i-1], r)
+		}
+	}
+}
+
+// TestHNSWRecall builds a graph over text-like vectors (crowded cosines, see textLike) and
+// compares its top 10 and top 100 with Exact's, with and without a filter rejecting 20%.
+func TestHNSWRecall(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("builds a 20k-vector graph")
+	}
+	const dim, n = 100, 20_000
+	g := newTextLike(dim, 1)
+	x := NewExact(dim)
+	h := newGraphOnly(dim) // default parameters, but every query walks the graph
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		x.Add("a", id, v)
+		h.Add("a", id, v)
+	}
+	checkHNSW(t, h)
+	for _, tc := range []struct {
+		name string
+		keep func(string) bool
+	}{{"all", nil}, {"reject20", rejects20}} {
+		for _, k := range []int{10, 100} {
+			var hit, total int
+			for range 100 {
+				q := g.next()
+				want := x.Search("a", q, k, tc.keep)
+				got := h.Search("a", q, k, tc.keep)
+				if len(got) != k {
+					t.Fatalf("%s k=%d: %d results", tc.name, k, len(got))
+				}
+				exact := map[string]float64{}
+				for _, r := range x.Search("a", q, 4*k, nil) {
+					exact[r.ID] = r.Score
+				}
+				checkAgainstExact(t, got, exact)
+				for _, r := range got {
+					if tc.keep != nil && !tc.keep(r.ID) {
+						t.Fatalf("%s: filtered id %s returned", tc.name, r.ID)
+					}
+				}
+				a, b := recallAt(got, want, k)
+				hit, total = hit+a, total+b
+			}
+			recall := float64(hit) / float64(total)
+			t.Logf("%s: recall@%d = %.4f", tc.name, k, recall)
+			if recall < 0.95 {
+				t.Errorf("%s: recall@%d = %.4f, want >= 0.95", tc.name, k, recall)
+			}
+		}
+	}
+}
+
+// TestHNSWSmallAgentsAreExact: below ExactBelow, results equal Exact's, whatever the filter.
+func TestHNSWSmallAgentsAreExact(t *testing.T) {
+	const dim, n = 32, 2000
+	g := newTextLike(dim, 2)
+	x, h := NewExact(dim), NewHNSW(dim)
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		x.Add("a", id, v)
+		h.Add("a", id, v)
+	}
+	for range 20 {
+		q := g.next()
+		for _, keep := range []func(string) bool{nil, rejects20} {
+			want, got := x.Search("a", q, 50, keep), h.Search("a", q, 50, keep)
+			if !slices.Equal(got, want) {
+				t.Fatalf("small agent: got %v, want %v", ids(got), ids(want))
+			}
+		}
+	}
+}
+
+// TestHNSWFilterWidens: a filter that keeps under 4% still yields k kept results, matching Exact's,
+// and a filter that keeps fewer than k yields all of them.
+func TestHNSWFilterWidens(t *testing.T) {
+	const dim, n, k = 32, 5000, 20
+	g := newTextLike(dim, 3)
+	x, h := NewExact(dim), newGraphOnly(dim, WithM(16), WithEfConstruction(100))
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		x.Add("a", id, v)
+		h.Add("a", id, v)
+	}
+	// About 3.6% kept: the fifth that rejects20 rejects, among the 910 ids of even length.
+	rare := func(id string) bool { return !rejects20(id) && len(id)%2 == 0 }
+	var hit, total int
+	for range 20 {
+		q := g.next()
+		want, got := x.Search("a", q, k, rare), h.Search("a", q, k, rare)
+		if len(got) != len(want) || len(want) != k {
+			t.Fatalf("rare filter: %d results, exact %d", len(got), len(want))
+		}
+		for _, r := range got {
+			if !rare(r.ID) {
+				t.Fatalf("filtered id %s returned", r.ID)
+			}
+		}
+		a, b := recallAt(got, want, k)
+		hit, total = hit+a, total+b
+	}
+	if r := float64(hit) / float64(total); r < 0.95 {
+		t.Errorf("rare filter: recall %.3f", r)
+	}
+	few := map[string]bool{"p7": true, "p4242": true, "p999": true}
+	for range 5 {
+		q := g.next()
+		got := h.Search("a", q, k, func(id string) bool { return few[id] })
+		if want := x.Search("a", q, k, func(id string) bool { return few[id] }); !slices.Equal(got, want) || len(got) != 3 {
+			t.Fatalf("three kept: got %v, want %v", got, want)
+		}
+	}
+	if got := h.Search("a", g.next(), k, func(string) bool { return false }); len(got) != 0 {
+		t.Fatalf("keep none: %v", got)
+	}
+}
+
+// TestHNSWRemoveAndReAdd removes and replaces vectors of a graph agent through rebuilds and
+// the fall back to exact scans, checking bookkeeping and that removed ids never return.
+func TestHNSWRemoveAndReAdd(t *testing.T) {
+	const dim, n = 32, 3000
+	g := newTextLike(dim, 4)
+	h := NewHNSW(dim, WithExactBelow(1000), WithM(8), WithEfConstruction(64), WithEfSearch(64))
+	h.graphOnly = true
+	x := NewExact(dim)
+	vecs := map[string][]float32{}
+	add := func(id string) {
+		v := g.next()
+		vecs[id] = v
+		h.Add("a", id, v)
+		x.Add("a", id, v)
+	}
+	remove := func(id string) {
+		delete(vecs, id)
+		h.Remove("a", id)
+		x.Remove("a", id)
+	}
+	check := func(stage string) {
+		t.Helper()
+		checkHNSW(t, h) // maybe mid-way through background linking
+		h.Flush()
+		checkHNSW(t, h)
+		if h.Len("a") != len(vecs) {
+			t.Fatalf("%s: Len = %d, want %d", stage, h.Len("a"), len(vecs))
+		}
+		var hit, total int
+		for range 20 {
+			q := g.next()
+			got, want := h.Search("a", q, 10, nil), x.Search("a", q, 10, nil)
+			for _, r := range got {
+				if vecs[r.ID] == nil {
+					t.Fatalf("%s: removed id %s returned", stage, r.ID)
+				}
+			}
+			a, b := recallAt(got, want, 10)
+			hit, total = hit+a, total+b
+		}
+		if r := float64(hit) / float64(total); r < 0.9 {
+			t.Errorf("%s: recall@10 = %.3f", stage, r)
+		}
+		// Every live vector finds itself first (or a tie scoring 1).
+		for id, v := range vecs {
+			if got := h.Search("a", v, 1, nil); len(got) != 1 || (got[0].ID != id && got[0].Score < 1-1e-6) {
+				t.Fatalf("%s: self-search of %s = %v", stage, id, got)
+			}
+			break
+		}
+	}
+	for i := range n {
+		add(fmt.Sprint("p", i))
+	}
+	h.Flush()
+	h.mu.RLock()
+	ready := h.agents["a"].ready()
+	h.mu.RUnlock()
+	if !ready {
+		t.Fatal("no graph at 3000 vectors with ExactBelow 1000")
+	}
+	check("built")
+	for i := 0; i < n; i += 4 { // 25% tombstoned, under the rebuild line
+		remove(fmt.Sprint("p", i))
+	}
+	check("tombstones")
+	for i := 1; i < n; i += 4 { // replace: more tombstones, past the line: rebuild
+		add(fmt.Sprint("p", i))
+	}
+	check("replaced")
+	for i := 0; i < n; i += 4 { // re-add removed ids
+		add(fmt.Sprint("p", i))
+	}
+	check("re-added")
+	for i := range n - 400 { // down to 400 < ExactBelow/2: back to exact scans
+		remove(fmt.Sprint("p", i))
+	}
+	check("shrunk")
+	q := g.next()
+	if got, want := h.Search("a", q, 30, nil), x.Search("a", q, 30, nil); !slices.Equal(got, want) {
+		t.Fatalf("after shrinking, results differ from Exact: %v vs %v", ids(got), ids(want))
+	}
+	for i := n - 400; i < n; i++ {
+		remove(fmt.Sprint("p", i))
+	}
+	if h.Len("a") != 0 || h.Search("a", q, 5, nil) != nil {
+		t.Fatalf("emptied agent: Len %d", h.Len("a"))
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if len(h.agents) != 0 {
+		t.Fatalf("emptied agent still held")
+	}
+}
+
+// TestHNSWDeterministic: the same Adds build the same graph and answer the same results.
+func TestHNSWDeterministic(t *testing.T) {
+	const dim, n = 16, 1500
+	build := func(seed uint64) *HNSW {
+		g := newTextLike(dim, 5)
+		h := NewHNSW(dim, WithExactBelow(0), WithM(8), WithSeed(seed))
+		for i := range n {
+			h.Add("a", fmt.Sprint("p", i), g.next())
+		}
+		return h
+	}
+	a, b, c := build(1), build(1), build(2)
+	ga, gb, gc := a.agents["a"], b.agents["a"], c.agents["a"]
+	if !slices.Equal(ga.links0, gb.links0) || ga.entry != gb.entry || ga.top != gb.top {
+		t.Fatal("same seed, same Adds, different graphs")
+	}
+	levels := func(a *hnswAgent) []int {
+		out := make([]int, len(a.upper))
+		for i, u := range a.upper {
+			out[i] = len(u)
+		}
+		return out
+	}
+	if !slices.Equal(levels(ga), levels(gb)) {
+		t.Fatal("same seed, different levels")
+	}
+	if slices.Equal(levels(ga), levels(gc)) {
+		t.Fatal("another seed drew the same levels")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 10 {
+		q := make([]float32, dim)
+		for i := range q {
+			q[i] = float32(rng.NormFloat64())
+		}
+		if !slices.Equal(a.Search("a", q, 10, nil), b.Search("a", q, 10, nil)) {
+			t.Fatal("same graphs answered differently")
+		}
+	}
+}
+
+// TestHNSWConcurrent runs Adds, Removes, replacements, searches and RemoveAgent at once on
+// agents that have graphs; run it with -race.
+func TestHNSWConcurrent(t *testing.T) {
+	const dim = 16
+	h := NewHNSW(dim, WithExactBelow(100), WithM(8), WithEfConstruction(32), WithEfSearch(32))
+	h.graphOnly = true
+	var wg sync.WaitGroup
+	per := 400
+	if raceEnabled {
+		per = 250
+	}
+	for w := range 4 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			vec := func() []float32 {
+				v := make([]float32, dim)
+				for i := range v {
+					v[i] = float32(rng.NormFloat64())
+				}
+				return v
+			}
+			agent := fmt.Sprint("agent", w%2)
+			for i := range per {
+				id := fmt.Sprint(w, "-", i)
+				h.Add(agent, id, vec())
+				if i%5 == 0 {
+					h.Add(agent, id, vec()) // replace
+				}
+				got := h.Search(agent, vec(), 10, func(id string) bool { return id[0] != '9' })
+				for _, r := range got {
+					if r.Score < -1 || r.Score > 1 {
+						t.Errorf("score out of range: %v", r)
+					}
+				}
+				if i%3 == 0 {
+					h.Remove(agent, id)
+				}
+				h.Len(agent)
+				if w == 3 && i == per/2 {
+					h.RemoveAgent("agent9") // absent
+				}
+			}
+		})
+	}
+	wg.Go(func() { // a third agent, created and dropped over and over
+		for i := range 200 {
+			h.Add("temp", fmt.Sprint(i), axis(dim, 1, float32(i)))
+			h.Search("temp", axis(dim, 1), 3, nil)
+			if i%50 == 49 {
+				h.RemoveAgent("temp")
+			}
+		}
+	})
+	wg.Wait()
+	checkHNSW(t, h)
+	h.Flush()
+	checkHNSW(t, h)
+	want := 2 * (per - (per+2)/3)
+	for a := range 2 {
+		if n := h.Len(fmt.Sprint("agent", a)); n != want {
+			t.Errorf("agent%d: Len = %d, want %d", a, n, want)
+		}
+	}
+	if n := h.Len("temp"); n != 0 {
+		t.Errorf("temp: Len = %d after RemoveAgent", n)
+	}
+}
+
+// TestHNSWConcurrentLinking searches agents while their graphs are being linked in the
+// background, while another agent is written to: until an agent's graph is complete its results
+// are Exact's, and the background linker finishes on its own.
+func TestHNSWConcurrentLinking(t *testing.T) {
+	const dim, n = 16, 1500
+	h := NewHNSW(dim, WithExactBelow(300), WithM(8), WithEfConstruction(32), WithEfSearch(32))
+	x := NewExact(dim)
+	g := newTextLike(dim, 6)
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		h.Add("a", id, v)
+		x.Add("a", id, v)
+	}
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 100 {
+				q := axis(dim, float32(w), float32(i), 1)
+				h.mu.RLock()
+				a := h.agents["a"]
+				h.mu.RUnlock()
+				a.mu.RLock()
+				ready := a.ready()
+				a.mu.RUnlock()
+				got := h.Search("a", q, 5, nil)
+				if want := x.Search("a", q, 5, nil); !ready && !slices.Equal(got, want) {
+					// The graph may have become ready between the two looks: only a
+					// difference seen while it stays unready is an error.
+					a.mu.RLock()
+					still := !a.ready()
+					a.mu.RUnlock()
+					if still {
+						t.Errorf("search before the graph was ready: %v, want %v", ids(got), ids(want))
+					}
+				}
+			}
+		})
+	}
+	g2 := newTextLike(dim, 7)
+	wg.Go(func() { // writes to another agent race with its linker and with the searches
+		for i := range 1000 {
+			h.Add("b", fmt.Sprint("w", i), g2.next())
+			if i%4 == 0 {
+				h.Remove("b", fmt.Sprint("w", i/2))
+			}
+			h.Search("b", axis(dim, 1), 5, nil)
+		}
+	})
+	wg.Wait()
+	for range 2000 { // the linker finishes on its own
+		h.mu.RLock()
+		a := h.agents["a"]
+		h.mu.RUnlock()
+		a.mu.RLock()
+		ready, busy := a.ready(), a.busy
+		a.mu.RUnlock()
+		if ready && !busy {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.mu.RLock()
+	a := h.agents["a"]
+	h.mu.RUnlock()
+	a.mu.RLock()
+	ready := a.ready()
+	a.mu.RUnlock()
+	if !ready {
+		t.Fatal("background linking did not finish")
+	}
+	checkHNSW(t, h)
+	if h.Len("a") != n {
+		t.Fatalf("Len = %d, want %d", h.Len("a"), n)
+	}
+}
