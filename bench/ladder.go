@@ -19,8 +19,12 @@ type LadderStep struct {
 	Modes       map[string]Latency `json:"modes"`
 }
 
-// ladderFillers is how many concurrent clients insert the ladder's passages.
-const ladderFillers = 2
+// ladderFillers is how many concurrent clients insert the ladder's passages, and ladderBatch how
+// many passages each sends per POST …/archival/batch (the bulk path; one transaction each).
+const (
+	ladderFillers = 2
+	ladderBatch   = 500
+)
 
 // runLadder grows one agent's archival memory through cfg.Ladder and times LadderQueries
 // searches per mode at each size.
@@ -72,7 +76,8 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 	return steps, nil
 }
 
-// fillLadder inserts passages from..to-1 of corp into the agent with ladderFillers clients.
+// fillLadder inserts passages from..to-1 of corp into the agent with ladderFillers clients, in
+// batches of ladderBatch.
 func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string, corp corpus, from, to int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -90,11 +95,16 @@ func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string,
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= to || ctx.Err() != nil {
+				lo := int(next.Add(ladderBatch) - ladderBatch)
+				if lo >= to || ctx.Err() != nil {
 					return
 				}
-				err := c.post(ctx, agentPath(agentID, "/archival"), map[string]any{"text": corp.texts[i%len(corp.texts)]}, nil)
+				hi := min(lo+ladderBatch, to)
+				batch := make([]map[string]any, 0, hi-lo)
+				for i := lo; i < hi; i++ {
+					batch = append(batch, map[string]any{"text": corp.texts[i%len(corp.texts)]})
+				}
+				err := c.post(ctx, agentPath(agentID, "/archival/batch"), map[string]any{"passages": batch}, nil)
 				if err != nil {
 					mu.Lock()
 					if first == nil {
@@ -104,7 +114,7 @@ func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string,
 					cancel()
 					return
 				}
-				prog.add(1)
+				prog.add(hi - lo)
 			}
 		}()
 	}

@@ -1,7 +1,9 @@
 // Package memarchival is the embedded archival backend: passages live in the `passages` table of
 // memsvc's SQLite database (see package sqlitedb), lexical search uses an in-process per-agent
 // BM25 index (lexindex: each agent's statistics are its own, and a search costs the agent's
-// postings of the query's terms), and dense search uses an in-process vecindex.Exact.
+// postings of the query's terms), and dense search uses an in-process vecindex.HNSW (an exact scan
+// for an agent below its graph threshold, 60,000 vectors at dimension 100; an approximate graph
+// search above, linked in the background after the store opens, with exact scans until then).
 //
 // The rows are the source of truth. New rebuilds from them both indexes and a small map of
 // the fields search filters on (status, validity interval, tags, created_at), found by agent and
