@@ -321,6 +321,7 @@ func (s *Service) DeleteAgent(ctx context.Context, id string) error {
 	if err := s.cfg.Store.DeleteAgent(ctx, id); err != nil {
 		return agentErr(id, err)
 	}
+	s.models.Delete(id)
 	ctx = context.WithoutCancel(ctx)
 	var err error
 	for n := range retry.DefaultRetries + 1 {

@@ -137,23 +137,25 @@ func (s *Service) Append(ctx context.Context, agentID string, in []MessageInput)
 	if err := validateMessages(in); err != nil {
 		return AppendResult{}, err
 	}
-	a, err := s.cfg.Store.GetAgent(ctx, agentID)
-	if err != nil {
-		return AppendResult{}, agentErr(agentID, err)
-	}
-	// Count outside the lock; recount inside only if the model changed in between.
-	model := a.Model
-	tokens, err := s.countMessages(model, in)
-	if err != nil {
-		return AppendResult{}, err
+	// Count outside the lock with the agent's model as last seen; count inside only for an
+	// agent not seen yet, or whose model changed.
+	var tokens []int
+	model, seen := s.models.Load(agentID)
+	if seen {
+		var err error
+		if tokens, err = s.countMessages(model.(string), in); err != nil {
+			return AppendResult{}, err
+		}
 	}
 	var res AppendResult
-	err = s.cfg.Store.Page(ctx, agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
+	err := s.cfg.Store.Page(ctx, agentID, func(ctx context.Context, p state.Page) (state.Change, error) {
 		a := p.Agent()
-		if a.Model != model {
+		if !seen || a.Model != model {
+			var err error
 			if tokens, err = s.countMessages(a.Model, in); err != nil {
 				return state.Change{}, err
 			}
+			s.models.Store(agentID, a.Model)
 		}
 		ch, r, err := s.step(ctx, p, in, tokens)
 		res = r

@@ -112,7 +112,8 @@ func Classify(err error) error {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgx.ErrTxClosed) {
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, pgx.ErrTxClosed) ||
+		errors.Is(err, pgconn.ErrConnClosed) {
 		return errors.Join(ErrUnavailable, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -160,11 +160,11 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 		return false, err
 	}
 	ctx := context.WithoutCancel(r.ctx)
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT page`); err != nil {
+	if _, err := s.txExec(ctx, tx, `SAVEPOINT page`); err != nil {
 		return false, fmt.Errorf("sqlitestate: savepoint: %w", err)
 	}
 	release := func() error {
-		_, err := tx.ExecContext(context.Background(), `RELEASE page`)
+		_, err := s.txExec(context.Background(), tx, `RELEASE page`)
 		return err
 	}
 	rollback := func(cause error) (bool, error) {
@@ -173,7 +173,12 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 		}
 		return false, errors.Join(cause, release())
 	}
-	a, err := getAgent(ctx, tx, r.agentID)
+	query, args := agentQuery(ctx, r.agentID)
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return rollback(err)
+	}
+	a, err := agentFromRow(r.agentID, tx.StmtContext(ctx, st).QueryRowContext(ctx, args...))
 	if err != nil {
 		return rollback(err)
 	}
@@ -184,12 +189,20 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 	if isEmpty(ch) {
 		return false, release()
 	}
-	if err := apply(ctx, tx, a, ch); err != nil {
+	if err := s.apply(ctx, tx, a, ch); err != nil {
 		return rollback(err)
 	}
 	r.appended = ch.Append
 	return true, release()
 }
+
+// The statements of an append, prepared once (Store.stmt).
+const (
+	insertMessageSQL = `INSERT INTO messages (id, agent_id, seq, role, content, name, tool_calls,
+		tool_call_id, pinned, tokens, in_context, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?)`
+	updateContextSQL = `UPDATE agents SET last_seq=?, system_tokens=?, blocks_tokens=?, message_tokens=?,
+		in_context=?, warned=?, summary_id=?, summary_tokens=? WHERE id=?`
+)
 
 func isEmpty(ch state.Change) bool {
 	return len(ch.Append) == 0 && ch.EvictThrough == 0 && ch.Summary == nil && len(ch.PutBlocks) == 0 &&
@@ -197,16 +210,10 @@ func isEmpty(ch state.Change) bool {
 		len(ch.BlockEvents) == 0 && ch.Queue == nil && ch.Finish == nil
 }
 
-func apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) error {
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) error {
 	if len(ch.Append) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO messages (id, agent_id, seq, role, content, name, tool_calls,
-			tool_call_id, pinned, tokens, in_context, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,1,?)`)
-		if err != nil {
-			return fmt.Errorf("sqlitestate: prepare append: %w", err)
-		}
-		defer stmt.Close()
 		for _, m := range ch.Append {
-			if _, err := stmt.ExecContext(ctx, m.ID, a.ID, m.Seq, m.Role, m.Content, m.Name, nullJSON(m.ToolCalls),
+			if _, err := s.txExec(ctx, tx, insertMessageSQL, m.ID, a.ID, m.Seq, m.Role, m.Content, m.Name, nullJSON(m.ToolCalls),
 				m.ToolCallID, m.Pinned, m.Tokens, nanos(m.CreatedAt)); err != nil {
 				return fmt.Errorf("sqlitestate: append seq %d: %w", m.Seq, err)
 			}
@@ -247,8 +254,7 @@ func apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) erro
 		}
 	}
 	if c := ch.Context; c != nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE agents SET last_seq=?, system_tokens=?, blocks_tokens=?, message_tokens=?,
-			in_context=?, warned=?, summary_id=?, summary_tokens=? WHERE id=?`, c.LastSeq, c.SystemTokens, c.BlocksTokens,
+		if _, err := s.txExec(ctx, tx, updateContextSQL, c.LastSeq, c.SystemTokens, c.BlocksTokens,
 			c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens, a.ID); err != nil {
 			return fmt.Errorf("sqlitestate: update context: %w", err)
 		}
