@@ -22,13 +22,13 @@ import (
 // TEST_DATABASE_URL is set (required when MEMSVC_REQUIRE_BACKENDS=1).
 type backend struct {
 	name   string
-	config func(t *testing.T) stores.Config
+	config func(t testing.TB) stores.Config
 }
 
 func backends() []backend {
 	return []backend{
-		{"embedded", func(t *testing.T) stores.Config { return stores.Config{Data: t.TempDir()} }},
-		{"postgres", func(t *testing.T) stores.Config {
+		{"embedded", func(t testing.TB) stores.Config { return stores.Config{Data: t.TempDir()} }},
+		{"postgres", func(t testing.TB) stores.Config {
 			return stores.Config{Store: pgdbtest.Schema(shortName{t}), Migrate: true}
 		}},
 	}
@@ -69,7 +69,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    *stores.Stores
 	svc   *pager.Service
 	comp  *Service
@@ -79,7 +79,7 @@ type env struct {
 
 // newEnv opens the stores, a pager with the summarizer (nil: extractive) and a compaction
 // service configured for tests (fast polling) and changed by mod. start starts it.
-func newEnv(t *testing.T, b backend, sum pager.Summarizer, mod func(*Config), start bool) *env {
+func newEnv(t testing.TB, b backend, sum pager.Summarizer, mod func(*Config), start bool) *env {
 	t.Helper()
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	emb := embed.NewBuiltin()
@@ -194,13 +194,13 @@ func note(i int) string {
 	return fmt.Sprintf("Note %d: the parcel for order %d goes to dock %d, and we talked about the weather and the harbour.", i, 1000+i, i%7)
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

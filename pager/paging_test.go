@@ -65,6 +65,44 @@ func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
 	}
 }
 
+// TestExtractiveDropsTheFewestOldestLines: the summary keeps the most lines that fit, dropping
+// the oldest unpinned ones first, exactly as dropping one line at a time and recounting would.
+func TestExtractiveDropsTheFewestOldestLines(t *testing.T) {
+	svc, _, _ := newTestService(t)
+	c, _ := svc.Tokenizers().Counter("")
+	var msgs []state.Message
+	for i := range 40 {
+		msgs = append(msgs, state.Message{Role: "user", Content: fmt.Sprintf("Fact %d: %s.", i, strings.Repeat("word ", i%9+1))})
+	}
+	msgs[5].Pinned, msgs[20].Pinned = true, true
+	for _, budget := range []int{10, 40, 97, 150, 400, 10000} {
+		in := SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: budget, Count: c.Count}
+		out, err := Extractive{}.Summarize(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The rule, one line at a time.
+		all, _ := Extractive{}.Summarize(context.Background(), SummaryInput{Previous: in.Previous, Messages: msgs, MaxTokens: 1 << 30, Count: c.Count})
+		lines := strings.Split(all, "\n")
+		for c.Count(strings.Join(lines, "\n")) > budget {
+			drop := -1
+			for i, l := range lines {
+				if !strings.HasPrefix(l, pinnedMark) {
+					drop = i
+					break
+				}
+			}
+			if drop < 0 {
+				break
+			}
+			lines = append(lines[:drop], lines[drop+1:]...)
+		}
+		if want := strings.Join(lines, "\n"); out != want {
+			t.Errorf("budget %d:\n%s\nwant\n%s", budget, out, want)
+		}
+	}
+}
+
 // Appends page within the window: each eviction queues a compaction in the same step (the job
 // that summarizes it runs in package compaction, whose tests check the summary), the evicted
 // messages are in recall at once, and the summary's budget stays reserved for when it lands.

@@ -73,19 +73,42 @@ func (Extractive) Summarize(ctx context.Context, in SummaryInput) (string, error
 		}
 		lines = append(lines, m.Role+": "+firstSentence(text, 160))
 	}
-	// Drop the oldest unpinned lines until the summary fits.
-	for len(lines) > 0 && in.Count(strings.Join(lines, "\n")) > in.MaxTokens {
-		drop := -1
+	// Drop the oldest unpinned lines until the summary fits: the fewest that make it fit, found by
+	// binary search over how many (a count of the whole text per probe, rather than one per
+	// dropped line, which made long compactions quadratic in tiktoken's time).
+	var unpinned []int // indexes of the unpinned lines, oldest first
+	for i, l := range lines {
+		if !strings.HasPrefix(l, pinnedMark) {
+			unpinned = append(unpinned, i)
+		}
+	}
+	without := func(j int) []string { // lines without the j oldest unpinned ones
+		if j == 0 {
+			return lines
+		}
+		skip := make(map[int]bool, j)
+		for _, i := range unpinned[:j] {
+			skip[i] = true
+		}
+		out := make([]string, 0, len(lines)-j)
 		for i, l := range lines {
-			if !strings.HasPrefix(l, pinnedMark) {
-				drop = i
-				break
+			if !skip[i] {
+				out = append(out, l)
 			}
 		}
-		if drop < 0 {
-			break // only pinned lines are left; the pager truncates
+		return out
+	}
+	fits := func(j int) bool { return in.Count(strings.Join(without(j), "\n")) <= in.MaxTokens }
+	if !fits(0) {
+		lo, hi := 1, len(unpinned) // the answer is in lo..hi; all unpinned gone may still not fit
+		for lo < hi {
+			if mid := (lo + hi) / 2; fits(mid) {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
 		}
-		lines = append(lines[:drop], lines[drop+1:]...)
+		lines = without(hi) // only pinned lines may be left over budget; the pager truncates
 	}
 	return strings.Join(lines, "\n"), nil
 }
