@@ -8,11 +8,13 @@ import (
 	"github.com/memsvc/memsvc/archival"
 )
 
+const historySQL = `INSERT INTO passage_history (agent_id, passage_id, at, action, from_status,
+	to_status, superseded_by, cause, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // appendHistory stores events inside tx.
-func appendHistory(ctx context.Context, tx *sql.Tx, events []archival.Event) error {
+func (s *Store) appendHistory(ctx context.Context, tx *sql.Tx, events []archival.Event) error {
 	for _, e := range events {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO passage_history (agent_id, passage_id, at, action, from_status,
-			to_status, superseded_by, cause, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := s.stmts.Exec(ctx, tx, historySQL,
 			e.AgentID, e.PassageID, e.At.UnixNano(), e.Action, string(e.FromStatus), string(e.ToStatus), e.SupersededBy,
 			e.Cause, e.Confidence); err != nil {
 			return fmt.Errorf("memarchival: history of %s: %w", e.PassageID, dbErr(ctx, err))

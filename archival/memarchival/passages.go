@@ -62,9 +62,7 @@ func scanPassageRow(sc scanner) (archival.Passage, int64, error) {
 
 // Get returns one passage of an agent, or ErrNotFound (also when the id belongs to another agent).
 func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+passageColumns+` FROM passages
-		WHERE agent_id = ? AND id = ?`, agentID, id)
-	p, err := scanPassage(row)
+	p, err := scanPassage(s.stmts.QueryRow(ctx, nil, getSQL, agentID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return archival.Passage{}, fmt.Errorf("memarchival: get %s: %w", id, archival.ErrNotFound)
 	}
@@ -195,7 +193,7 @@ func (s *Store) afterDelete(ctx context.Context, tx *sql.Tx, agentID, id, key st
 			events = append(events, c.event)
 		}
 	}
-	return out, appendHistory(ctx, tx, events)
+	return out, s.appendHistory(ctx, tx, events)
 }
 
 // DeleteAgent removes every passage of an agent and their history in one transaction; an agent

@@ -57,7 +57,7 @@ func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn fun
 	return s.writeLocked(ctx, "update", func(tx *sql.Tx) ([]row, error) {
 		cur := make([]*archival.Passage, len(ids))
 		for i, id := range ids {
-			p, err := getTx(ctx, tx, agentID, id)
+			p, err := s.getTx(ctx, tx, agentID, id)
 			if err != nil {
 				return nil, err
 			}
@@ -184,7 +184,7 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []row, now time.Time
 	var events []archival.Event
 	for _, r := range rows {
 		p := r.p
-		old, err := getTx(ctx, tx, p.AgentID, p.ID)
+		old, err := s.getTx(ctx, tx, p.AgentID, p.ID)
 		if err != nil {
 			return nil, fmt.Errorf("memarchival: upsert %s: %w", p.ID, err)
 		}
@@ -218,15 +218,18 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []row, now time.Time
 			events = append(events, c.event)
 		}
 	}
-	if err := appendHistory(ctx, tx, events); err != nil {
+	if err := s.appendHistory(ctx, tx, events); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// getSQL reads one passage by agent and id.
+const getSQL = `SELECT ` + passageColumns + ` FROM passages WHERE agent_id = ? AND id = ?`
+
 // getTx reads one passage inside tx, or nil when there is none.
-func getTx(ctx context.Context, tx *sql.Tx, agentID, id string) (*archival.Passage, error) {
-	p, err := scanPassage(tx.QueryRowContext(ctx, `SELECT `+passageColumns+` FROM passages WHERE agent_id = ? AND id = ?`, agentID, id))
+func (s *Store) getTx(ctx context.Context, tx *sql.Tx, agentID, id string) (*archival.Passage, error) {
+	p, err := scanPassage(s.stmts.QueryRow(ctx, tx, getSQL, agentID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -160,11 +160,11 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 		return false, err
 	}
 	ctx := context.WithoutCancel(r.ctx)
-	if _, err := s.txExec(ctx, tx, `SAVEPOINT page`); err != nil {
+	if _, err := s.stmts.Exec(ctx, tx, `SAVEPOINT page`); err != nil {
 		return false, fmt.Errorf("sqlitestate: savepoint: %w", err)
 	}
 	release := func() error {
-		_, err := s.txExec(context.Background(), tx, `RELEASE page`)
+		_, err := s.stmts.Exec(context.Background(), tx, `RELEASE page`)
 		return err
 	}
 	rollback := func(cause error) (bool, error) {
@@ -174,11 +174,7 @@ func (s *Store) step(tx *sql.Tx, r *pageReq) (applied bool, err error) {
 		return false, errors.Join(cause, release())
 	}
 	query, args := agentQuery(ctx, r.agentID)
-	st, err := s.stmt(ctx, query)
-	if err != nil {
-		return rollback(err)
-	}
-	a, err := agentFromRow(r.agentID, tx.StmtContext(ctx, st).QueryRowContext(ctx, args...))
+	a, err := agentFromRow(r.agentID, s.stmts.QueryRow(ctx, tx, query, args...))
 	if err != nil {
 		return rollback(err)
 	}
@@ -213,7 +209,7 @@ func isEmpty(ch state.Change) bool {
 func (s *Store) apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.Change) error {
 	if len(ch.Append) > 0 {
 		for _, m := range ch.Append {
-			if _, err := s.txExec(ctx, tx, insertMessageSQL, m.ID, a.ID, m.Seq, m.Role, m.Content, m.Name, nullJSON(m.ToolCalls),
+			if _, err := s.stmts.Exec(ctx, tx, insertMessageSQL, m.ID, a.ID, m.Seq, m.Role, m.Content, m.Name, nullJSON(m.ToolCalls),
 				m.ToolCallID, m.Pinned, m.Tokens, nanos(m.CreatedAt)); err != nil {
 				return fmt.Errorf("sqlitestate: append seq %d: %w", m.Seq, err)
 			}
@@ -254,7 +250,7 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, a state.Agent, ch state.C
 		}
 	}
 	if c := ch.Context; c != nil {
-		if _, err := s.txExec(ctx, tx, updateContextSQL, c.LastSeq, c.SystemTokens, c.BlocksTokens,
+		if _, err := s.stmts.Exec(ctx, tx, updateContextSQL, c.LastSeq, c.SystemTokens, c.BlocksTokens,
 			c.MessageTokens, c.InContext, c.Warned, c.SummaryID, c.SummaryTokens, a.ID); err != nil {
 			return fmt.Errorf("sqlitestate: update context: %w", err)
 		}

@@ -29,44 +29,14 @@ type Store struct {
 
 	recall *recallIndex // the lexical half of recall search
 
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // the append path's statements, prepared once (see stmt)
+	stmts *sqlitedb.Stmts // the append path's statements, prepared once
 }
 
 var _ state.Store = (*Store)(nil)
 
 // New returns a Store over a database opened (and migrated) by sqlitedb.Open. Close closes db.
 func New(db *sql.DB) *Store {
-	return &Store{db: db, gate: sqlitedb.GateFor(db), recall: newRecallIndex()}
-}
-
-// stmt returns query prepared on the database, once per Store: database/sql then prepares it once
-// per connection and reuses it, where a plain ExecContext parses the SQL on every call. Only the
-// statements of the append path go through it (parsing was an eighth of an append's time).
-func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if st := s.stmts[query]; st != nil {
-		return st, nil
-	}
-	st, err := s.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("sqlitestate: prepare: %w", err)
-	}
-	if s.stmts == nil {
-		s.stmts = make(map[string]*sql.Stmt)
-	}
-	s.stmts[query] = st
-	return st, nil
-}
-
-// txExec runs a prepared query (see stmt) in tx.
-func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	st, err := s.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	return &Store{db: db, gate: sqlitedb.GateFor(db), recall: newRecallIndex(), stmts: sqlitedb.NewStmts(db)}
 }
 
 // DB returns the underlying database, shared with the embedded archival store.
@@ -74,12 +44,7 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the prepared statements and the database.
 func (s *Store) Close() error {
-	s.stmtMu.Lock()
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.stmts = nil
-	s.stmtMu.Unlock()
+	s.stmts.Close()
 	return s.db.Close()
 }
 
@@ -184,11 +149,7 @@ func createAgent(ctx context.Context, tx *sql.Tx, a state.Agent, pager string, b
 // GetAgent implements state.Store.
 func (s *Store) GetAgent(ctx context.Context, id string) (state.Agent, error) {
 	query, args := agentQuery(ctx, id)
-	st, err := s.stmt(ctx, query)
-	if err != nil {
-		return state.Agent{}, err
-	}
-	return agentFromRow(id, st.QueryRowContext(ctx, args...))
+	return agentFromRow(id, s.stmts.QueryRow(ctx, nil, query, args...))
 }
 
 type querier interface {
