@@ -32,6 +32,10 @@ type LoadConfig struct {
 	// LadderQueries searches are timed at each (default 100).
 	Ladder        []int
 	LadderQueries int
+	// Rates lists the append rates (per second) of the open-loop phase, each offered for
+	// RateDuration (default 5s) over the agents; none by default.
+	Rates        []int
+	RateDuration time.Duration
 }
 
 func (c *LoadConfig) setDefaults() {
@@ -55,6 +59,9 @@ func (c *LoadConfig) setDefaults() {
 	if c.LadderQueries <= 0 {
 		c.LadderQueries = 100
 	}
+	if c.RateDuration <= 0 {
+		c.RateDuration = 5 * time.Second
+	}
 }
 
 // LoadResult is the outcome of the load suite. Latencies are in milliseconds.
@@ -68,11 +75,12 @@ type LoadResult struct {
 	// PeakRSSMB is the process's peak resident set (VmHWM) after the concurrent phase, and
 	// PeakRSSLadderMB after the ladder; both include the load generator. Zero with PeakRSSNote
 	// when the server runs elsewhere.
-	PeakRSSMB       float64      `json:"peak_rss_mb,omitempty"`
-	PeakRSSLadderMB float64      `json:"peak_rss_after_ladder_mb,omitempty"`
-	PeakRSSNote     string       `json:"peak_rss_note,omitempty"`
-	Ladder          []LadderStep `json:"ladder"`
-	Seconds         float64      `json:"seconds"`
+	PeakRSSMB       float64        `json:"peak_rss_mb,omitempty"`
+	PeakRSSLadderMB float64        `json:"peak_rss_after_ladder_mb,omitempty"`
+	PeakRSSNote     string         `json:"peak_rss_note,omitempty"`
+	OpenLoop        []OpenLoopStep `json:"open_loop"`
+	Ladder          []LadderStep   `json:"ladder"`
+	Seconds         float64        `json:"seconds"`
 }
 
 // The endpoints the concurrent phase calls, and the share of operations each gets.
@@ -90,8 +98,8 @@ var loadMix = []struct {
 
 // RunLoad runs Agents closed-loop clients against memsvc's HTTP API for Duration: each appends
 // messages, searches recall and archival memory, and inserts passages, in the proportions of
-// loadMix. Then it grows one agent's archival memory through the Ladder sizes and times
-// archival searches at each.
+// loadMix. Then it offers appends at each of Rates in open loop (runOpenLoop), and grows one
+// agent's archival memory through the Ladder sizes and times archival searches at each.
 func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 	ctx = state.WithTenant(ctx, state.DefaultTenant) // the bench is a client of the default tenant
 	cfg.setDefaults()
@@ -128,6 +136,9 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 		res.PeakRSSMB = peakRSSMB()
 	} else {
 		res.PeakRSSNote = "unavailable: the server runs in another process (--url)"
+	}
+	if res.OpenLoop, err = runOpenLoop(ctx, &cfg, base, agents, corpus); err != nil {
+		return nil, err
 	}
 	if res.Ladder, err = runLadder(ctx, &cfg, c); err != nil {
 		return nil, err

@@ -216,6 +216,22 @@ func (r *LoadResult) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\npeak RSS (VmHWM, server and load generator in one process): %.1f MiB after the run, %.1f MiB after the ladder\n",
 			r.PeakRSSMB, r.PeakRSSLadderMB)
 	}
+	if len(r.OpenLoop) > 0 {
+		fmt.Fprintf(w, "\nOpen loop: appends offered at a fixed rate over the %d agents (ms from each request's scheduled start)\n", r.Agents)
+		t = newTable(w)
+		t.row("offered/s", "n", "errors", "answered/s", "p50 ms", "p95 ms", "p99 ms")
+		for _, s := range r.OpenLoop {
+			t.row(s.Rate, s.Offered, s.Errors, s.AchievedRPS, s.P50, s.P95, s.P99)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		for _, s := range r.OpenLoop {
+			if s.FirstError != "" {
+				fmt.Fprintf(w, "first error at %d/s: %s\n", s.Rate, s.FirstError)
+			}
+		}
+	}
 	if len(r.Ladder) > 0 {
 		fmt.Fprintln(w, "\nCorpus-size ladder: archival search latency (ms, k=10, over HTTP) as one agent grows")
 		t = newTable(w)

@@ -216,7 +216,7 @@ func TestStaleVariantsSelect(t *testing.T) {
 
 func TestLoadSuite(t *testing.T) {
 	res, err := RunLoad(state.WithTenant(context.Background(), state.DefaultTenant), LoadConfig{Common: testCommon(t), Duration: time.Second, Agents: 2,
-		SeedPassages: 20, Ladder: []int{100}, LadderQueries: 10})
+		SeedPassages: 20, Ladder: []int{100}, LadderQueries: 10, Rates: []int{50}, RateDuration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,5 +254,13 @@ func TestLoadSuite(t *testing.T) {
 	if step["passages"] != 100.0 || step["p50"].(float64) <= 0 {
 		t.Errorf("ladder[0] = %v", step)
 	}
-	checkOutputs(t, res, "archival_search", "Corpus-size ladder")
+	// The open-loop phase offered 50 appends in a second, each answered, latency from its slot.
+	if len(res.OpenLoop) != 1 {
+		t.Fatalf("open loop = %+v", res.OpenLoop)
+	}
+	if ol := res.OpenLoop[0]; ol.Rate != 50 || ol.Offered != 50 || ol.Errors != 0 || ol.AchievedRPS <= 0 ||
+		ol.P50 <= 0 || ol.P50 > ol.P99 {
+		t.Errorf("open loop step = %+v", ol)
+	}
+	checkOutputs(t, res, "archival_search", "Corpus-size ladder", "Open loop")
 }

@@ -105,13 +105,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ladderQueries := fs.Int("ladder-queries", 100, "searches timed per mode at each ladder size")
 		seedPassages := fs.Int("seed-passages", 200, "archival passages stored per agent before the run")
 		window := fs.Int("window", 2048, "each agent's context window in tokens")
+		rates := fs.String("rates", "", "open-loop append rates per second, e.g. 1000,3000: each offered for --rate-duration over the agents (empty: none)")
+		rateDuration := fs.Duration("rate-duration", 5*time.Second, "how long each open-loop rate is offered")
 		run = func(c bench.Common) (bench.Result, error) {
-			sizes, err := parseSizes(*ladder)
+			sizes, err := parseSizes("ladder", *ladder)
+			if err != nil {
+				return nil, err
+			}
+			rs, err := parseSizes("rates", *rates)
 			if err != nil {
 				return nil, err
 			}
 			return bench.RunLoad(ctx, bench.LoadConfig{Common: c, URL: *url, APIKey: *apiKey, Duration: *duration, Agents: *agents,
-				Ladder: sizes, LadderQueries: *ladderQueries, SeedPassages: *seedPassages, Window: *window})
+				Ladder: sizes, LadderQueries: *ladderQueries, SeedPassages: *seedPassages, Window: *window,
+				Rates: rs, RateDuration: *rateDuration})
 		}
 	default:
 		fmt.Fprintln(stderr, benchUsage)
@@ -195,12 +202,12 @@ func sharedPath(flagValue, rel, name string) (string, error) {
 		name, strings.Join(tried, ", "))
 }
 
-func parseSizes(s string) ([]int, error) {
+func parseSizes(flag, s string) ([]int, error) {
 	var out []int
 	for _, f := range splitList(s) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("bench: --ladder: %q is not a positive number", f)
+			return nil, fmt.Errorf("bench: --%s: %q is not a positive number", flag, f)
 		}
 		out = append(out, n)
 	}
