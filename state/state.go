@@ -7,6 +7,7 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -14,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -239,11 +241,39 @@ type Store interface {
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
+// lastID is the most recent ID NewID made in this process, so that the next is greater.
+var lastID struct {
+	sync.Mutex
+	b [16]byte
+}
+
 // NewID returns a new opaque ID with the given prefix ("ag", "msg", …): 48 bits of milliseconds then
-// 80 random bits, so IDs sort by creation time.
+// 80 random bits, so IDs sort by creation time. Within one process they are strictly increasing
+// (as monotonic ULIDs are): an ID made in the same millisecond as the one before it, or while the
+// clock stepped back, is that one plus a random increment. Rules that break ties between equal
+// times by ID (the key rule) thus keep the order in which one process wrote.
 func NewID(prefix string) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
 	_, _ = rand.Read(b[6:])
+	lastID.Lock()
+	if bytes.Compare(b[:6], lastID.b[:6]) <= 0 {
+		var inc [4]byte
+		_, _ = rand.Read(inc[:])
+		b = lastID.b
+		addID(&b, uint64(binary.BigEndian.Uint32(inc[:]))+1)
+	}
+	lastID.b = b
+	lastID.Unlock()
 	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+// addID adds n to the 128-bit big-endian b, carrying into the millisecond bits on overflow.
+func addID(b *[16]byte, n uint64) {
+	lo := binary.BigEndian.Uint64(b[8:])
+	sum := lo + n
+	binary.BigEndian.PutUint64(b[8:], sum)
+	if sum < lo {
+		binary.BigEndian.PutUint64(b[:8], binary.BigEndian.Uint64(b[:8])+1)
+	}
 }
