@@ -6,7 +6,6 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
-	"github.com/memsvc/memsvc/textproc"
 	"github.com/memsvc/memsvc/validity"
 )
 
@@ -16,46 +15,12 @@ import (
 // not function words). Words are compared as textproc stems them (Porter2), so that "allergic to
 // peanuts" keeps "peanut"; numbers and codes as written.
 
-// Facts returns the facts of a text, in order of first mention, without repeats.
-func Facts(text string) []string {
-	var out []string
-	seen := map[string]bool{}
-	add := func(f string) {
-		if f != "" && !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	for _, w := range textproc.Words(text) {
-		switch {
-		case textproc.HasDigit(w):
-			add(strings.Trim(w, ".,:;-/"))
-		case len([]rune(w)) >= 4 && !textproc.IsStop(w):
-			add(textproc.Stem(w))
-		}
-	}
-	for _, e := range validity.Entities(text) {
-		add(textproc.Stem(e))
-	}
-	return out
-}
-
-// vocabulary is the set of fact forms a text holds: its numbers as written and its words stemmed.
-func vocabulary(text string) map[string]bool {
-	v := map[string]bool{}
-	for _, w := range textproc.Words(text) {
-		if textproc.HasDigit(w) {
-			v[strings.Trim(w, ".,:;-/")] = true
-			continue
-		}
-		v[textproc.Stem(w)] = true
-	}
-	return v
-}
+// Facts returns the facts of a text (validity.Facts): its numbers, names and key terms.
+func Facts(text string) []string { return validity.Facts(text) }
 
 // missingFrom returns the facts that text does not hold.
 func missingFrom(facts []string, text string) []string {
-	v := vocabulary(text)
+	v := validity.Vocabulary(text)
 	var out []string
 	for _, f := range facts {
 		if !v[f] {

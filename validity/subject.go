@@ -9,7 +9,7 @@ import (
 )
 
 // notNames are capitalized words that are not names: function words that open sentences and
-// questions, pronouns, and calendar words.
+// questions, pronouns, the interjections and replies that open chat turns, and calendar words.
 var notNames = setOf(`a about after all also an and any are as at be because been before being
 both but by can could did do does doing done during each either even ever every few for from
 had has have having he her here hers herself him himself his how however i if in into is it its
@@ -20,6 +20,8 @@ themselves then there these they this those though through thus to today tomorro
 until up upon us very was we were what whatever when whenever where whereas wherever whether
 which while who whom whose why will with within without would yes yesterday yet you your yours
 yourself hey hi hello oh ok okay thanks thank sure wow well yeah great good nice
+haha hahaha lol omg aw aww ah aha hmm yep yup nope cool awesome amazing wonderful congrats
+congratulations sorry absolutely definitely totally exactly indeed alright glad
 monday tuesday wednesday thursday friday saturday sunday january february march april june july
 august september october november december`)
 
