@@ -38,7 +38,7 @@ func TestPlanEviction(t *testing.T) {
 	}
 }
 
-func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
+func TestLeadKeepsPinnedAndFitsBudget(t *testing.T) {
 	svc, _, _ := newTestService(t)
 	c, _ := svc.Tokenizers().Counter("")
 	var msgs []state.Message
@@ -47,7 +47,7 @@ func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
 	}
 	msgs[3].Pinned = true
 	msgs[3].Content = "My locker code is 4812."
-	out, err := Extractive{}.Summarize(state.WithTenant(context.Background(), state.DefaultTenant), SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: 60, Count: c.Count})
+	out, err := Lead{}.Summarize(state.WithTenant(context.Background(), state.DefaultTenant), SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: 60, Count: c.Count})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,9 +65,9 @@ func TestExtractiveKeepsPinnedAndFitsBudget(t *testing.T) {
 	}
 }
 
-// TestExtractiveDropsTheFewestOldestLines: the summary keeps the most lines that fit, dropping
+// TestLeadDropsTheFewestOldestLines: the summary keeps the most lines that fit, dropping
 // the oldest unpinned ones first, exactly as dropping one line at a time and recounting would.
-func TestExtractiveDropsTheFewestOldestLines(t *testing.T) {
+func TestLeadDropsTheFewestOldestLines(t *testing.T) {
 	svc, _, _ := newTestService(t)
 	c, _ := svc.Tokenizers().Counter("")
 	var msgs []state.Message
@@ -77,12 +77,12 @@ func TestExtractiveDropsTheFewestOldestLines(t *testing.T) {
 	msgs[5].Pinned, msgs[20].Pinned = true, true
 	for _, budget := range []int{10, 40, 97, 150, 400, 10000} {
 		in := SummaryInput{Previous: "user: earlier fact.", Messages: msgs, MaxTokens: budget, Count: c.Count}
-		out, err := Extractive{}.Summarize(context.Background(), in)
+		out, err := Lead{}.Summarize(context.Background(), in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The rule, one line at a time.
-		all, _ := Extractive{}.Summarize(context.Background(), SummaryInput{Previous: in.Previous, Messages: msgs, MaxTokens: 1 << 30, Count: c.Count})
+		all, _ := Lead{}.Summarize(context.Background(), SummaryInput{Previous: in.Previous, Messages: msgs, MaxTokens: 1 << 30, Count: c.Count})
 		lines := strings.Split(all, "\n")
 		for c.Count(strings.Join(lines, "\n")) > budget {
 			drop := -1

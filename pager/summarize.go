@@ -41,15 +41,16 @@ type MeteredSummarizer interface {
 	SummarizeMetered(ctx context.Context, in SummaryInput) (string, Usage, error)
 }
 
-// Extractive is the built-in summarizer: it needs no model. Each evicted message becomes one line
-// ("role: first sentence…", pinned messages verbatim), appended to the previous summary's lines;
-// when over budget, the oldest unpinned lines are dropped first.
-type Extractive struct{}
+// Lead is the summarizer the built-in one replaced, kept as the baseline that `memsvc bench
+// summary` measures Extractive against: each evicted message becomes one line ("role: first
+// sentence…", pinned messages verbatim), appended to the previous summary's lines; when over
+// budget, the oldest unpinned lines are dropped first.
+type Lead struct{}
 
 const pinnedMark = "[pinned] "
 
 // Summarize implements Summarizer.
-func (Extractive) Summarize(ctx context.Context, in SummaryInput) (string, error) {
+func (Lead) Summarize(ctx context.Context, in SummaryInput) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}

@@ -15,11 +15,12 @@ import (
 	"github.com/memsvc/memsvc/bench"
 )
 
-const benchUsage = `usage: memsvc bench <locomo|beam|stale|load> [flags]
+const benchUsage = `usage: memsvc bench <locomo|beam|stale|summary|load> [flags]
 
   locomo   LoCoMo evidence retrieval (R@k, hit@k, session R@k per category; wrong-speaker@1)
   beam     BEAM knowledge updates and contradictions (updated@10, current-first@10, both@10, marked@10)
   stale    seeded stale-fact streams (current@1, stale@5, MRR per variant)
+  summary  running summaries of LoCoMo conversations paged through a window: facts kept, evidence found in summaries
   load     concurrent agents over HTTP (p50/p95/p99, rps, peak RSS) and a corpus-size ladder
 
 Run 'memsvc bench <suite> -h' for the suite's flags.`
@@ -95,6 +96,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		run = func(c bench.Common) (bench.Result, error) {
 			return bench.RunStale(ctx, bench.StaleConfig{Common: c, Variants: splitList(*variants),
 				Gen: bench.StaleGenConfig{Subjects: *subjects, PerAgent: *perAgent, Updates: *updates, Decoys: *decoys, Noise: *noise}})
+		}
+	case "summary":
+		data := fs.String("data", "", "LoCoMo JSON `FILE` (default ../shared/"+locomoRel+", or $MEMSVC_SHARED/"+locomoRel+")")
+		convs := fs.Int("conversations", 0, "run only the first N conversations (0: all)")
+		window := fs.Int("window", 2048, "the agents' context window in tokens")
+		run = func(c bench.Common) (bench.Result, error) {
+			path, err := locomoPath(*data)
+			if err != nil {
+				return nil, err
+			}
+			cs, err := bench.LoadLocomo(path)
+			if err != nil {
+				return nil, err
+			}
+			return bench.RunSummary(ctx, bench.SummaryConfig{Common: c, Path: path, Data: cs, Conversations: *convs, Window: *window})
 		}
 	case "load":
 		duration := fs.Duration("duration", 10*time.Second, "length of the concurrent phase")
