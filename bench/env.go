@@ -13,6 +13,7 @@ import (
 	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/stores"
+	"github.com/memsvc/memsvc/validity"
 )
 
 // env is one suite's open stores and embedder. Services made from it share the stores.
@@ -20,6 +21,8 @@ type env struct {
 	stores *stores.Stores
 	emb    embed.Embedder
 	logger *slog.Logger
+	// scoring is validity.Default calibrated for emb (pager.CalibratedScoring).
+	scoring validity.Config
 	// persistent is set for a store that outlives the run (PostgreSQL): the agents the suite
 	// creates are deleted at close.
 	persistent bool
@@ -61,6 +64,11 @@ func openEnv(ctx context.Context, store string, emb embed.Embedder, logger *slog
 		return nil, errors.Join(err, e.close())
 	}
 	e.stores = st
+	// The scorer's thresholds, carried to the embedder's own similarity distribution, as the
+	// service does at start-up.
+	if e.scoring, err = pager.CalibratedScoring(ctx, e.emb); err != nil {
+		return nil, errors.Join(err, e.close())
+	}
 	e.closers = append(e.closers, st.Close)
 	if err := st.State.CheckEmbedder(ctx, e.emb.Model(), e.emb.Dim()); err != nil {
 		return nil, errors.Join(err, e.close())
@@ -71,7 +79,7 @@ func openEnv(ctx context.Context, store string, emb embed.Embedder, logger *slog
 // config is the pager configuration of a service on the env's stores whose clock reads now
 // (nil: real time).
 func (e *env) config(now func() time.Time) pager.Config {
-	return pager.Config{Store: e.stores.State, Archival: e.stores.Archival, Embedder: e.emb, Logger: e.logger, Now: now}
+	return pager.Config{Store: e.stores.State, Archival: e.stores.Archival, Embedder: e.emb, Logger: e.logger, Now: now, Scoring: e.scoring}
 }
 
 // service returns a pager service on the env's stores whose clock reads now (nil: real time).

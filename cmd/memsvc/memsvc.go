@@ -19,6 +19,7 @@ import (
 
 	"github.com/memsvc/memsvc/api"
 	"github.com/memsvc/memsvc/compaction"
+	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pager"
 	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/stores"
@@ -172,10 +173,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := st.State.CheckEmbedder(ctx, emb.Model(), emb.Dim()); err != nil {
 		return err
 	}
+	// The scorer's cosine thresholds, carried to this embedder's similarity distribution; an
+	// embedding server that cannot be reached now leaves the built-in embedder's thresholds.
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	scoring, err := pager.CalibratedScoring(cctx, emb)
+	cancel()
+	if err != nil {
+		m.Logger.Warn("scorer thresholds not calibrated for the embedder; using the built-in embedder's", "embedder", emb.Model(), "err", err)
+	} else if emb.Model() != embed.BuiltinModel {
+		m.Logger.Info("scorer thresholds calibrated for the embedder", "embedder", emb.Model(),
+			"group_cosine", scoring.GroupCosine, "supersede_cosine", scoring.SupersedeCosine)
+	}
 	var srv *api.Server
 	var comp *compaction.Service
 	m.svc, err = pager.New(pager.Config{
-		Store: st.State, Archival: st.Archival, Embedder: emb, Summarizer: sum, Logger: m.Logger,
+		Store: st.State, Archival: st.Archival, Embedder: emb, Summarizer: sum, Logger: m.Logger, Scoring: scoring,
 		OnEvent: func(agentID string, e pager.Event) {
 			srv.RecordEvent(agentID, e)
 			if e.Type == pager.EventCompactionQueued && comp != nil {
