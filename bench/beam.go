@@ -21,6 +21,9 @@ type BeamConfig struct {
 	Data []BeamChat
 	// Chats limits how many chats run (0: all).
 	Chats int
+	// Recall adds the pager variant: the messages appended to agents and the probes asked of
+	// recall search (beamrecall.go).
+	Recall bool
 }
 
 // BeamResult is the outcome of the beam suite.
@@ -34,7 +37,9 @@ type BeamResult struct {
 	Contradictions int                `json:"contradiction_probes"`
 	Modes          map[Mode]*BeamMode `json:"modes"`
 	ModeOrder      []Mode             `json:"mode_order"`
-	Seconds        float64            `json:"seconds"`
+	// Recall holds the pager variant's figures (recall search), with BeamConfig.Recall.
+	Recall  *BeamMode `json:"recall,omitempty"`
+	Seconds float64   `json:"seconds"`
 }
 
 // BeamMode holds one mode's figures.
@@ -148,6 +153,11 @@ func RunBeam(ctx context.Context, cfg BeamConfig) (*BeamResult, error) {
 		res.Modes[m] = scoreBeam(m, probes)
 		res.Modes[m].SearchP50MS = lat[m]
 	}
+	if cfg.Recall {
+		if res.Recall, err = runBeamRecall(ctx, &cfg, e, chats); err != nil {
+			return nil, err
+		}
+	}
 	res.Seconds = round4(time.Since(start).Seconds())
 	return res, nil
 }
@@ -215,6 +225,9 @@ func (r *BeamResult) WriteTable(w io.Writer) error {
 	for _, m := range r.ModeOrder {
 		x := r.Modes[m]
 		t.row(string(m), x.Updated10, x.CurrentFirst10, x.Both10, x.Marked10, x.SearchP50MS)
+	}
+	if x := r.Recall; x != nil {
+		t.row("recall (pager)", x.Updated10, x.CurrentFirst10, x.Both10, "-", x.SearchP50MS)
 	}
 	return t.flush()
 }

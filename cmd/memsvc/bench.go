@@ -75,6 +75,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "beam":
 		data := fs.String("data", "", "BEAM JSON `FILE` (default ../shared/"+beamRel+", or $MEMSVC_SHARED/"+beamRel+")")
 		chats := fs.Int("chats", 0, "run only the first N chats (0: all)")
+		recall := fs.Bool("recall", false, "also append the messages to agents through the pager and ask the probes of recall search")
 		run = func(c bench.Common) (bench.Result, error) {
 			path, err := sharedPath(*data, beamRel, "BEAM")
 			if err != nil {
@@ -84,7 +85,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if err != nil {
 				return nil, err
 			}
-			return bench.RunBeam(ctx, bench.BeamConfig{Common: c, Path: path, Data: cs, Chats: *chats})
+			return bench.RunBeam(ctx, bench.BeamConfig{Common: c, Path: path, Data: cs, Chats: *chats, Recall: *recall})
 		}
 	case "stale":
 		subjects := fs.Int("subjects", 200, "people in all")

@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/memsvc/memsvc/pager"
+)
+
+// The pager variant of the beam suite: each chat's user messages are appended to an agent as
+// messages, one per append, each on its session's date, as an agent attached to memsvc would
+// send them; the agent's window pages them out to recall storage as it fills. Every probe is then
+// asked of recall search (conversation_search, pager.SearchRecall), the day after the last
+// session, once the background embedder has embedded every message. Recall search has no modes:
+// it is one hybrid search with no validity terms, so its row shows what an agent gets from its
+// own message history.
+
+// recallProbe is one probe asked of recall search: the message ids of its two sides.
+type recallProbe struct {
+	question      string
+	agentID       string
+	svc           *pager.Service
+	update        bool
+	first, second map[string]bool
+	ids           []string
+}
+
+// runBeamRecall runs the pager variant over chats and returns its figures.
+func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamChat) (*BeamMode, error) {
+	var probes []*recallProbe
+	total := 0
+	for _, c := range chats {
+		total += len(c.Messages)
+	}
+	prog := newProgress(&cfg.Common, "beam: append messages", total)
+	for i := range chats {
+		c := &chats[i]
+		// The clock reads the date of the message being appended (a millisecond later per
+		// reading, so that times follow arrival order), then the day after the last session.
+		var at atomic.Int64
+		var tick atomic.Int64
+		clock := func() time.Time { return time.Unix(0, at.Load()).Add(time.Duration(tick.Add(1)) * time.Millisecond) }
+		svc, err := e.service(clock)
+		if err != nil {
+			return nil, err
+		}
+		agentID, err := e.createAgent(ctx, svc, "beam recall "+c.Chat)
+		if err != nil {
+			return nil, err
+		}
+		byMsg := map[int]string{}
+		for _, m := range c.Messages {
+			text := m.Text()
+			if text == "" {
+				continue
+			}
+			d, _ := c.Date(m.ID)
+			at.Store(d.UnixNano())
+			if len(text) > pager.MaxPassageBytes {
+				text = text[:pager.MaxPassageBytes]
+			}
+			r, err := svc.Append(ctx, agentID, []pager.MessageInput{{Role: "user", Content: text}})
+			if err != nil {
+				return nil, fmt.Errorf("beam: %s message %d: %w", c.Chat, m.ID, err)
+			}
+			byMsg[m.ID] = r.Messages[len(r.Messages)-1].ID
+			prog.add(1)
+		}
+		at.Store(c.LastDate().Add(24 * time.Hour).UnixNano())
+		ids := func(l []int) map[string]bool {
+			out := map[string]bool{}
+			for _, id := range l {
+				if p, ok := byMsg[id]; ok {
+					out[p] = true
+				}
+			}
+			return out
+		}
+		for _, u := range c.KnowledgeUpdate {
+			if c.resolvable(u.OriginalIDs, u.UpdatedIDs) {
+				probes = append(probes, &recallProbe{question: u.Question, agentID: agentID, svc: svc, update: true, first: ids(u.OriginalIDs), second: ids(u.UpdatedIDs)})
+			}
+		}
+		for _, x := range c.Contradictions {
+			if c.resolvable(x.FirstIDs, x.SecondIDs) {
+				probes = append(probes, &recallProbe{question: x.Question, agentID: agentID, svc: svc, first: ids(x.FirstIDs), second: ids(x.SecondIDs)})
+			}
+		}
+		if _, err := svc.EmbedPending(ctx); err != nil {
+			return nil, fmt.Errorf("beam: embed %s's messages: %w", c.Chat, err)
+		}
+	}
+	prog.finish()
+	lat, err := runRecallSearches(ctx, &cfg.Common, probes)
+	if err != nil {
+		return nil, err
+	}
+	bp := make([]*beamProbe, len(probes))
+	for i, p := range probes {
+		s := &search{ids: map[Mode][]string{modeRecall: p.ids}, conflicts: map[Mode]map[string][]string{}}
+		bp[i] = &beamProbe{search: s, update: p.update, first: p.first, second: p.second}
+	}
+	out := scoreBeam(modeRecall, bp)
+	out.Marked10 = 0 // recall search does not mark conflicts
+	out.SearchP50MS = lat
+	return out, nil
+}
+
+// modeRecall names recall search's row; it is not a Mode of archival search.
+const modeRecall Mode = "recall"
+
+// runRecallSearches asks every probe of recall search on c.Workers goroutines and returns the
+// median latency in milliseconds.
+func runRecallSearches(ctx context.Context, c *Common, probes []*recallProbe) (float64, error) {
+	prog := newProgress(c, "beam: recall search", len(probes))
+	defer prog.finish()
+	var (
+		mu    sync.Mutex
+		first error
+		lat   []float64
+		wg    sync.WaitGroup
+		jobs  = make(chan *recallProbe)
+	)
+	for range c.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				t0 := time.Now()
+				hits, err := p.svc.SearchRecall(ctx, p.agentID, pager.RecallQuery{Query: p.question, K: RetrieveK})
+				ms := float64(time.Since(t0).Microseconds()) / 1000
+				ids := make([]string, len(hits))
+				for i, h := range hits {
+					ids[i] = h.Message.ID
+				}
+				mu.Lock()
+				if err != nil && first == nil {
+					first = fmt.Errorf("bench: recall search %q: %w", p.question, err)
+				}
+				lat = append(lat, ms)
+				p.ids = ids
+				mu.Unlock()
+				prog.add(1)
+			}
+		}()
+	}
+	for _, p := range probes {
+		jobs <- p
+	}
+	close(jobs)
+	wg.Wait()
+	sort.Float64s(lat)
+	return round4(percentile(lat, 50)), first
+}
