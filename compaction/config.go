@@ -73,6 +73,9 @@ type Config struct {
 	// PollInterval is how often the scheduler runs without being woken, and how often River polls
 	// for jobs (default 1s).
 	PollInterval time.Duration
+	// FetchInterval is how often the job queue's workers look for a job handed out to them
+	// (default 50ms): a poll of one indexed table, and the most a handed-out compaction waits.
+	FetchInterval time.Duration
 	// Lease is how long a job may go without renewing its claim before its compaction is handed
 	// out again (default 30s); a job renews it every Lease/3.
 	Lease time.Duration
@@ -119,6 +122,9 @@ func (c *Config) validate() error {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
+	}
+	if c.FetchInterval <= 0 {
+		c.FetchInterval = 50 * time.Millisecond
 	}
 	if c.Lease <= 0 {
 		c.Lease = 30 * time.Second

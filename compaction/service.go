@@ -49,8 +49,12 @@ func New(cfg Config) (*Service, error) {
 		RescueStuckJobsAfter: cfg.JobTimeout + cfg.Lease + time.Minute,
 		MaxAttempts:          cfg.MaxAttempts,
 		RetryPolicy:          retryPolicy{s.cfg.Backoff},
-		FetchPollInterval:    cfg.PollInterval,
-		FetchCooldown:        min(cfg.PollInterval, 100*time.Millisecond),
+		// The scheduler hands out at most Workers compactions at once and the next only when one
+		// finishes, so the queue's workers must pick a handed-out job up promptly: on the embedded
+		// store River has no notifications and finds jobs only by polling, and a one-second poll
+		// drained a backlog at about one compaction a second whatever the CPU (see FetchInterval).
+		FetchPollInterval: min(cfg.PollInterval, cfg.FetchInterval),
+		FetchCooldown:     min(cfg.PollInterval, cfg.FetchInterval, 25*time.Millisecond),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compaction: job queue: %w", err)
