@@ -73,6 +73,10 @@ type Config struct {
 	// PollInterval is how often the scheduler runs without being woken, and how often River polls
 	// for jobs (default 1s).
 	PollInterval time.Duration
+	// CPUShare is the share of its time each worker may spend on jobs, from 0 to 1 (default
+	// 0.25): after a job it rests (1-CPUShare)/CPUShare times as long as the job took, so that a
+	// backlog drains beside the requests rather than ahead of them. 1 runs jobs back to back.
+	CPUShare float64
 	// FetchInterval is how often the job queue's workers look for a job handed out to them
 	// (default 50ms): a poll of one indexed table, and the most a handed-out compaction waits.
 	FetchInterval time.Duration
@@ -122,6 +126,12 @@ func (c *Config) validate() error {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
+	}
+	if c.CPUShare <= 0 {
+		c.CPUShare = 0.25
+	}
+	if c.CPUShare > 1 {
+		return errors.New("compaction: CPUShare must be at most 1")
 	}
 	if c.FetchInterval <= 0 {
 		c.FetchInterval = 50 * time.Millisecond

@@ -22,7 +22,27 @@ type worker struct {
 }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
-	return w.s.RunJob(ctx, job.Args.CompactionID, job.Args.Generation, job.Attempt)
+	t0 := time.Now()
+	err := w.s.RunJob(ctx, job.Args.CompactionID, job.Args.Generation, job.Attempt)
+	w.s.rest(ctx, time.Since(t0))
+	return err
+}
+
+// rest holds a worker that just worked for d idle long enough that it works at most CPUShare of
+// the time (its slot in the job queue stays taken meanwhile, so the next job waits too): the CPU
+// budget of background work, which keeps a compaction backlog from starving requests. A job's
+// wall time bounds the CPU it used.
+func (s *Service) rest(ctx context.Context, d time.Duration) {
+	share := s.cfg.CPUShare
+	if share <= 0 || share >= 1 {
+		return
+	}
+	t := time.NewTimer(time.Duration(float64(d) * (1 - share) / share))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // errLeaseLost cancels a job whose claim was taken over (its lease expired while it ran).

@@ -44,6 +44,7 @@ type Config struct {
 	CompactionPeriod  time.Duration
 	CompactionLease   time.Duration
 	CompactionPoll    time.Duration
+	CompactionShare   float64
 
 	// RateLimit is each API key's requests per second (negative: unlimited); RateBurst its burst.
 	RateLimit float64
@@ -71,7 +72,7 @@ func NewMain(w io.Writer) *Main {
 		Config: Config{Migrate: true, Addr: "127.0.0.1:8080", Data: "./memsvc-data", Store: "embedded", Archival: "",
 			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434", OpenAIURL: defaultOpenAIURL,
 			CompactionWorkers: 2, CompactionBudget: 200_000, CompactionPeriod: time.Hour, CompactionLease: 30 * time.Second,
-			CompactionPoll: time.Second, RateLimit: api.DefaultRateLimit, RateBurst: api.DefaultRateBurst},
+			CompactionPoll: time.Second, CompactionShare: 0.25, RateLimit: api.DefaultRateLimit, RateBurst: api.DefaultRateBurst},
 		Logger: newLogger(w),
 	}
 }
@@ -96,6 +97,7 @@ func (m *Main) ParseFlags(args []string, extra ...func(*flag.FlagSet)) error {
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.RateLimit, "requests per second each API key may send (negative: unlimited)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests each API key may send")
 	fs.IntVar(&c.CompactionWorkers, "compaction-workers", c.CompactionWorkers, "compaction jobs run at once")
+	fs.Float64Var(&c.CompactionShare, "compaction-cpu-share", c.CompactionShare, "share of its time each compaction worker may spend on jobs (0 to 1; 1 runs a backlog back to back)")
 	fs.IntVar(&c.CompactionBudget, "compaction-budget", c.CompactionBudget, "each agent's compaction tokens per period; 0 for unlimited")
 	fs.DurationVar(&c.CompactionPeriod, "compaction-period", c.CompactionPeriod, "the compaction budget's period")
 	fs.DurationVar(&c.CompactionLease, "compaction-lease", c.CompactionLease, "how long a compaction job may go silent before it is handed out again")
@@ -135,8 +137,9 @@ func (c Config) validate() error {
 		return embedderErr
 	case summarizerErr != nil:
 		return summarizerErr
-	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0:
-		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, and the durations positive")
+	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0 ||
+		c.CompactionShare <= 0 || c.CompactionShare > 1:
+		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, --compaction-cpu-share in (0, 1], and the durations positive")
 	}
 	return nil
 }
@@ -245,7 +248,7 @@ func (m *Main) compactionConfig(st *stores.Stores, emb compaction.Embedder, reg 
 	cfg := compaction.Config{
 		Pager: m.svc, Store: st.State, Archival: st.Archival, Embedder: emb, Logger: m.Logger, Registerer: reg,
 		NewQueue: func(rc *river.Config) (compaction.Queue, error) { return st.NewJobQueue(rc) },
-		OnEvent:  onEvent, Workers: c.CompactionWorkers, PollInterval: c.CompactionPoll, Lease: c.CompactionLease,
+		OnEvent:  onEvent, Workers: c.CompactionWorkers, PollInterval: c.CompactionPoll, Lease: c.CompactionLease, CPUShare: c.CompactionShare,
 		Budget: compaction.Budget{Tokens: c.CompactionBudget, Period: c.CompactionPeriod},
 	}
 	kill := func(state.Compaction, *state.Summary) {
