@@ -1,0 +1,65 @@
+package vecindex
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSearchManyMatchesSearch: every answer of SearchMany is the prefix of Search's answer with
+// scores at least minScore, ties and keep included.
+func TestSearchManyMatchesSearch(t *testing.T) {
+	const dim = 16
+	rng := rand.New(rand.NewPCG(7, 9))
+	x := NewExact(dim)
+	vec := func() []float32 {
+		v := make([]float32, dim)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		v[0] += 2 // cosines spread around a positive mean, so thresholds cut inside the lists
+		return v
+	}
+	var stored [][]float32
+	for i := range 1000 {
+		v := vec()
+		if i%10 == 3 && len(stored) > 0 {
+			v = stored[rng.IntN(len(stored))] // exact duplicates: equal scores, broken by id
+		}
+		stored = append(stored, v)
+		x.Add("a", fmt.Sprintf("p%04d", i), v)
+	}
+	x.Add("b", "other", vec())
+	for i := 0; i < 1000; i += 7 {
+		x.Remove("a", fmt.Sprintf("p%04d", i))
+	}
+	keep := func(id string) bool { return id[len(id)-1] != '5' }
+	queries := [][]float32{stored[1], stored[2], make([]float32, dim), {1, 2}}
+	for range 70 {
+		queries = append(queries, vec())
+	}
+	for _, k := range []int{1, 20, 100, 2000} {
+		for _, minScore := range []float64{-2, 0, 0.5, 0.9, 1} {
+			for _, kp := range []func(string) bool{nil, keep} {
+				got := x.SearchMany("a", queries, k, minScore, kp)
+				if len(got) != len(queries) {
+					t.Fatalf("%d answers for %d queries", len(got), len(queries))
+				}
+				for i, q := range queries {
+					want := x.Search("a", q, k, kp)
+					n := 0
+					for n < len(want) && want[n].Score >= minScore {
+						n++
+					}
+					if !slices.Equal(got[i], want[:n]) && !(len(got[i]) == 0 && n == 0) {
+						t.Fatalf("k=%d min=%v query %d: got %v, want %v", k, minScore, i, got[i], want[:n])
+					}
+				}
+			}
+		}
+	}
+	if got := x.SearchMany("nobody", queries[:2], 5, 0, nil); len(got) != 2 || got[0] != nil || got[1] != nil {
+		t.Errorf("unknown agent: %v", got)
+	}
+}
