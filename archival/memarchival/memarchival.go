@@ -36,7 +36,7 @@ const MaxK = 1000
 type Store struct {
 	db  *sql.DB
 	dim int
-	idx vecindex.Index
+	idx *vecindex.Exact
 	lex *lexindex.Index
 	// stmts holds the hot paths' statements, prepared once.
 	stmts *sqlitedb.Stmts

@@ -1,0 +1,166 @@
+package memarchival
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/rank"
+)
+
+var _ archival.NeighborSearcher = (*Store)(nil)
+
+// neighborGroup is how many query vectors Neighbors scores under one hold of the read lock.
+const neighborGroup = 32
+
+// Neighbors answers q as archival.SearchNeighbors does by Search, with one pass over the agent's
+// vectors per group of query vectors (vecindex.Exact.SearchMany) and, for the rows, one read of
+// the id, key and text of every neighbour of all the vectors. The candidates below q.MinDense
+// are never looked up: in Search's order (archival.Order of the dense list) those at or above it
+// come first, so the answer is the same.
+func (s *Store) Neighbors(ctx context.Context, q archival.NeighborQuery) ([][]archival.Neighbor, error) {
+	switch {
+	case q.AgentID == "":
+		return nil, fmt.Errorf("memarchival: neighbors: empty agent id: %w", archival.ErrInvalid)
+	case q.K < 1 || q.K > MaxK:
+		return nil, fmt.Errorf("memarchival: neighbors: k = %d, want 1..%d: %w", q.K, MaxK, archival.ErrInvalid)
+	}
+	vecs := make([][]float32, len(q.Vectors))
+	for i, v := range q.Vectors {
+		if len(v) != 0 && len(v) != s.dim {
+			return nil, fmt.Errorf("memarchival: neighbors: vector %d length %d, want %d: %w", i, len(v), s.dim, archival.ErrDimensionMismatch)
+		}
+		if err := archival.CheckFinite(v); err != nil {
+			return nil, fmt.Errorf("memarchival: neighbors: vector %d: %w", i, err)
+		}
+		if nonZero(v) {
+			vecs[i] = v
+		}
+	}
+	f := newFilter(archival.Query{})
+	depth := archival.Depth(q.K)
+	ranked := make([][]*archival.Candidate, len(vecs))
+	for lo := 0; lo < len(vecs); lo += neighborGroup {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("memarchival: neighbors: %w", err)
+		}
+		hi := min(lo+neighborGroup, len(vecs))
+		s.denseMany(q.AgentID, vecs[lo:hi], depth, q.MinDense, f, ranked[lo:hi])
+	}
+	out, err := s.neighborRows(ctx, q.AgentID, ranked, q.K)
+	if err != nil {
+		return nil, fmt.Errorf("memarchival: neighbors: %w", err)
+	}
+	return out, nil
+}
+
+// denseMany fills ranked[i] with the dense candidates of vecs[i] (nil: none) scoring at least
+// minDense, in Search's order: the same list dense builds, cut at minDense, then archival.Order.
+func (s *Store) denseMany(agentID string, vecs [][]float32, depth int, minDense float64, f filter, ranked [][]*archival.Candidate) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ents := s.meta[agentID]
+	keep := func(id string) bool {
+		e := ents[id]
+		return e != nil && f.keep(e)
+	}
+	for i, res := range s.idx.SearchMany(agentID, vecs, depth, minDense, keep) {
+		if vecs[i] == nil || len(res) == 0 {
+			continue
+		}
+		scores := make([]float64, len(res))
+		for j, r := range res {
+			scores[j] = r.Score
+		}
+		ranks := rank.Ranks(scores)
+		cands := make([]*archival.Candidate, len(res))
+		for j, r := range res {
+			cands[j] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[j], CreatedAt: ents[r.ID].createdAt}
+		}
+		archival.Order(cands)
+		ranked[i] = cands
+	}
+}
+
+// neighborRows reads the rows of the best k candidates of each list that still exist (a
+// candidate deleted since it was ranked is skipped and the next takes its place, as in
+// archival.Hits), all lists at once.
+func (s *Store) neighborRows(ctx context.Context, agentID string, ranked [][]*archival.Candidate, k int) ([][]archival.Neighbor, error) {
+	out := make([][]archival.Neighbor, len(ranked))
+	next := make([]int, len(ranked)) // the first candidate of each list not yet read
+	rows := map[string]archival.Neighbor{}
+	for {
+		var ids []string
+		for i, cands := range ranked {
+			need := min(k-len(out[i]), len(cands)-next[i])
+			for _, c := range cands[next[i] : next[i]+max(need, 0)] {
+				if _, ok := rows[c.ID]; !ok {
+					ids = append(ids, c.ID)
+				}
+			}
+		}
+		if len(ids) == 0 && !pending(ranked, next, out, k) {
+			return out, nil
+		}
+		if err := s.readNeighbors(ctx, agentID, ids, rows); err != nil {
+			return nil, err
+		}
+		for i, cands := range ranked {
+			need := min(k-len(out[i]), len(cands)-next[i])
+			for _, c := range cands[next[i] : next[i]+max(need, 0)] {
+				if n, ok := rows[c.ID]; ok && n.ID != "" {
+					n.Dense = c.Dense
+					out[i] = append(out[i], n)
+				}
+			}
+			next[i] += max(need, 0)
+		}
+	}
+}
+
+// pending reports whether a list still wants candidates it has not read.
+func pending(ranked [][]*archival.Candidate, next []int, out [][]archival.Neighbor, k int) bool {
+	for i := range ranked {
+		if len(out[i]) < k && next[i] < len(ranked[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// neighborChunk is how many ids one read of readNeighbors names.
+const neighborChunk = 500
+
+// readNeighbors reads the id, key and text of the passages ids of agentID into rows; an id with
+// no row gets a zero Neighbor, so that it is not read again.
+func (s *Store) readNeighbors(ctx context.Context, agentID string, ids []string, rows map[string]archival.Neighbor) error {
+	for len(ids) > 0 {
+		chunk := ids[:min(neighborChunk, len(ids))]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, agentID)
+		for _, id := range chunk {
+			args = append(args, id)
+			rows[id] = archival.Neighbor{}
+		}
+		rs, err := s.db.QueryContext(ctx, `SELECT id, key, text FROM passages
+			WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return dbErr(ctx, err)
+		}
+		for rs.Next() {
+			var n archival.Neighbor
+			if err := rs.Scan(&n.ID, &n.Key, &n.Text); err != nil {
+				rs.Close()
+				return dbErr(ctx, err)
+			}
+			rows[n.ID] = n
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return dbErr(ctx, err)
+		}
+	}
+	return nil
+}
