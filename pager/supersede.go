@@ -17,27 +17,66 @@ type supersessionCandidate struct {
 	cause string
 }
 
-// supersessionCandidates finds the agent's valid passages that p may replace, or that may replace
-// p when p arrived late: no key on either, each one statement about the same named subject
-// (validity.MayCompareWhole), and a cosine of at least Scoring.SupersedeCosine, but not the same text. markSupersessions then marks them on the
-// passages as they are under the write lock.
-func (s *Service) supersessionCandidates(ctx context.Context, p archival.Passage) ([]supersessionCandidate, error) {
-	subject := validity.SubjectOf(p.Key, p.Text)
-	if p.Key != "" || s.cfg.Scoring.SupersedeCosine <= 0 || !validity.MayCompareWhole(p.Text) {
-		return nil, nil
+// supersessionCandidateK is how many of a new passage's nearest passages
+// supersessionCandidates looks through.
+const supersessionCandidateK = 20
+
+// supersessionCandidates finds, for each passage ps[i] of one agent that is judged by similarity
+// (ask[i]), the agent's valid passages that it may replace, or that may replace it when it
+// arrived late: no key on either, each one statement about the same named subject
+// (validity.MayCompareWhole), and a cosine of at least Scoring.SupersedeCosine among its
+// supersessionCandidateK nearest, but not the same text. markSupersessions then marks them on
+// the passages as they are under the write lock. The nearest passages of all of ps are found in
+// one archival.SearchNeighbors, which reads the id, key and text of only those at or above the
+// cosine threshold.
+func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps []archival.Passage, ask []bool) ([][]supersessionCandidate, error) {
+	out := make([][]supersessionCandidate, len(ps))
+	t := s.cfg.Scoring.SupersedeCosine
+	if t <= 0 || t >= 1 { // SupersessionConfidence is 0 for every cosine
+		return out, nil
 	}
-	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Vector: p.Vector, K: 20})
+	vecs := make([][]float32, len(ps))
+	subjects := make([]string, len(ps))
+	asked := false
+	for i, p := range ps {
+		if !ask[i] || p.Key != "" || !validity.MayCompareWhole(p.Text) {
+			continue
+		}
+		vecs[i], subjects[i], asked = p.Vector, validity.SubjectOf(p.Key, p.Text), true
+	}
+	if !asked {
+		return out, nil
+	}
+	near, err := archival.SearchNeighbors(ctx, s.cfg.Archival, archival.NeighborQuery{AgentID: agentID, Vectors: vecs, K: supersessionCandidateK, MinDense: t})
 	if err != nil {
 		return nil, err
 	}
-	var out []supersessionCandidate
-	for _, h := range hits {
-		o := h.Passage
-		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
-		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
+	// What the filters need of a neighbour's text, worked out once per neighbour of the batch.
+	type judged struct {
+		subject string
+		whole   bool
+	}
+	seen := map[string]judged{}
+	for i, ns := range near {
+		if vecs[i] == nil {
 			continue
 		}
-		out = append(out, supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)})
+		p := ps[i]
+		for _, o := range ns {
+			conf := s.cfg.Scoring.SupersessionConfidence(o.Dense)
+			if conf == 0 || o.Key != "" {
+				continue
+			}
+			j, ok := seen[o.ID]
+			if !ok {
+				j = judged{validity.SubjectOf("", o.Text), validity.MayCompareWhole(o.Text)}
+				seen[o.ID] = j
+			}
+			if j.subject != subjects[i] || sameText(o.Text, p.Text) || !j.whole {
+				continue
+			}
+			out[i] = append(out[i], supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subjects[i], o.Dense)})
+		}
 	}
 	return out, nil
 }
