@@ -1,20 +1,39 @@
 package vecindex
 
-// manyBlock is how many stored vectors SearchMany scores against every query of a group before
-// it moves on: 256 vectors of dimension 100 are 100 KiB, which stay in cache while each query of
+// manyBlock is how many distinct stored vectors SearchMany scores against every query of a
+// group before it moves on: 256 vectors of dimension 100 are 100 KiB, which stay in cache while each query of
 // the group passes over them.
 const manyBlock = 256
 
-// manyGroup is how many queries SearchMany answers under one hold of the read lock, so that a
-// large batch does not keep writers (and, behind them, other searches) waiting for long.
-const manyGroup = 32
+// manyPass bounds the dot products SearchMany computes under one hold of the read lock (about
+// 30 ms of scoring), so that a large batch does not keep writers (and, behind them, other
+// searches) waiting for long; a pass answers minPassQueries to maxPassQueries queries.
+const (
+	manyPass       = 1 << 22
+	minPassQueries = 8
+	maxPassQueries = 512
+)
 
-// SearchMany answers many queries of one agent in one pass over its vectors per group of
-// queries: res[i] is what Search(agentID, queries[i], k, keep) returns, restricted to the results
-// whose score is at least minScore (a prefix of it, since results come best first). keep is only
-// asked about ids that score at least minScore and would enter a query's current top k. A query
-// of another length answers nil. Scores are computed exactly as Search computes them, so the
-// results are the same, ties included.
+// QueriesPerPass is how many queries of agentID SearchMany answers under one hold of the read
+// lock: fewer the more distinct vectors the agent has. A caller that holds a lock of its own
+// around SearchMany may use it to size its calls alike.
+func (x *Exact) QueriesPerPass(agentID string) int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := 1
+	if s := x.agents[agentID]; s != nil {
+		n = max(1, len(s.members)-len(s.free))
+	}
+	return min(max(manyPass/n, minPassQueries), maxPassQueries)
+}
+
+// SearchMany answers many queries of one agent in one pass over its distinct vectors per group
+// of queries (QueriesPerPass): res[i] is what Search(agentID, queries[i], k, keep) returns,
+// restricted to the results whose score is at least minScore (a prefix of it, since results come
+// best first). keep is only asked about ids that score at least minScore and would enter a
+// query's current top k, and at most once per id and group of queries. A query of another
+// length answers nil. Scores are computed exactly as Search computes them, so the results are
+// the same, ties included.
 func (x *Exact) SearchMany(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool) [][]Result {
 	out := make([][]Result, len(queries))
 	if k <= 0 {
@@ -27,8 +46,9 @@ func (x *Exact) SearchMany(agentID string, queries [][]float32, k int, minScore 
 			normalizeInto(qs[i], q)
 		}
 	}
-	for lo := 0; lo < len(qs); lo += manyGroup {
-		hi := min(lo+manyGroup, len(qs))
+	group := x.QueriesPerPass(agentID)
+	for lo := 0; lo < len(qs); lo += group {
+		hi := min(lo+group, len(qs))
 		x.searchGroup(agentID, qs[lo:hi], out[lo:hi], k, minScore, keep)
 	}
 	return out
@@ -50,24 +70,25 @@ func (x *Exact) searchGroup(agentID string, qs [][]float32, out [][]Result, k in
 		}
 	}
 	scores := make([]float32, manyBlock)
-	for b := 0; b < len(s.ids); b += manyBlock {
-		e := min(b+manyBlock, len(s.ids))
+	var kept *keptMemo
+	if keep != nil {
+		kept = &keptMemo{m: make([]uint8, len(s.ids))}
+	}
+	n := len(s.members)
+	for b := 0; b < n; b += manyBlock {
+		e := min(b+manyBlock, n)
 		for qi, q := range qs {
 			if q == nil {
 				continue
 			}
 			top := tops[qi]
 			dotRows(q, s.vecs[b*dim:e*dim], scores[:e-b])
-			for i := b; i < e; i++ {
-				score := float64(scores[i-b])
-				if score < minScore {
+			for g := b; g < e; g++ {
+				score := float64(scores[g-b])
+				if score < minScore || len(s.members[g]) == 0 {
 					continue
 				}
-				id := s.ids[i]
-				if !top.admits(score, id) || (keep != nil && !keep(id)) {
-					continue
-				}
-				top.push(Result{ID: id, Score: score})
+				s.offer(top, score, s.members[g], keep, kept)
 			}
 		}
 	}
@@ -76,4 +97,18 @@ func (x *Exact) searchGroup(agentID string, qs [][]float32, out [][]Result, k in
 			out[i] = clampScores(top.sorted())
 		}
 	}
+}
+
+// keptMemo holds keep's answers by row, so that the queries of a group ask it at most once per
+// row (the index is read-locked meanwhile, so the answers stand): 0 not asked yet, 1 kept, 2 not.
+type keptMemo struct{ m []uint8 }
+
+func (k *keptMemo) keep(row int, id string, keep func(id string) bool) bool {
+	if k.m[row] == 0 {
+		k.m[row] = 2
+		if keep(id) {
+			k.m[row] = 1
+		}
+	}
+	return k.m[row] == 1
 }

@@ -63,3 +63,68 @@ func TestSearchManyMatchesSearch(t *testing.T) {
 		t.Errorf("unknown agent: %v", got)
 	}
 }
+
+// TestExactSharedVectors: rows with equal vectors share one stored vector through adds,
+// replacements and removals (checkShards), and Search answers what scoring every row answers.
+func TestExactSharedVectors(t *testing.T) {
+	const dim = 12
+	rng := rand.New(rand.NewPCG(21, 22))
+	pool := make([][]float32, 15) // few distinct vectors: many rows share each
+	for i := range pool {
+		pool[i] = make([]float32, dim)
+		for j := range pool[i] {
+			pool[i][j] = float32(rng.NormFloat64())
+		}
+	}
+	x := NewExact(dim)
+	ref := map[string][]float32{}
+	for step := range 3000 {
+		id := fmt.Sprintf("p%03d", rng.IntN(400))
+		switch r := rng.IntN(10); {
+		case r < 6:
+			v := pool[rng.IntN(len(pool))]
+			if r == 0 {
+				v = append([]float32(nil), v...)
+				for j := range v {
+					v[j] *= 3 // the same direction: the same normalized vector
+				}
+			}
+			x.Add("a", id, v)
+			ref[id] = v
+		case r < 9:
+			x.Remove("a", id)
+			delete(ref, id)
+		default:
+			if step%500 == 0 {
+				x.RemoveAgent("a")
+				clear(ref)
+			}
+		}
+		if step%100 != 0 {
+			continue
+		}
+		checkShards(t, x)
+		if x.Len("a") != len(ref) {
+			t.Fatalf("step %d: Len %d, want %d", step, x.Len("a"), len(ref))
+		}
+		q := pool[rng.IntN(len(pool))]
+		nq := make([]float32, dim)
+		normalizeInto(nq, q)
+		var want []Result
+		for id, v := range ref {
+			nv := make([]float32, dim)
+			normalizeInto(nv, v)
+			want = append(want, Result{ID: id, Score: float64(dot(nq, nv))})
+		}
+		slices.SortFunc(want, func(a, b Result) int {
+			if worse(a, b) {
+				return 1
+			}
+			return -1
+		})
+		want = clampScores(want[:min(25, len(want))])
+		if got := x.Search("a", q, 25, nil); !slices.Equal(got, want) && len(want) > 0 {
+			t.Fatalf("step %d: got %v, want %v", step, got, want)
+		}
+	}
+}
