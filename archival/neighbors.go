@@ -1,6 +1,9 @@
 package archival
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // NeighborQuery asks for the dense neighbours of many vectors of one agent at once.
 type NeighborQuery struct {
@@ -58,4 +61,32 @@ func NeighborsOf(hits []Hit, minDense float64) []Neighbor {
 		}
 	}
 	return out
+}
+
+// ManyGetter is implemented by stores that read many passages of an agent at once faster than
+// one Get each.
+type ManyGetter interface {
+	// GetMany returns the passages of agentID among ids, by id, each as Get returns it; an id
+	// with no passage is absent from the map.
+	GetMany(ctx context.Context, agentID string, ids []string) (map[string]Passage, error)
+}
+
+// GetMany returns the passages of agentID among ids, by id, as ManyGetter.GetMany does: through
+// s's own GetMany when it has one, else one Get each.
+func GetMany(ctx context.Context, s Store, agentID string, ids []string) (map[string]Passage, error) {
+	if mg, ok := s.(ManyGetter); ok {
+		return mg.GetMany(ctx, agentID, ids)
+	}
+	out := make(map[string]Passage, len(ids))
+	for _, id := range ids {
+		p, err := s.Get(ctx, agentID, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	return out, nil
 }

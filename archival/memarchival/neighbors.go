@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/rank"
@@ -11,11 +12,9 @@ import (
 
 var _ archival.NeighborSearcher = (*Store)(nil)
 
-// neighborGroup is how many query vectors Neighbors scores under one hold of the read lock.
-const neighborGroup = 32
-
 // Neighbors answers q as archival.SearchNeighbors does by Search, with one pass over the agent's
-// vectors per group of query vectors (vecindex.Exact.SearchMany) and, for the rows, one read of
+// vectors per group of query vectors (vecindex.Exact.SearchMany, QueriesPerPass vectors under
+// one hold of the read lock) and, for the rows, one read of
 // the id, key and text of every neighbour of all the vectors. The candidates below q.MinDense
 // are never looked up: in Search's order (archival.Order of the dense list) those at or above it
 // come first, so the answer is the same.
@@ -41,11 +40,12 @@ func (s *Store) Neighbors(ctx context.Context, q archival.NeighborQuery) ([][]ar
 	f := newFilter(archival.Query{})
 	depth := archival.Depth(q.K)
 	ranked := make([][]*archival.Candidate, len(vecs))
-	for lo := 0; lo < len(vecs); lo += neighborGroup {
+	group := s.idx.QueriesPerPass(q.AgentID)
+	for lo := 0; lo < len(vecs); lo += group {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("memarchival: neighbors: %w", err)
 		}
-		hi := min(lo+neighborGroup, len(vecs))
+		hi := min(lo+group, len(vecs))
 		s.denseMany(q.AgentID, vecs[lo:hi], depth, q.MinDense, f, ranked[lo:hi])
 	}
 	out, err := s.neighborRows(ctx, q.AgentID, ranked, q.K)
@@ -92,10 +92,12 @@ func (s *Store) neighborRows(ctx context.Context, agentID string, ranked [][]*ar
 	rows := map[string]archival.Neighbor{}
 	for {
 		var ids []string
+		asked := map[string]bool{}
 		for i, cands := range ranked {
 			need := min(k-len(out[i]), len(cands)-next[i])
 			for _, c := range cands[next[i] : next[i]+max(need, 0)] {
-				if _, ok := rows[c.ID]; !ok {
+				if _, ok := rows[c.ID]; !ok && !asked[c.ID] {
+					asked[c.ID] = true
 					ids = append(ids, c.ID)
 				}
 			}
@@ -132,35 +134,137 @@ func pending(ranked [][]*archival.Candidate, next []int, out [][]archival.Neighb
 // neighborChunk is how many ids one read of readNeighbors names.
 const neighborChunk = 500
 
-// readNeighbors reads the id, key and text of the passages ids of agentID into rows; an id with
-// no row gets a zero Neighbor, so that it is not read again.
+// readNeighbors reads the id, key and text of the passages ids of agentID into rows, from the
+// near cache or else from the table (then caching them); an id with no row gets a zero Neighbor,
+// so that it is not read again.
+//
+// Each read of the table runs under the read lock of the memory copy, and so does the caching
+// of what it read: a write that commits meanwhile brings the cache in step (remember) only once
+// the read is cached, so the cache never keeps what a committed write replaced.
 func (s *Store) readNeighbors(ctx context.Context, agentID string, ids []string, rows map[string]archival.Neighbor) error {
+	ids = s.near.lookup(agentID, ids, rows)
 	for len(ids) > 0 {
 		chunk := ids[:min(neighborChunk, len(ids))]
 		ids = ids[len(chunk):]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, agentID)
-		for _, id := range chunk {
-			args = append(args, id)
-			rows[id] = archival.Neighbor{}
-		}
-		rs, err := s.db.QueryContext(ctx, `SELECT id, key, text FROM passages
-			WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
-		if err != nil {
-			return dbErr(ctx, err)
-		}
-		for rs.Next() {
-			var n archival.Neighbor
-			if err := rs.Scan(&n.ID, &n.Key, &n.Text); err != nil {
-				rs.Close()
-				return dbErr(ctx, err)
-			}
-			rows[n.ID] = n
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return dbErr(ctx, err)
+		if err := s.readNeighborChunk(ctx, agentID, chunk, rows); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func (s *Store) readNeighborChunk(ctx context.Context, agentID string, ids []string, rows map[string]archival.Neighbor) error {
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, agentID)
+	for _, id := range ids {
+		args = append(args, id)
+		rows[id] = archival.Neighbor{}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rs, err := s.db.QueryContext(ctx, `SELECT id, key, text FROM passages
+		WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return dbErr(ctx, err)
+	}
+	defer rs.Close()
+	var read []archival.Neighbor
+	for rs.Next() {
+		var n archival.Neighbor
+		if err := rs.Scan(&n.ID, &n.Key, &n.Text); err != nil {
+			return dbErr(ctx, err)
+		}
+		rows[n.ID] = n
+		read = append(read, n)
+	}
+	if err := rs.Err(); err != nil {
+		return dbErr(ctx, err)
+	}
+	s.near.add(agentID, read)
+	return nil
+}
+
+// maxNearBytes bounds the text a nearCache holds; a cache that would hold more starts again
+// empty.
+const maxNearBytes = 32 << 20
+
+// nearCache holds the key and text of passages, by agent and id, as Neighbors read them: an
+// insert batch's possible supersessions read the nearest passages of each new one, and they
+// recur from batch to batch. Writes keep it in step under the store's write lock of mu
+// (remember, Delete, DeleteAgent); it is bounded by maxNearBytes of text.
+type nearCache struct {
+	mu    sync.Mutex
+	m     map[string]map[string]archival.Neighbor
+	bytes int
+}
+
+// lookup fills rows with the cached passages of agentID among ids and returns the others.
+func (c *nearCache) lookup(agentID string, ids []string, rows map[string]archival.Neighbor) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := c.m[agentID]
+	var miss []string
+	for _, id := range ids {
+		if n, ok := m[id]; ok {
+			rows[id] = n
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	return miss
+}
+
+// add caches ns, read from the table, for agentID.
+func (c *nearCache) add(agentID string, ns []archival.Neighbor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range ns {
+		if c.bytes+len(n.Text) > maxNearBytes {
+			c.m, c.bytes = nil, 0
+		}
+		if c.m == nil {
+			c.m = make(map[string]map[string]archival.Neighbor)
+		}
+		m := c.m[agentID]
+		if m == nil {
+			m = make(map[string]archival.Neighbor)
+			c.m[agentID] = m
+		}
+		if old, ok := m[n.ID]; ok {
+			c.bytes -= len(old.Text)
+		}
+		n.Dense = 0
+		m[n.ID] = n
+		c.bytes += len(n.Text)
+	}
+}
+
+// update brings a cached passage in step with a write (it stays uncached if it was not).
+func (c *nearCache) update(agentID, id, key, text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[agentID][id]; ok {
+		c.bytes += len(text) - len(old.Text)
+		c.m[agentID][id] = archival.Neighbor{ID: id, Key: key, Text: text}
+	}
+}
+
+// remove forgets one passage.
+func (c *nearCache) remove(agentID, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[agentID][id]; ok {
+		c.bytes -= len(old.Text)
+		delete(c.m[agentID], id)
+	}
+}
+
+// removeAgent forgets every passage of agentID.
+func (c *nearCache) removeAgent(agentID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.m[agentID] {
+		c.bytes -= len(n.Text)
+	}
+	delete(c.m, agentID)
 }

@@ -130,6 +130,7 @@ func (s *Store) remember(ws []written) {
 			e.validTo, e.hasValidTo = p.ValidTo.UnixNano(), true
 		}
 		s.setEntry(e)
+		s.near.update(p.AgentID, p.ID, p.Key, p.Text)
 	}
 }
 
