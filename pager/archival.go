@@ -263,16 +263,22 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 	if err != nil {
 		return nil, err
 	}
+	// The key rule may have changed the new passages too (a late-arriving older value): read
+	// them back, all at once.
+	newIDs := make([]string, len(news))
+	for i, p := range news {
+		newIDs[i] = p.ID
+	}
+	read, err := archival.GetMany(ctx, s.cfg.Archival, agentID, newIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]archival.Passage, len(news))
 	for i, p := range news {
-		// The key rule may have changed the new passage too (a late-arriving older value).
-		stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
-		if errors.Is(err, archival.ErrNotFound) {
+		stored, ok := read[p.ID]
+		if !ok {
 			// Written, then removed with its agent by a DeleteAgent that committed meanwhile.
 			return nil, errorf(ErrNotFound, "agent %s was deleted", agentID)
-		}
-		if err != nil {
-			return nil, err
 		}
 		out[i] = stored
 		flag := p
