@@ -2,6 +2,8 @@ package vecindex
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -101,18 +103,26 @@ func (s *shard) join(i int, v []float32, dim int) {
 		copy(s.vec(g, dim), v)
 		s.byHash[h] = append(s.byHash[h], g)
 	}
-	s.gid[i], s.mpos[i] = g, int32(len(s.members[g]))
-	s.members[g] = append(s.members[g], int32(i))
+	// Members stay in ascending order of id (usually an append: ids grow), so that a search
+	// can stop at the first member that does not enter its top k (see offer).
+	m := s.members[g]
+	at, _ := slices.BinarySearchFunc(m, s.ids[i], func(r int32, id string) int { return strings.Compare(s.ids[r], id) })
+	m = slices.Insert(m, at, int32(i))
+	for j := at; j < len(m); j++ {
+		s.mpos[m[j]] = int32(j)
+	}
+	s.gid[i], s.members[g] = g, m
 }
 
 // leave takes row i off its distinct vector, freeing the vector when no row holds it any more.
 func (s *shard) leave(i int, dim int) {
 	g, p := s.gid[i], s.mpos[i]
-	m := s.members[g]
-	last := m[len(m)-1]
-	m[p], s.mpos[last] = last, p
-	s.members[g] = m[:len(m)-1]
-	if len(s.members[g]) > 0 {
+	m := slices.Delete(s.members[g], int(p), int(p)+1)
+	for j := int(p); j < len(m); j++ {
+		s.mpos[m[j]] = int32(j)
+	}
+	s.members[g] = m
+	if len(m) > 0 {
 		return
 	}
 	s.members[g] = nil
@@ -226,9 +236,10 @@ func (x *Exact) Search(agentID string, query []float32, k int, keep func(id stri
 	return clampScores(top.sorted())
 }
 
-// offer pushes into top the rows m, all of this score, that enter it and that keep (nil: all)
-// keeps. kept, when not nil, memoizes keep by row, offset by its first entry's row (see
-// searchGroup).
+// offer pushes into top the rows m, all of this score and in ascending order of id, that enter
+// it and that keep (nil: all) keeps: once one does not enter, no later one can (a larger id at
+// the same score, against a top k that only gets better). kept, when not nil, memoizes keep by
+// row (see searchGroup).
 func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) bool, kept *keptMemo) {
 	if top.full() && score < top.h[0].Score {
 		return
@@ -236,7 +247,7 @@ func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) 
 	for _, r := range m {
 		id := s.ids[r]
 		if !top.admits(score, id) {
-			continue
+			return
 		}
 		if keep != nil {
 			if kept != nil {

@@ -46,6 +46,9 @@ func checkShards(t *testing.T, x *Exact) {
 			if g, p := s.gid[i], s.mpos[i]; int(p) >= len(s.members[g]) || s.members[g][p] != int32(i) {
 				t.Fatalf("agent %s: row %d not at members[%d][%d]", agent, i, g, p)
 			}
+			if g, p := s.gid[i], s.mpos[i]; p > 0 && s.ids[s.members[g][p-1]] >= s.ids[i] {
+				t.Fatalf("agent %s: members of %d out of order at %d", agent, g, p)
+			}
 		}
 		rows, free, hashed := 0, 0, 0
 		for g, m := range s.members {

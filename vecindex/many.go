@@ -1,5 +1,10 @@
 package vecindex
 
+import (
+	"cmp"
+	"slices"
+)
+
 // manyBlock is how many distinct stored vectors SearchMany scores against every query of a
 // group before it moves on: 256 vectors of dimension 100 are 100 KiB, which stay in cache while each query of
 // the group passes over them.
@@ -74,6 +79,11 @@ func (x *Exact) searchGroup(agentID string, qs [][]float32, out [][]Result, k in
 	if keep != nil {
 		kept = &keptMemo{m: make([]uint8, len(s.ids))}
 	}
+	// The distinct vectors scoring at least minScore are collected per query, up to maxPending,
+	// and offered best first once the pass is done, so that the top k fills with its final
+	// members and the offers stop at the first vector that cannot enter; a query with more is
+	// offered them as they come.
+	pending := make([][]scoredVec, len(qs))
 	n := len(s.members)
 	for b := 0; b < n; b += manyBlock {
 		e := min(b+manyBlock, n)
@@ -88,15 +98,46 @@ func (x *Exact) searchGroup(agentID string, qs [][]float32, out [][]Result, k in
 				if score < minScore || len(s.members[g]) == 0 {
 					continue
 				}
-				s.offer(top, score, s.members[g], keep, kept)
+				switch p := pending[qi]; {
+				case p == nil || len(p) < maxPending:
+					pending[qi] = append(p, scoredVec{score, int32(g)})
+				case len(p) == maxPending:
+					for _, c := range p {
+						s.offer(top, c.score, s.members[c.g], keep, kept)
+					}
+					pending[qi] = append(p, scoredVec{}) // marks the query as offered as it comes
+					fallthrough
+				default:
+					s.offer(top, score, s.members[g], keep, kept)
+				}
 			}
 		}
 	}
 	for i, top := range tops {
-		if top != nil {
-			out[i] = clampScores(top.sorted())
+		if top == nil {
+			continue
 		}
+		if p := pending[i]; len(p) <= maxPending {
+			slices.SortFunc(p, func(a, b scoredVec) int { return cmp.Compare(b.score, a.score) })
+			for _, c := range p {
+				if top.full() && c.score < top.h[0].Score {
+					break
+				}
+				s.offer(top, c.score, s.members[c.g], keep, kept)
+			}
+		}
+		out[i] = clampScores(top.sorted())
 	}
+}
+
+// maxPending is how many distinct vectors searchGroup collects for a query before it offers
+// them to its top k as they come (a variable for the tests).
+var maxPending = 2048
+
+// scoredVec is a distinct vector g of a shard and its score against a query.
+type scoredVec struct {
+	score float64
+	g     int32
 }
 
 // keptMemo holds keep's answers by row, so that the queries of a group ask it at most once per

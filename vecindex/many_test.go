@@ -10,6 +10,16 @@ import (
 // TestSearchManyMatchesSearch: every answer of SearchMany is the prefix of Search's answer with
 // scores at least minScore, ties and keep included.
 func TestSearchManyMatchesSearch(t *testing.T) {
+	for _, pending := range []int{maxPending, 7} {
+		t.Run(fmt.Sprintf("pending=%d", pending), func(t *testing.T) {
+			defer func(old int) { maxPending = old }(maxPending)
+			maxPending = pending
+			testSearchManyMatchesSearch(t)
+		})
+	}
+}
+
+func testSearchManyMatchesSearch(t *testing.T) {
 	const dim = 16
 	rng := rand.New(rand.NewPCG(7, 9))
 	x := NewExact(dim)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/rank"
+	"github.com/memsvc/memsvc/vecindex"
 )
 
 var _ archival.NeighborSearcher = (*Store)(nil)
@@ -39,14 +40,14 @@ func (s *Store) Neighbors(ctx context.Context, q archival.NeighborQuery) ([][]ar
 	}
 	f := newFilter(archival.Query{})
 	depth := archival.Depth(q.K)
-	ranked := make([][]*archival.Candidate, len(vecs))
+	ranked := make([]rankedList, len(vecs))
 	group := s.idx.QueriesPerPass(q.AgentID)
 	for lo := 0; lo < len(vecs); lo += group {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("memarchival: neighbors: %w", err)
 		}
 		hi := min(lo+group, len(vecs))
-		s.denseMany(q.AgentID, vecs[lo:hi], depth, q.MinDense, f, ranked[lo:hi])
+		s.denseMany(q.AgentID, vecs[lo:hi], depth, q.K, q.MinDense, f, ranked[lo:hi])
 	}
 	out, err := s.neighborRows(ctx, q.AgentID, ranked, q.K)
 	if err != nil {
@@ -55,9 +56,22 @@ func (s *Store) Neighbors(ctx context.Context, q archival.NeighborQuery) ([][]ar
 	return out, nil
 }
 
+// rankedList is one vector's dense candidates scoring at least MinDense, in Search's order
+// (archival.Order of the list dense builds, cut at MinDense). cands is its head, enough for k
+// hits while none of them was deleted; all, when not nil, is the whole list (res, ranked),
+// worked out only when a deleted candidate leaves the head short.
+type rankedList struct {
+	cands []*archival.Candidate
+	res   []vecindex.Result
+	all   bool
+}
+
 // denseMany fills ranked[i] with the dense candidates of vecs[i] (nil: none) scoring at least
-// minDense, in Search's order: the same list dense builds, cut at minDense, then archival.Order.
-func (s *Store) denseMany(agentID string, vecs [][]float32, depth int, minDense float64, f filter, ranked [][]*archival.Candidate) {
+// minDense. Only the head that can hold Search's first k is ordered: the candidates scoring
+// within 2e-6 of the k-th best or better. A candidate below that cannot share a rank (rank.Ranks
+// ties scores within 1e-6 of a tie's best) with one of the first k, so Order puts it after
+// them, and the ranks of the head do not depend on what follows it.
+func (s *Store) denseMany(agentID string, vecs [][]float32, depth, k int, minDense float64, f filter, ranked []rankedList) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ents := s.meta[agentID]
@@ -69,31 +83,65 @@ func (s *Store) denseMany(agentID string, vecs [][]float32, depth int, minDense 
 		if vecs[i] == nil || len(res) == 0 {
 			continue
 		}
-		scores := make([]float64, len(res))
-		for j, r := range res {
-			scores[j] = r.Score
+		head := len(res)
+		if head > k {
+			floor := res[k-1].Score - 2e-6
+			head = k
+			for head < len(res) && res[head].Score >= floor {
+				head++
+			}
 		}
-		ranks := rank.Ranks(scores)
-		cands := make([]*archival.Candidate, len(res))
-		for j, r := range res {
-			cands[j] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[j], CreatedAt: ents[r.ID].createdAt}
-		}
-		archival.Order(cands)
-		ranked[i] = cands
+		ranked[i] = rankedList{cands: orderDense(res[:head], ents), res: res, all: head == len(res)}
 	}
+}
+
+// orderDense returns the dense candidates of res (best first, as the index returns them) in
+// Search's order: ranks by rank.Ranks, then archival.Order. ents gives their creation times (an
+// entry gone meanwhile counts as created at 0).
+func orderDense(res []vecindex.Result, ents map[string]*entry) []*archival.Candidate {
+	scores := make([]float64, len(res))
+	for j, r := range res {
+		scores[j] = r.Score
+	}
+	ranks := rank.Ranks(scores)
+	cands := make([]*archival.Candidate, len(res))
+	for j, r := range res {
+		var created int64
+		if e := ents[r.ID]; e != nil {
+			created = e.createdAt
+		}
+		cands[j] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[j], CreatedAt: created}
+	}
+	archival.Order(cands)
+	return cands
+}
+
+// whole makes l's cands the whole list, when it is only the head: its order begins with the
+// head's.
+func (s *Store) whole(agentID string, l *rankedList) {
+	if l.all {
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l.cands, l.all = orderDense(l.res, s.meta[agentID]), true
 }
 
 // neighborRows reads the rows of the best k candidates of each list that still exist (a
 // candidate deleted since it was ranked is skipped and the next takes its place, as in
 // archival.Hits), all lists at once.
-func (s *Store) neighborRows(ctx context.Context, agentID string, ranked [][]*archival.Candidate, k int) ([][]archival.Neighbor, error) {
+func (s *Store) neighborRows(ctx context.Context, agentID string, ranked []rankedList, k int) ([][]archival.Neighbor, error) {
 	out := make([][]archival.Neighbor, len(ranked))
 	next := make([]int, len(ranked)) // the first candidate of each list not yet read
 	rows := map[string]archival.Neighbor{}
 	for {
 		var ids []string
 		asked := map[string]bool{}
-		for i, cands := range ranked {
+		for i := range ranked {
+			if len(out[i]) < k && next[i] == len(ranked[i].cands) {
+				s.whole(agentID, &ranked[i]) // the head ran out: a candidate was deleted
+			}
+			cands := ranked[i].cands
 			need := min(k-len(out[i]), len(cands)-next[i])
 			for _, c := range cands[next[i] : next[i]+max(need, 0)] {
 				if _, ok := rows[c.ID]; !ok && !asked[c.ID] {
@@ -108,7 +156,8 @@ func (s *Store) neighborRows(ctx context.Context, agentID string, ranked [][]*ar
 		if err := s.readNeighbors(ctx, agentID, ids, rows); err != nil {
 			return nil, err
 		}
-		for i, cands := range ranked {
+		for i := range ranked {
+			cands := ranked[i].cands
 			need := min(k-len(out[i]), len(cands)-next[i])
 			for _, c := range cands[next[i] : next[i]+max(need, 0)] {
 				if n, ok := rows[c.ID]; ok && n.ID != "" {
@@ -122,9 +171,9 @@ func (s *Store) neighborRows(ctx context.Context, agentID string, ranked [][]*ar
 }
 
 // pending reports whether a list still wants candidates it has not read.
-func pending(ranked [][]*archival.Candidate, next []int, out [][]archival.Neighbor, k int) bool {
+func pending(ranked []rankedList, next []int, out [][]archival.Neighbor, k int) bool {
 	for i := range ranked {
-		if len(out[i]) < k && next[i] < len(ranked[i]) {
+		if len(out[i]) < k && next[i] < len(ranked[i].cands) {
 			return true
 		}
 	}
