@@ -104,13 +104,15 @@ func orderDense(res []vecindex.Result, ents map[string]*entry) []*archival.Candi
 		scores[j] = r.Score
 	}
 	ranks := rank.Ranks(scores)
+	vals := make([]archival.Candidate, len(res)) // one allocation for the list
 	cands := make([]*archival.Candidate, len(res))
 	for j, r := range res {
 		var created int64
 		if e := ents[r.ID]; e != nil {
 			created = e.createdAt
 		}
-		cands[j] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[j], CreatedAt: created}
+		vals[j] = archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[j], CreatedAt: created}
+		cands[j] = &vals[j]
 	}
 	archival.Order(cands)
 	return cands

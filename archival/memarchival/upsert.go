@@ -56,13 +56,15 @@ func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn fun
 	}
 	now := time.Now()
 	return s.writeLocked(ctx, "update", func(tx *sql.Tx) ([]row, error) {
+		found, err := readTx(ctx, tx, agentID, ids)
+		if err != nil {
+			return nil, err
+		}
 		cur := make([]*archival.Passage, len(ids))
 		for i, id := range ids {
-			p, err := s.getTx(ctx, tx, agentID, id)
-			if err != nil {
-				return nil, err
+			if p, ok := found[id]; ok {
+				cur[i] = &p
 			}
-			cur[i] = p
 		}
 		out, err := fn(cur)
 		if err != nil {
@@ -253,31 +255,45 @@ func (s *Store) readOlds(ctx context.Context, tx *sql.Tx, rows []row) (map[passa
 	}
 	out := make(map[passageKey]archival.Passage, len(rows))
 	for agent, ids := range byAgent {
-		for len(ids) > 0 {
-			chunk := ids[:min(getManyChunk, len(ids))]
-			ids = ids[len(chunk):]
-			args := make([]any, 0, len(chunk)+1)
-			args = append(args, agent)
-			for _, id := range chunk {
-				args = append(args, id)
-			}
-			rs, err := tx.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages
-				WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		ps, err := readTx(ctx, tx, agent, ids)
+		if err != nil {
+			return nil, fmt.Errorf("memarchival: upsert: read: %w", err)
+		}
+		for id, p := range ps {
+			out[passageKey{agent, id}] = p
+		}
+	}
+	return out, nil
+}
+
+// readTx reads, inside tx, the passages of agentID among ids, by id (missing ones are absent),
+// with one query per 500 ids.
+func readTx(ctx context.Context, tx *sql.Tx, agentID string, ids []string) (map[string]archival.Passage, error) {
+	out := make(map[string]archival.Passage, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(getManyChunk, len(ids))]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, agentID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rs, err := tx.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages
+			WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, dbErr(ctx, err)
+		}
+		for rs.Next() {
+			p, err := scanPassage(rs)
 			if err != nil {
-				return nil, fmt.Errorf("memarchival: upsert: read: %w", dbErr(ctx, err))
+				rs.Close()
+				return nil, dbErr(ctx, err)
 			}
-			for rs.Next() {
-				p, err := scanPassage(rs)
-				if err != nil {
-					rs.Close()
-					return nil, fmt.Errorf("memarchival: upsert: read: %w", dbErr(ctx, err))
-				}
-				out[passageKey{agent, p.ID}] = p
-			}
-			rs.Close()
-			if err := rs.Err(); err != nil {
-				return nil, fmt.Errorf("memarchival: upsert: read: %w", dbErr(ctx, err))
-			}
+			out[p.ID] = p
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, dbErr(ctx, err)
 		}
 	}
 	return out, nil
