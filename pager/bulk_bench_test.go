@@ -29,7 +29,7 @@ func bulkTexts(seed int64, n int) []string {
 // N passages, on the embedded store with the built-in embedder; ns/op is per batch, and
 // passages/s is reported. The agent grows by b.N batches during the run.
 func BenchmarkInsertPassagesBatch(b *testing.B) {
-	for _, n := range []int{10_000, 30_000} {
+	for _, n := range []int{10_000, 30_000, 100_000} {
 		b.Run(fmt.Sprintf("held=%d", n), func(b *testing.B) {
 			svc, _ := pagertest.Embedded(b)
 			ctx := state.WithTenant(context.Background(), state.DefaultTenant)

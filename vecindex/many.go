@@ -3,6 +3,7 @@ package vecindex
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // manyBlock is how many distinct stored vectors SearchMany scores against every query of a
@@ -118,16 +119,46 @@ func (x *Exact) searchGroup(agentID string, qs [][]float32, out [][]Result, k in
 			continue
 		}
 		if p := pending[i]; len(p) <= maxPending {
-			slices.SortFunc(p, func(a, b scoredVec) int { return cmp.Compare(b.score, a.score) })
-			for _, c := range p {
-				if top.full() && c.score < top.h[0].Score {
-					break
-				}
-				s.offer(top, c.score, s.members[c.g], keep, kept)
-			}
+			out[i] = clampScores(s.bestOf(p, min(k, len(s.ids)), keep, kept))
+			continue
 		}
 		out[i] = clampScores(top.sorted())
 	}
+}
+
+// bestOf returns the k best rows of the distinct vectors p that keep (nil: all) keeps, best
+// first, equal scores by id ascending: what a top k fed every row returns. It walks p best
+// first and each vector's members in id order (the members of vectors of equal score merged),
+// so it stops after the k-th row kept.
+func (s *shard) bestOf(p []scoredVec, k int, keep func(id string) bool, kept *keptMemo) []Result {
+	slices.SortFunc(p, func(a, b scoredVec) int { return cmp.Compare(b.score, a.score) })
+	out := make([]Result, 0, k)
+	for j := 0; j < len(p) && len(out) < k; {
+		e := j + 1
+		for e < len(p) && p[e].score == p[j].score {
+			e++
+		}
+		rows := s.members[p[j].g]
+		if e > j+1 {
+			rows = nil
+			for _, c := range p[j:e] {
+				rows = append(rows, s.members[c.g]...)
+			}
+			slices.SortFunc(rows, func(a, b int32) int { return strings.Compare(s.ids[a], s.ids[b]) })
+		}
+		for _, r := range rows {
+			if len(out) == k {
+				break
+			}
+			id := s.ids[r]
+			if keep != nil && !kept.keep(int(r), id, keep) {
+				continue
+			}
+			out = append(out, Result{ID: id, Score: p[j].score})
+		}
+		j = e
+	}
+	return out
 }
 
 // maxPending is how many distinct vectors searchGroup collects for a query before it offers

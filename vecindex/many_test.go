@@ -138,3 +138,25 @@ func TestExactSharedVectors(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchManyEqualScores: distinct vectors of exactly equal score against a query (axes
+// against their sum) have their rows merged by id, as Search orders them.
+func TestSearchManyEqualScores(t *testing.T) {
+	const dim = 8
+	x := NewExact(dim)
+	for i := range 60 {
+		v := make([]float32, dim)
+		v[i%4] = 1 // four distinct vectors, each held by 15 rows
+		x.Add("a", fmt.Sprintf("p%02d", (i*37)%60), v)
+	}
+	q := []float32{1, 1, 1, 1, 0, 0, 0, 0}
+	keep := func(id string) bool { return id[2] != '3' }
+	for _, k := range []int{1, 7, 20, 60, 100} {
+		for _, kp := range []func(string) bool{nil, keep} {
+			want := x.Search("a", q, k, kp)
+			if got := x.SearchMany("a", [][]float32{q}, k, 0, kp)[0]; !slices.Equal(got, want) {
+				t.Fatalf("k=%d: got %v, want %v", k, got, want)
+			}
+		}
+	}
+}
