@@ -195,7 +195,7 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 	// Found before the write (searches and reads): the passages each new one may possibly
 	// supersede, and those named in supersedes. The write then judges them as they are under the
 	// agent's archival write lock, so a concurrent change of them is never undone.
-	cands := make([][]supersessionCandidate, len(news))
+	var cands [][]supersessionCandidate
 	explicit := map[string]int{} // passage ID -> the batch index that supersedes it
 	var ids []string
 	seen := map[string]bool{}
@@ -205,6 +205,7 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 			ids = append(ids, id)
 		}
 	}
+	bySimilarity := make([]bool, len(news))
 	for i := range news {
 		news[i].Vector = vecs[i]
 		if id := ins[i].Supersedes; id != "" {
@@ -212,11 +213,16 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 				return nil, errorf(ErrInvalidArgument, "passages[%d] and passages[%d] both supersede %s", j, i, id)
 			}
 			explicit[id] = i
-			need(id)
 			continue
 		}
-		if cands[i], err = s.supersessionCandidates(ctx, news[i]); err != nil {
-			return nil, indexed(err, batched, i)
+		bySimilarity[i] = true
+	}
+	if cands, err = s.supersessionCandidates(ctx, agentID, news, bySimilarity); err != nil {
+		return nil, err
+	}
+	for i := range news {
+		if id := ins[i].Supersedes; id != "" {
+			need(id)
 		}
 		for _, c := range cands[i] {
 			need(c.id)
@@ -257,16 +263,22 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 	if err != nil {
 		return nil, err
 	}
+	// The key rule may have changed the new passages too (a late-arriving older value): read
+	// them back, all at once.
+	newIDs := make([]string, len(news))
+	for i, p := range news {
+		newIDs[i] = p.ID
+	}
+	read, err := archival.GetMany(ctx, s.cfg.Archival, agentID, newIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]archival.Passage, len(news))
 	for i, p := range news {
-		// The key rule may have changed the new passage too (a late-arriving older value).
-		stored, err := s.cfg.Archival.Get(ctx, agentID, p.ID)
-		if errors.Is(err, archival.ErrNotFound) {
+		stored, ok := read[p.ID]
+		if !ok {
 			// Written, then removed with its agent by a DeleteAgent that committed meanwhile.
 			return nil, errorf(ErrNotFound, "agent %s was deleted", agentID)
-		}
-		if err != nil {
-			return nil, err
 		}
 		out[i] = stored
 		flag := p

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/validity"
@@ -17,29 +18,102 @@ type supersessionCandidate struct {
 	cause string
 }
 
-// supersessionCandidates finds the agent's valid passages that p may replace, or that may replace
-// p when p arrived late: no key on either, each one statement about the same named subject
-// (validity.MayCompareWhole), and a cosine of at least Scoring.SupersedeCosine, but not the same text. markSupersessions then marks them on the
-// passages as they are under the write lock.
-func (s *Service) supersessionCandidates(ctx context.Context, p archival.Passage) ([]supersessionCandidate, error) {
-	subject := validity.SubjectOf(p.Key, p.Text)
-	if p.Key != "" || s.cfg.Scoring.SupersedeCosine <= 0 || !validity.MayCompareWhole(p.Text) {
-		return nil, nil
+// supersessionCandidateK is how many of a new passage's nearest passages
+// supersessionCandidates looks through.
+const supersessionCandidateK = 20
+
+// supersessionCandidates finds, for each passage ps[i] of one agent that is judged by similarity
+// (ask[i]), the agent's valid passages that it may replace, or that may replace it when it
+// arrived late: no key on either, each one statement about the same named subject
+// (validity.MayCompareWhole), and a cosine of at least Scoring.SupersedeCosine among its
+// supersessionCandidateK nearest, but not the same text. markSupersessions then marks them on
+// the passages as they are under the write lock. The nearest passages of all of ps are found in
+// one archival.SearchNeighbors, which reads the id, key and text of only those at or above the
+// cosine threshold.
+func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps []archival.Passage, ask []bool) ([][]supersessionCandidate, error) {
+	out := make([][]supersessionCandidate, len(ps))
+	t := s.cfg.Scoring.SupersedeCosine
+	if t <= 0 || t >= 1 { // SupersessionConfidence is 0 for every cosine
+		return out, nil
 	}
-	hits, err := s.cfg.Archival.Search(ctx, archival.Query{AgentID: p.AgentID, Vector: p.Vector, K: 20})
+	vecs := make([][]float32, len(ps))
+	subjects := make([]string, len(ps))
+	asked := false
+	for i, p := range ps {
+		if !ask[i] || p.Key != "" {
+			continue
+		}
+		if j := s.judged.of(p.Text); j.whole {
+			vecs[i], subjects[i], asked = p.Vector, j.subject, true
+		}
+	}
+	if !asked {
+		return out, nil
+	}
+	near, err := archival.SearchNeighbors(ctx, s.cfg.Archival, archival.NeighborQuery{AgentID: agentID, Vectors: vecs, K: supersessionCandidateK, MinDense: t})
 	if err != nil {
 		return nil, err
 	}
-	var out []supersessionCandidate
-	for _, h := range hits {
-		o := h.Passage
-		conf := s.cfg.Scoring.SupersessionConfidence(h.Dense)
-		if conf == 0 || o.Key != "" || validity.SubjectOf("", o.Text) != subject || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
+	for i, ns := range near {
+		if vecs[i] == nil {
 			continue
 		}
-		out = append(out, supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subject, h.Dense)})
+		p := ps[i]
+		for _, o := range ns {
+			conf := s.cfg.Scoring.SupersessionConfidence(o.Dense)
+			if conf == 0 || o.Key != "" {
+				continue
+			}
+			if j := s.judged.of(o.Text); j.subject != subjects[i] || sameText(o.Text, p.Text) || !j.whole {
+				continue
+			}
+			out[i] = append(out[i], supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subjects[i], o.Dense)})
+		}
 	}
 	return out, nil
+}
+
+// judged is what the supersession filters need of a passage's text: validity.SubjectOf("", text)
+// and validity.MayCompareWhole(text).
+type judged struct {
+	subject string
+	whole   bool
+}
+
+// maxJudgedCache bounds the texts a judgedCache holds (a full cache starts again empty), and
+// maxJudgedText the length of a text it holds (longer ones are judged each time): 16 MiB of
+// text at most.
+const (
+	maxJudgedCache = 1 << 15
+	maxJudgedText  = 512
+)
+
+// judgedCache memoizes judged by text, across requests: both are functions of the text alone,
+// and an insert batch judges its passages' nearest neighbours, which recur from batch to batch.
+type judgedCache struct {
+	mu sync.Mutex
+	m  map[string]judged
+}
+
+// of returns the judgement of text, worked out once while it stays cached.
+func (c *judgedCache) of(text string) judged {
+	if len(text) > maxJudgedText {
+		return judged{subject: validity.SubjectOf("", text), whole: validity.MayCompareWhole(text)}
+	}
+	c.mu.Lock()
+	j, ok := c.m[text]
+	c.mu.Unlock()
+	if ok {
+		return j
+	}
+	j = judged{subject: validity.SubjectOf("", text), whole: validity.MayCompareWhole(text)}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxJudgedCache {
+		c.m = make(map[string]judged)
+	}
+	c.m[text] = j
+	c.mu.Unlock()
+	return j
 }
 
 // markSupersessions marks the older of p and each candidate possibly superseded by the newer,

@@ -18,3 +18,26 @@ func dot(a, b []float32) float32 {
 	}
 	return dotGeneric(a, b)
 }
+
+// dotRowsAVX2 writes to out[:n] the dot products of q[:dim] with rows[j*dim:(j+1)*dim], each
+// exactly as dotAVX2 computes it.
+//
+//go:noescape
+func dotRowsAVX2(q, rows *float32, dim, n int, out *float32)
+
+// dotRows writes to out[j] the dot product of q with row j of the slab rows (rows of len(q)),
+// for every j < len(out); each is exactly what dot(q, row) returns.
+func dotRows(q, rows []float32, out []float32) {
+	dim := len(q)
+	if len(out) == 0 {
+		return
+	}
+	rows = rows[:len(out)*dim]
+	if useAVX2 && dim >= 8 {
+		dotRowsAVX2(&q[0], &rows[0], dim, len(out), &out[0])
+		return
+	}
+	for j := range out {
+		out[j] = dotGeneric(q, rows[j*dim:(j+1)*dim])
+	}
+}

@@ -4,3 +4,12 @@ package vecindex
 
 // dot returns the dot product of two equal-length vectors.
 func dot(a, b []float32) float32 { return dotGeneric(a, b) }
+
+// dotRows writes to out[j] the dot product of q with row j of the slab rows (rows of len(q)),
+// for every j < len(out); each is exactly what dot(q, row) returns.
+func dotRows(q, rows []float32, out []float32) {
+	dim := len(q)
+	for j := range out {
+		out[j] = dot(q, rows[j*dim:(j+1)*dim])
+	}
+}

@@ -51,3 +51,26 @@ func BenchmarkDot(b *testing.B) {
 	})
 	_ = s
 }
+
+// TestDotRowsMatchesDot: every result of dotRows is bit for bit what dot returns, for every
+// dimension up to 130.
+func TestDotRowsMatchesDot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for dim := 1; dim <= 130; dim++ {
+		q := make([]float32, dim)
+		for i := range q {
+			q[i] = float32(rng.NormFloat64())
+		}
+		rows := make([]float32, 7*dim)
+		for i := range rows {
+			rows[i] = float32(rng.NormFloat64())
+		}
+		out := make([]float32, 7)
+		dotRows(q, rows, out)
+		for j := range out {
+			if want := dot(q, rows[j*dim:(j+1)*dim]); math.Float32bits(out[j]) != math.Float32bits(want) {
+				t.Fatalf("dim %d row %d: %v, dot %v", dim, j, out[j], want)
+			}
+		}
+	}
+}

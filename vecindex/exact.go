@@ -2,12 +2,16 @@ package vecindex
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"sync"
 )
 
 // Exact is an Index that scores every vector of the agent: exact results, O(n·dim) per search.
 // Each agent's vectors are kept L2-normalized in one contiguous slice, so a search is a linear
-// scan of dot products; removal swaps the last vector into the freed slot.
+// scan of dot products. Rows whose normalized vectors are equal bit for bit (texts that embed
+// alike, such as two that differ only in words the embedder does not know) share one stored
+// vector, scored once per search: the scores, and so the results, are those of scoring every row.
 //
 // Exact has a fixed dimension. Callers check lengths: Add ignores a vector of another length
 // (leaving any stored vector in place) and Search answers nil for a query of another length.
@@ -19,11 +23,20 @@ type Exact struct {
 
 var _ Index = (*Exact)(nil)
 
-// shard is one agent's vectors: vecs[i*dim:(i+1)*dim] belongs to ids[i].
+// shard is one agent's vectors. Row i is ids[i]; its normalized vector is the distinct vector
+// gid[i], vecs[g*dim:(g+1)*dim] for g = gid[i], held by the rows members[g] (row i at
+// members[g][mpos[i]]). A distinct vector no row holds is a free slot, listed in free and
+// skipped by searches. byHash finds a distinct vector by the hash of its bits.
 type shard struct {
 	ids  []string
 	pos  map[string]int
-	vecs []float32
+	gid  []int32
+	mpos []int32
+
+	vecs    []float32
+	members [][]int32
+	free    []int32
+	byHash  map[uint64][]int32
 }
 
 // NewExact returns an empty exact index of vectors of length dim.
@@ -39,21 +52,115 @@ func (x *Exact) Add(agentID, id string, vec []float32) {
 	if len(vec) != x.dim {
 		return
 	}
+	v := make([]float32, x.dim)
+	normalizeInto(v, vec)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := x.agents[agentID]
 	if s == nil {
-		s = &shard{pos: make(map[string]int)}
+		s = &shard{pos: make(map[string]int), byHash: make(map[uint64][]int32)}
 		x.agents[agentID] = s
 	}
 	i, ok := s.pos[id]
-	if !ok {
+	if ok {
+		if sameBits(s.vec(s.gid[i], x.dim), v) {
+			return
+		}
+		s.leave(i, x.dim)
+	} else {
 		i = len(s.ids)
 		s.pos[id] = i
 		s.ids = append(s.ids, id)
-		s.vecs = append(s.vecs, make([]float32, x.dim)...)
+		s.gid = append(s.gid, 0)
+		s.mpos = append(s.mpos, 0)
 	}
-	normalizeInto(s.vecs[i*x.dim:(i+1)*x.dim], vec)
+	s.join(i, v, x.dim)
+}
+
+// vec is distinct vector g.
+func (s *shard) vec(g int32, dim int) []float32 {
+	return s.vecs[int(g)*dim : (int(g)+1)*dim]
+}
+
+// join makes row i hold the normalized vector v: the distinct vector equal to it, or a new one.
+func (s *shard) join(i int, v []float32, dim int) {
+	h := hashBits(v)
+	g := int32(-1)
+	for _, c := range s.byHash[h] {
+		if sameBits(s.vec(c, dim), v) {
+			g = c
+			break
+		}
+	}
+	if g < 0 {
+		if n := len(s.free); n > 0 {
+			g, s.free = s.free[n-1], s.free[:n-1]
+		} else {
+			g = int32(len(s.members))
+			s.members = append(s.members, nil)
+			s.vecs = append(s.vecs, make([]float32, dim)...)
+		}
+		copy(s.vec(g, dim), v)
+		s.byHash[h] = append(s.byHash[h], g)
+	}
+	// Members stay in ascending order of id (usually an append: ids grow), so that a search
+	// can stop at the first member that does not enter its top k (see offer).
+	m := s.members[g]
+	at, _ := slices.BinarySearchFunc(m, s.ids[i], func(r int32, id string) int { return strings.Compare(s.ids[r], id) })
+	m = slices.Insert(m, at, int32(i))
+	for j := at; j < len(m); j++ {
+		s.mpos[m[j]] = int32(j)
+	}
+	s.gid[i], s.members[g] = g, m
+}
+
+// leave takes row i off its distinct vector, freeing the vector when no row holds it any more.
+func (s *shard) leave(i int, dim int) {
+	g, p := s.gid[i], s.mpos[i]
+	m := slices.Delete(s.members[g], int(p), int(p)+1)
+	for j := int(p); j < len(m); j++ {
+		s.mpos[m[j]] = int32(j)
+	}
+	s.members[g] = m
+	if len(m) > 0 {
+		return
+	}
+	s.members[g] = nil
+	h := hashBits(s.vec(g, dim))
+	cs := s.byHash[h]
+	for j, c := range cs {
+		if c == g {
+			cs[j] = cs[len(cs)-1]
+			cs = cs[:len(cs)-1]
+			break
+		}
+	}
+	if len(cs) == 0 {
+		delete(s.byHash, h)
+	} else {
+		s.byHash[h] = cs
+	}
+	s.free = append(s.free, g)
+}
+
+// sameBits reports whether a and b hold the same float32 bits.
+func sameBits(a, b []float32) bool {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// hashBits is FNV-1a over the bits of v.
+func hashBits(v []float32) uint64 {
+	h := uint64(14695981039346656037)
+	for _, f := range v {
+		h ^= uint64(math.Float32bits(f))
+		h *= 1099511628211
+	}
+	return h
 }
 
 // Remove deletes one id of agentID.
@@ -68,16 +175,20 @@ func (x *Exact) Remove(agentID, id string) {
 	if !ok {
 		return
 	}
+	s.leave(i, x.dim)
 	last := len(s.ids) - 1
 	if i != last {
 		moved := s.ids[last]
 		s.ids[i] = moved
 		s.pos[moved] = i
-		copy(s.vecs[i*x.dim:(i+1)*x.dim], s.vecs[last*x.dim:])
+		g, p := s.gid[last], s.mpos[last]
+		s.members[g][p] = int32(i)
+		s.gid[i], s.mpos[i] = g, p
 	}
 	s.ids[last] = ""
 	s.ids = s.ids[:last]
-	s.vecs = s.vecs[:last*x.dim]
+	s.gid = s.gid[:last]
+	s.mpos = s.mpos[:last]
 	delete(s.pos, id)
 	if last == 0 {
 		delete(x.agents, agentID)
@@ -116,7 +227,39 @@ func (x *Exact) Search(agentID string, query []float32, k int, keep func(id stri
 	if s == nil || len(s.ids) == 0 {
 		return nil
 	}
-	return clampScores(scanTopK(q, x.dim, s.ids, s.vecs, k, keep, nil))
+	top := newTopK(min(k, len(s.ids)))
+	for g, m := range s.members {
+		if len(m) > 0 {
+			s.offer(top, float64(dot(q, s.vec(int32(g), x.dim))), m, keep, nil)
+		}
+	}
+	return clampScores(top.sorted())
+}
+
+// offer pushes into top the rows m, all of this score and in ascending order of id, that enter
+// it and that keep (nil: all) keeps: once one does not enter, no later one can (a larger id at
+// the same score, against a top k that only gets better). kept, when not nil, memoizes keep by
+// row (see searchGroup).
+func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) bool, kept *keptMemo) {
+	if top.full() && score < top.h[0].Score {
+		return
+	}
+	for _, r := range m {
+		id := s.ids[r]
+		if !top.admits(score, id) {
+			return
+		}
+		if keep != nil {
+			if kept != nil {
+				if !kept.keep(int(r), id, keep) {
+					continue
+				}
+			} else if !keep(id) {
+				continue
+			}
+		}
+		top.push(Result{ID: id, Score: score})
+	}
 }
 
 // scanTopK scores every row of the slab vecs (row i, of length dim, belongs to ids[i]) against

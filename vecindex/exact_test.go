@@ -35,13 +35,42 @@ func checkShards(t *testing.T, x *Exact) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	for agent, s := range x.agents {
-		if len(s.ids) == 0 || len(s.pos) != len(s.ids) || len(s.vecs) != len(s.ids)*x.dim {
-			t.Fatalf("agent %s: %d ids, %d positions, %d floats", agent, len(s.ids), len(s.pos), len(s.vecs))
+		if len(s.ids) == 0 || len(s.pos) != len(s.ids) || len(s.gid) != len(s.ids) || len(s.mpos) != len(s.ids) ||
+			len(s.vecs) != len(s.members)*x.dim {
+			t.Fatalf("agent %s: %d ids, %d positions, %d groups, %d floats", agent, len(s.ids), len(s.pos), len(s.members), len(s.vecs))
 		}
 		for i, id := range s.ids {
 			if s.pos[id] != i {
 				t.Fatalf("agent %s: id %s at %d, pos says %d", agent, id, i, s.pos[id])
 			}
+			if g, p := s.gid[i], s.mpos[i]; int(p) >= len(s.members[g]) || s.members[g][p] != int32(i) {
+				t.Fatalf("agent %s: row %d not at members[%d][%d]", agent, i, g, p)
+			}
+			if g, p := s.gid[i], s.mpos[i]; p > 0 && s.ids[s.members[g][p-1]] >= s.ids[i] {
+				t.Fatalf("agent %s: members of %d out of order at %d", agent, g, p)
+			}
+		}
+		rows, free, hashed := 0, 0, 0
+		for g, m := range s.members {
+			rows += len(m)
+			if len(m) == 0 {
+				free++
+			}
+			for _, c := range s.byHash[hashBits(s.vec(int32(g), x.dim))] {
+				if c == int32(g) && len(m) > 0 {
+					hashed++
+				}
+			}
+		}
+		for _, cs := range s.byHash {
+			for _, g := range cs {
+				if len(s.members[g]) == 0 {
+					t.Fatalf("agent %s: free vector %d is hashed", agent, g)
+				}
+			}
+		}
+		if rows != len(s.ids) || free != len(s.free) || hashed != len(s.members)-free {
+			t.Fatalf("agent %s: %d rows in groups for %d ids, %d free groups of %d listed, %d hashed", agent, rows, len(s.ids), free, len(s.free), hashed)
 		}
 	}
 }

@@ -18,6 +18,9 @@ func worse(a, b Result) bool {
 	return a.ID > b.ID
 }
 
+// full reports whether the heap holds k results.
+func (t *topK) full() bool { return len(t.h) == t.k }
+
 // admits reports whether a result with this score and id would enter the heap now.
 func (t *topK) admits(score float64, id string) bool {
 	return len(t.h) < t.k || worse(t.h[0], Result{ID: id, Score: score})

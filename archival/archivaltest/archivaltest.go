@@ -65,6 +65,8 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store, skip ...Skip)
 		{"DeleteResolvesKey", testDeleteResolvesKey},
 		{"ConcurrentKeyChains", testConcurrentKeyChains},
 		{"List", testList},
+		{"Neighbors", testNeighbors},
+		{"GetMany", testGetMany},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,7 +36,7 @@ const MaxK = 1000
 type Store struct {
 	db  *sql.DB
 	dim int
-	idx vecindex.Index
+	idx *vecindex.Exact
 	lex *lexindex.Index
 	// stmts holds the hot paths' statements, prepared once.
 	stmts *sqlitedb.Stmts
@@ -47,6 +47,9 @@ type Store struct {
 	// mu guards the filter fields of every passage, found by agent and id (meta).
 	mu   sync.RWMutex
 	meta map[string]map[string]*entry
+
+	// near caches the key and text of passages Neighbors has read (see nearCache).
+	near nearCache
 }
 
 var _ archival.Store = (*Store)(nil)

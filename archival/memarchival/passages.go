@@ -72,6 +72,28 @@ func (s *Store) Get(ctx context.Context, agentID, id string) (archival.Passage, 
 	return p, nil
 }
 
+var _ archival.ManyGetter = (*Store)(nil)
+
+// getManyChunk is how many ids one query of GetMany names.
+const getManyChunk = 500
+
+// GetMany returns the passages of agentID among ids, by id; missing ones are absent.
+func (s *Store) GetMany(ctx context.Context, agentID string, ids []string) (map[string]archival.Passage, error) {
+	out := make(map[string]archival.Passage, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(getManyChunk, len(ids))]
+		ids = ids[len(chunk):]
+		ps, err := s.getMany(ctx, agentID, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("memarchival: get many: %w", err)
+		}
+		for id, p := range ps {
+			out[id] = p
+		}
+	}
+	return out, nil
+}
+
 // getMany returns the passages of agentID among ids, by id; missing ones are absent.
 func (s *Store) getMany(ctx context.Context, agentID string, ids []string) (map[string]archival.Passage, error) {
 	args := make([]any, 0, len(ids)+1)
@@ -132,6 +154,7 @@ func (s *Store) Delete(ctx context.Context, agentID, id string) error {
 	s.idx.Remove(agentID, id)
 	s.lex.Remove(agentID, id)
 	s.removeEntry(agentID, id)
+	s.near.remove(agentID, id)
 	s.mu.Unlock()
 	s.remember(changed)
 	return nil
@@ -222,6 +245,7 @@ func (s *Store) DeleteAgent(ctx context.Context, agentID string) error {
 	s.idx.RemoveAgent(agentID)
 	s.lex.RemoveAgent(agentID)
 	s.removeAgent(agentID)
+	s.near.removeAgent(agentID)
 	return nil
 }
 

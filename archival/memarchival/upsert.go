@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/memsvc/memsvc/archival"
@@ -55,13 +56,15 @@ func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn fun
 	}
 	now := time.Now()
 	return s.writeLocked(ctx, "update", func(tx *sql.Tx) ([]row, error) {
+		found, err := readTx(ctx, tx, agentID, ids)
+		if err != nil {
+			return nil, err
+		}
 		cur := make([]*archival.Passage, len(ids))
 		for i, id := range ids {
-			p, err := s.getTx(ctx, tx, agentID, id)
-			if err != nil {
-				return nil, err
+			if p, ok := found[id]; ok {
+				cur[i] = &p
 			}
-			cur[i] = p
 		}
 		out, err := fn(cur)
 		if err != nil {
@@ -130,6 +133,7 @@ func (s *Store) remember(ws []written) {
 			e.validTo, e.hasValidTo = p.ValidTo.UnixNano(), true
 		}
 		s.setEntry(e)
+		s.near.update(p.AgentID, p.ID, p.Key, p.Text)
 	}
 }
 
@@ -182,10 +186,18 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []row, now time.Time
 		}
 	}
 	var events []archival.Event
+	olds, err := s.readOlds(ctx, tx, rows)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
 		p := r.p
-		old, err := s.getTx(ctx, tx, p.AgentID, p.ID)
-		if err != nil {
+		var old *archival.Passage
+		if olds != nil {
+			if o, ok := olds[passageKey{p.AgentID, p.ID}]; ok {
+				old = &o
+			}
+		} else if old, err = s.getTx(ctx, tx, p.AgentID, p.ID); err != nil {
 			return nil, fmt.Errorf("memarchival: upsert %s: %w", p.ID, err)
 		}
 		var validTo any
@@ -220,6 +232,69 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []row, now time.Time
 	}
 	if err := s.appendHistory(ctx, tx, events); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// passageKey names a passage of an agent.
+type passageKey struct{ agent, id string }
+
+// readOlds reads, inside tx, the passages rows will replace, as they are before the write, by
+// agent and id, with one query per agent and 500 ids. It returns nil when rows name one passage
+// twice: the second must then find what the first wrote, so write reads each just before it.
+func (s *Store) readOlds(ctx context.Context, tx *sql.Tx, rows []row) (map[passageKey]archival.Passage, error) {
+	byAgent := map[string][]string{}
+	seen := make(map[passageKey]bool, len(rows))
+	for _, r := range rows {
+		k := passageKey{r.p.AgentID, r.p.ID}
+		if seen[k] {
+			return nil, nil
+		}
+		seen[k] = true
+		byAgent[k.agent] = append(byAgent[k.agent], k.id)
+	}
+	out := make(map[passageKey]archival.Passage, len(rows))
+	for agent, ids := range byAgent {
+		ps, err := readTx(ctx, tx, agent, ids)
+		if err != nil {
+			return nil, fmt.Errorf("memarchival: upsert: read: %w", err)
+		}
+		for id, p := range ps {
+			out[passageKey{agent, id}] = p
+		}
+	}
+	return out, nil
+}
+
+// readTx reads, inside tx, the passages of agentID among ids, by id (missing ones are absent),
+// with one query per 500 ids.
+func readTx(ctx context.Context, tx *sql.Tx, agentID string, ids []string) (map[string]archival.Passage, error) {
+	out := make(map[string]archival.Passage, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(getManyChunk, len(ids))]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, agentID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rs, err := tx.QueryContext(ctx, `SELECT `+passageColumns+` FROM passages
+			WHERE agent_id = ? AND id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, dbErr(ctx, err)
+		}
+		for rs.Next() {
+			p, err := scanPassage(rs)
+			if err != nil {
+				rs.Close()
+				return nil, dbErr(ctx, err)
+			}
+			out[p.ID] = p
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, dbErr(ctx, err)
+		}
 	}
 	return out, nil
 }
