@@ -105,6 +105,16 @@ func TestGuard(t *testing.T) {
 	pairs["stale current@1"] = [2]float64{stale.Modes[ModeHybrid].Current1, stale.Modes[ModeFull].Current1}
 	pairs["stale unkeyed current@1"] = [2]float64{stale.Modes[ModeHybrid].UnkeyedCurrent1, stale.Modes[ModeFull].UnkeyedCurrent1}
 
+	sum, err := RunSummary(ctx, SummaryConfig{Common: common, Path: locomoPath, Data: convs, Conversations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := sum.Summarizers["extractive"]
+	got["summary.extractive.kept"] = ext.Kept
+	got["summary.extractive.evidence_any"] = ext.EvidenceAny
+	got["summary.extractive.verbatim_any"] = ext.VerbatimAny
+	got["summary.extractive.hybrid.evidence@5"] = ext.Evidence5[ModeHybrid]
+
 	for name, p := range pairs {
 		if p[1] < p[0]-guardSlack {
 			t.Errorf("%s: full %.3f is below hybrid %.3f by more than %.2f", name, p[1], p[0], guardSlack)
