@@ -210,6 +210,11 @@ func TestRecallSearchFindsMessages(t *testing.T) {
 	if len(hits) != 1 || hits[0].(map[string]any)["message"].(map[string]any)["content"] != "My cat is called Tom." {
 		t.Errorf("recall %v", res)
 	}
+	// No embedder runs in this environment: the message was matched by its words only, and the
+	// answer says so.
+	if res["vectors_pending"] != 1.0 {
+		t.Errorf("vectors_pending %v, want 1", res["vectors_pending"])
+	}
 	res = e.call("POST", "/v1/agents/"+id+"/recall/search", `{"query": "zebra"}`, http.StatusOK)
 	if hits := res["results"].([]any); len(hits) != 0 {
 		t.Errorf("recall for an absent word found %v", hits)

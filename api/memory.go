@@ -72,6 +72,8 @@ type Memory interface {
 	// SearchArchival and SearchRecall return hits best first.
 	SearchArchival(ctx context.Context, agentID string, q pager.ArchivalQuery) ([]pager.ArchivalHit, error)
 	SearchRecall(ctx context.Context, agentID string, q pager.RecallQuery) ([]pager.RecallHit, error)
+	// PendingVectors counts the agent's messages that recall search matches by words only.
+	PendingVectors(ctx context.Context, agentID string) (int, error)
 
 	// CallTool runs one memory tool. A bad argument, or a tool the agent's permissions deny, is a
 	// result with IsError, not an error.

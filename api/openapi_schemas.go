@@ -425,8 +425,9 @@ func schemas() obj {
 			"from":  timestamp(""),
 			"to":    timestamp(""),
 		}),
-		"RecallHit":     object([]string{"message", "score"}, obj{"message": ref("Message"), "score": number("")}),
-		"RecallResults": object([]string{"results"}, obj{"results": arrayOf(ref("RecallHit"))}),
+		"RecallHit": object([]string{"message", "score"}, obj{"message": ref("Message"), "score": number("")}),
+		"RecallResults": object([]string{"results", "vectors_pending"}, obj{"results": arrayOf(ref("RecallHit")),
+			"vectors_pending": integer("The agent's messages not embedded yet: the search matched them by their words only.")}),
 
 		"ToolList": object([]string{"tools"}, obj{
 			"tools": arrayOf(obj{"type": "object", "description": "A tool definition in the requested provider's shape."}),

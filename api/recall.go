@@ -7,9 +7,11 @@ import (
 	"github.com/memsvc/memsvc/pager"
 )
 
-// recallResults is the answer of a recall search, best first.
+// recallResults is the answer of a recall search, best first. VectorsPending counts the agent's
+// messages not embedded yet, which the search matched by their words only.
 type recallResults struct {
-	Results []pager.RecallHit `json:"results"`
+	Results        []pager.RecallHit `json:"results"`
+	VectorsPending int               `json:"vectors_pending"`
 }
 
 func (s *Server) searchRecall(c echo.Context) error {
@@ -25,5 +27,9 @@ func (s *Server) searchRecall(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, recallResults{Results: nonNil(hits)})
+	pending, err := s.mem.PendingVectors(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, recallResults{Results: nonNil(hits), VectorsPending: pending})
 }

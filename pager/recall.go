@@ -26,6 +26,15 @@ type RecallHit struct {
 	Score   float64       `json:"score"`
 }
 
+// PendingVectors returns how many of an agent's messages recall search finds by their words only:
+// appends commit before the background embedder makes their vectors.
+func (s *Service) PendingVectors(ctx context.Context, agentID string) (int, error) {
+	if _, err := s.cfg.Store.GetAgent(ctx, agentID); err != nil {
+		return 0, agentErr(agentID, err)
+	}
+	return s.cfg.Store.PendingVectors(ctx, agentID)
+}
+
 // SearchRecall runs a hybrid search over an agent's messages, in context and evicted. Lexical
 // matches are found at once; dense matches once the background embedder reached the message.
 func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuery) ([]RecallHit, error) {

@@ -68,9 +68,16 @@ func (s *Service) conversationSearchTool(ctx context.Context, agentID, query str
 	if err != nil {
 		return ToolResult{}, err
 	}
+	pending, err := s.cfg.Store.PendingVectors(ctx, agentID)
+	if err != nil {
+		return ToolResult{}, err
+	}
 	lo, hi, header := pageOf(len(hits), page)
 	var b strings.Builder
 	b.WriteString(header)
+	if pending > 0 {
+		fmt.Fprintf(&b, " (%d of the newest messages are not embedded yet: they are matched by their words only)", pending)
+	}
 	for i, h := range hits[lo:hi] {
 		m := h.Message
 		where := "in context"
@@ -80,5 +87,5 @@ func (s *Service) conversationSearchTool(ctx context.Context, agentID, query str
 		fmt.Fprintf(&b, "\n[%d] %s %s (seq %d, %s): %s", lo+i+1, m.CreatedAt.Format("2006-01-02 15:04"), m.Role, m.Seq, where,
 			firstSentence(strings.Join(strings.Fields(m.Content), " "), 600))
 	}
-	return ToolResult{Content: b.String(), Data: map[string]any{"results": hits[lo:hi], "page": page}}, nil
+	return ToolResult{Content: b.String(), Data: map[string]any{"results": hits[lo:hi], "page": page, "vectors_pending": pending}}, nil
 }

@@ -220,6 +220,9 @@ type Store interface {
 	SearchMessages(ctx context.Context, q RecallQuery) ([]MessageHit, error)
 	// UnembeddedMessages returns up to limit messages that have no vector yet, across agents.
 	UnembeddedMessages(ctx context.Context, limit int) ([]Message, error)
+	// PendingVectors returns how many of an agent's messages have no vector yet: recall search
+	// finds them by their words only until the background embedder reaches them.
+	PendingVectors(ctx context.Context, agentID string) (int, error)
 	// SetMessageVectors stores vectors by message ID. Unknown IDs are ignored.
 	SetMessageVectors(ctx context.Context, vecs map[string][]float32) error
 

@@ -73,6 +73,15 @@ func (s *Store) UnembeddedMessages(ctx context.Context, limit int) ([]state.Mess
 		ORDER BY created_at, id LIMIT $1`, limit)
 }
 
+// PendingVectors implements state.Store (the messages_unembedded_agent index).
+func (s *Store) PendingVectors(ctx context.Context, agentID string) (int, error) {
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE agent_id = $1 AND embedding IS NULL`, agentID).Scan(&n); err != nil {
+		return 0, wrap("pending vectors of "+agentID, err)
+	}
+	return n, nil
+}
+
 // SetMessageVectors implements state.Store in one transaction. Rows are updated in ID order, so
 // that two replicas' embedding workers writing overlapping sets cannot deadlock. A vector whose
 // dimension is not the column's fails the whole call.

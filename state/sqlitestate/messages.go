@@ -68,6 +68,15 @@ func (s *Store) UnembeddedMessages(ctx context.Context, limit int) ([]state.Mess
 	return queryMessages(ctx, s.db, `SELECT `+messageCols+` FROM messages m WHERE vector IS NULL ORDER BY rowid LIMIT ?`, limit)
 }
 
+// PendingVectors implements state.Store (the messages_unembedded_agent index).
+func (s *Store) PendingVectors(ctx context.Context, agentID string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE agent_id = ? AND vector IS NULL`, agentID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlitestate: pending vectors of %s: %w", agentID, err)
+	}
+	return n, nil
+}
+
 // SetMessageVectors implements state.Store.
 func (s *Store) SetMessageVectors(ctx context.Context, vecs map[string][]float32) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error {

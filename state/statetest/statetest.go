@@ -252,10 +252,20 @@ func testRecall(t *testing.T, s state.Store) {
 	if err != nil || len(unembedded) != 4 {
 		t.Fatalf("unembedded: %d, %v", len(unembedded), err)
 	}
+	pending := func(agentID string, want int) {
+		t.Helper()
+		if n, err := s.PendingVectors(ctx, agentID); err != nil || n != want {
+			t.Fatalf("pending vectors of %s: %d, %v; want %d", agentID, n, err, want)
+		}
+	}
+	pending(a.ID, 3)
+	pending(b.ID, 1)
 	vecs := map[string][]float32{msgs[0].ID: {1, 0, 0}, msgs[1].ID: {0, 1, 0}, msgs[2].ID: {0.6, 0.8, 0}}
 	if err := s.SetMessageVectors(ctx, vecs); err != nil {
 		t.Fatal(err)
 	}
+	pending(a.ID, 0)
+	pending(b.ID, 1)
 	hits, err = s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: "", Vector: []float32{0, 1, 0}, K: 10})
 	if err != nil {
 		t.Fatal(err)
