@@ -425,7 +425,8 @@ func schemas() obj {
 			"from":  timestamp(""),
 			"to":    timestamp(""),
 		}),
-		"RecallHit": object([]string{"message", "score"}, obj{"message": ref("Message"), "score": number("")}),
+		"RecallHit": object([]string{"message", "score"}, obj{"message": ref("Message"), "score": number(""),
+			"conflicts": arrayOf(str("Ids of other messages among the results that state the opposite (an unresolved contradiction: read both)."))}),
 		"RecallResults": object([]string{"results", "vectors_pending"}, obj{"results": arrayOf(ref("RecallHit")),
 			"vectors_pending": integer("The agent's messages not embedded yet: the search matched them by their words only.")}),
 

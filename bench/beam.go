@@ -227,7 +227,7 @@ func (r *BeamResult) WriteTable(w io.Writer) error {
 		t.row(string(m), x.Updated10, x.CurrentFirst10, x.Both10, x.Marked10, x.SearchP50MS)
 	}
 	if x := r.Recall; x != nil {
-		t.row("recall (pager)", x.Updated10, x.CurrentFirst10, x.Both10, "-", x.SearchP50MS)
+		t.row("recall (pager)", x.Updated10, x.CurrentFirst10, x.Both10, x.Marked10, x.SearchP50MS)
 	}
 	return t.flush()
 }

@@ -16,8 +16,8 @@ import (
 // send them; the agent's window pages them out to recall storage as it fills. Every probe is then
 // asked of recall search (conversation_search, pager.SearchRecall), the day after the last
 // session, once the background embedder has embedded every message. Recall search has no modes:
-// it is one hybrid search with no validity terms, so its row shows what an agent gets from its
-// own message history.
+// it is one hybrid search reordered by the scorer's recency and contradiction evidence (see
+// pager.SearchRecall), so its row shows what an agent gets from its own message history.
 
 // recallProbe is one probe asked of recall search: the message ids of its two sides.
 type recallProbe struct {
@@ -27,6 +27,7 @@ type recallProbe struct {
 	update        bool
 	first, second map[string]bool
 	ids           []string
+	conflicts     map[string][]string
 }
 
 // runBeamRecall runs the pager variant over chats and returns its figures.
@@ -101,11 +102,10 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 	}
 	bp := make([]*beamProbe, len(probes))
 	for i, p := range probes {
-		s := &search{ids: map[Mode][]string{modeRecall: p.ids}, conflicts: map[Mode]map[string][]string{}}
+		s := &search{ids: map[Mode][]string{modeRecall: p.ids}, conflicts: map[Mode]map[string][]string{modeRecall: p.conflicts}}
 		bp[i] = &beamProbe{search: s, update: p.update, first: p.first, second: p.second}
 	}
 	out := scoreBeam(modeRecall, bp)
-	out.Marked10 = 0 // recall search does not mark conflicts
 	out.SearchP50MS = lat
 	return out, nil
 }
@@ -134,15 +134,19 @@ func runRecallSearches(ctx context.Context, c *Common, probes []*recallProbe) (f
 				hits, err := p.svc.SearchRecall(ctx, p.agentID, pager.RecallQuery{Query: p.question, K: RetrieveK})
 				ms := float64(time.Since(t0).Microseconds()) / 1000
 				ids := make([]string, len(hits))
+				conf := map[string][]string{}
 				for i, h := range hits {
 					ids[i] = h.Message.ID
+					if len(h.Conflicts) > 0 {
+						conf[h.Message.ID] = h.Conflicts
+					}
 				}
 				mu.Lock()
 				if err != nil && first == nil {
 					first = fmt.Errorf("bench: recall search %q: %w", p.question, err)
 				}
 				lat = append(lat, ms)
-				p.ids = ids
+				p.ids, p.conflicts = ids, conf
 				mu.Unlock()
 				prog.add(1)
 			}

@@ -12,7 +12,8 @@ import (
 )
 
 // The pager variant appends a chat's messages to an agent and asks the probes of recall search:
-// the updated statement and both sides of a contradiction are found among filler messages.
+// the updated statement and both sides of a contradiction are found among filler messages, and
+// the contradiction is marked.
 func TestBeamRecallVariant(t *testing.T) {
 	topics := []string{"the garden", "my bike", "a novel", "the kitchen tiles", "a film", "the dentist", "a recipe", "the train"}
 	var msgs []map[string]any
@@ -54,7 +55,7 @@ func TestBeamRecallVariant(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := res.Recall
-	if r == nil || r.Updated10 != 1 || r.Both10 != 1 || r.Marked10 != 0 {
+	if r == nil || r.Updated10 != 1 || r.Both10 != 1 || r.Marked10 != 1 {
 		t.Fatalf("recall figures %+v", r)
 	}
 	if a := res.Modes[ModeBM25]; a.Updated10 != 1 || a.Both10 != 1 {

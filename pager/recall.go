@@ -9,6 +9,7 @@ import (
 
 	"github.com/memsvc/memsvc/rank"
 	"github.com/memsvc/memsvc/state"
+	"github.com/memsvc/memsvc/validity"
 )
 
 // RecallQuery searches an agent's message history.
@@ -24,6 +25,8 @@ type RecallQuery struct {
 type RecallHit struct {
 	Message state.Message `json:"message"`
 	Score   float64       `json:"score"`
+	// Conflicts are the ids of other hits of the same search that state the opposite of this one.
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 // PendingVectors returns how many of an agent's messages recall search finds by their words only:
@@ -69,18 +72,45 @@ func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuer
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RecallHit, len(hits))
+	fused := make([]RecallHit, len(hits))
 	for i, h := range hits {
-		out[i] = RecallHit{Message: h.Message, Score: rank.Default.Score(h.DenseRank, h.LexicalRank)}
+		fused[i] = RecallHit{Message: h.Message, Score: rank.Default.Score(h.DenseRank, h.LexicalRank)}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
+	sort.SliceStable(fused, func(i, j int) bool {
+		if fused[i].Score != fused[j].Score {
+			return fused[i].Score > fused[j].Score
 		}
-		return out[i].Message.Seq > out[j].Message.Seq
+		return fused[i].Message.Seq > fused[j].Message.Seq
 	})
-	if len(out) > q.K {
-		out = out[:q.K]
+	// The scorer's evidence that two messages compete (a near-duplicate that answers the query
+	// with a changed value: the newer moves up just above the older) and that two contradict
+	// each other (both shown, each naming the other). Messages carry no validity interval and no
+	// key, and a conversation names its speakers everywhere, so only those terms apply.
+	cands := make([]validity.Candidate, len(fused))
+	for i, h := range fused {
+		cands[i] = validity.Candidate{Relevance: h.Score, Text: h.Message.Content, Status: validity.Valid, ValidFrom: h.Message.CreatedAt}
+	}
+	cfg := s.cfg.Scoring
+	cfg.Weights = validity.Weights{Relevance: 1, Recency: 1, Validity: 1}
+	out := make([]RecallHit, 0, min(q.K, len(fused)))
+	var conflicts [][]int
+	shown := map[int]bool{}
+	for _, r := range validity.Rank(validity.Query{Text: q.Query, Now: s.now()}, cands, cfg) {
+		if len(out) == q.K {
+			break
+		}
+		h := fused[r.Index]
+		h.Score = r.Score
+		out = append(out, h)
+		conflicts = append(conflicts, r.Conflicts)
+		shown[r.Index] = true
+	}
+	for i, cs := range conflicts {
+		for _, j := range cs {
+			if shown[j] {
+				out[i].Conflicts = append(out[i].Conflicts, fused[j].Message.ID)
+			}
+		}
 	}
 	return out, nil
 }
