@@ -118,24 +118,11 @@ func RunBeam(ctx context.Context, cfg BeamConfig) (*BeamResult, error) {
 			byMsg[m.ID] = p.ID
 			prog.add(1)
 		}
-		ids := func(l []int) map[string]bool {
-			out := map[string]bool{}
-			for _, id := range l {
-				if p, ok := byMsg[id]; ok {
-					out[p] = true
-				}
-			}
-			return out
-		}
-		for _, u := range c.KnowledgeUpdate {
-			if c.resolvable(u.OriginalIDs, u.UpdatedIDs) {
-				probes = append(probes, &beamProbe{search: newSearch(svc, agentID, u.Question), update: true, first: ids(u.OriginalIDs), second: ids(u.UpdatedIDs)})
+		for _, ps := range c.probeSides(byMsg) {
+			probes = append(probes, &beamProbe{search: newSearch(svc, agentID, ps.question), update: ps.update, first: ps.first, second: ps.second})
+			if ps.update {
 				res.Updates++
-			}
-		}
-		for _, x := range c.Contradictions {
-			if c.resolvable(x.FirstIDs, x.SecondIDs) {
-				probes = append(probes, &beamProbe{search: newSearch(svc, agentID, x.Question), first: ids(x.FirstIDs), second: ids(x.SecondIDs)})
+			} else {
 				res.Contradictions++
 			}
 		}

@@ -114,3 +114,38 @@ func (c *BeamChat) resolvable(ids ...[]int) bool {
 	}
 	return true
 }
+
+// probeSides is one resolvable probe of a chat: its question, whether it is a knowledge update
+// (else a contradiction), and what the messages of its two sides were stored as (original and
+// updated, or first and second statement).
+type probeSides struct {
+	question      string
+	update        bool
+	first, second map[string]bool
+}
+
+// probeSides returns the chat's resolvable probes, updates first; byMsg maps a message id to the
+// id it was stored under.
+func (c *BeamChat) probeSides(byMsg map[int]string) []probeSides {
+	ids := func(l []int) map[string]bool {
+		out := map[string]bool{}
+		for _, id := range l {
+			if p, ok := byMsg[id]; ok {
+				out[p] = true
+			}
+		}
+		return out
+	}
+	var out []probeSides
+	for _, u := range c.KnowledgeUpdate {
+		if c.resolvable(u.OriginalIDs, u.UpdatedIDs) {
+			out = append(out, probeSides{question: u.Question, update: true, first: ids(u.OriginalIDs), second: ids(u.UpdatedIDs)})
+		}
+	}
+	for _, x := range c.Contradictions {
+		if c.resolvable(x.FirstIDs, x.SecondIDs) {
+			out = append(out, probeSides{question: x.Question, first: ids(x.FirstIDs), second: ids(x.SecondIDs)})
+		}
+	}
+	return out
+}

@@ -21,13 +21,11 @@ import (
 
 // recallProbe is one probe asked of recall search: the message ids of its two sides.
 type recallProbe struct {
-	question      string
-	agentID       string
-	svc           *pager.Service
-	update        bool
-	first, second map[string]bool
-	ids           []string
-	conflicts     map[string][]string
+	probeSides
+	agentID   string
+	svc       *pager.Service
+	ids       []string
+	conflicts map[string][]string
 }
 
 // runBeamRecall runs the pager variant over chats and returns its figures.
@@ -72,24 +70,8 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 			prog.add(1)
 		}
 		at.Store(c.LastDate().Add(24 * time.Hour).UnixNano())
-		ids := func(l []int) map[string]bool {
-			out := map[string]bool{}
-			for _, id := range l {
-				if p, ok := byMsg[id]; ok {
-					out[p] = true
-				}
-			}
-			return out
-		}
-		for _, u := range c.KnowledgeUpdate {
-			if c.resolvable(u.OriginalIDs, u.UpdatedIDs) {
-				probes = append(probes, &recallProbe{question: u.Question, agentID: agentID, svc: svc, update: true, first: ids(u.OriginalIDs), second: ids(u.UpdatedIDs)})
-			}
-		}
-		for _, x := range c.Contradictions {
-			if c.resolvable(x.FirstIDs, x.SecondIDs) {
-				probes = append(probes, &recallProbe{question: x.Question, agentID: agentID, svc: svc, first: ids(x.FirstIDs), second: ids(x.SecondIDs)})
-			}
+		for _, ps := range c.probeSides(byMsg) {
+			probes = append(probes, &recallProbe{probeSides: ps, agentID: agentID, svc: svc})
 		}
 		if _, err := svc.EmbedPending(ctx); err != nil {
 			return nil, fmt.Errorf("beam: embed %s's messages: %w", c.Chat, err)

@@ -119,6 +119,7 @@ func RunSummary(ctx context.Context, cfg SummaryConfig) (*SummaryResult, error) 
 		folds []fold
 		ids   map[string]int // passage ID -> fold
 	}
+	turns := turnTexts(convs)
 	for _, sm := range summarizers {
 		res.Order = append(res.Order, sm.name)
 		fig := &SummaryFigures{Evidence1: map[Mode]float64{}, Evidence5: map[Mode]float64{}}
@@ -173,7 +174,6 @@ func RunSummary(ctx context.Context, cfg SummaryConfig) (*SummaryResult, error) 
 		if _, err := runSearches(ctx, &cfg.Common, "summary: "+sm.name+" search", searches); err != nil {
 			return nil, err
 		}
-		turns := turnTexts(convs)
 		anyN, verbN := 0, 0
 		for _, q := range qs {
 			covered := func(fi int) bool {

@@ -441,14 +441,24 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		conflicts = append(conflicts, r.Conflicts)
 		shown[r.Index] = true
 	}
+	for i, ids := range conflictIDs(conflicts, shown, func(j int) string { return hits[j].Passage.ID }) {
+		out[i].Conflicts = ids
+	}
+	return out, nil
+}
+
+// conflictIDs turns the conflicts of each hit shown (validity.Result.Conflicts: indexes of
+// candidates) into the ids of those among them that are shown too.
+func conflictIDs(conflicts [][]int, shown map[int]bool, id func(int) string) [][]string {
+	out := make([][]string, len(conflicts))
 	for i, cs := range conflicts {
 		for _, j := range cs {
 			if shown[j] {
-				out[i].Conflicts = append(out[i].Conflicts, hits[j].Passage.ID)
+				out[i] = append(out[i], id(j))
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (w *Weights) validate() error {

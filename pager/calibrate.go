@@ -34,11 +34,7 @@ func CalibratedScoring(ctx context.Context, emb embed.Embedder) (validity.Config
 	if emb.Model() == embed.BuiltinModel {
 		return validity.Default, nil
 	}
-	ref := embed.NewBuiltin()
-	if err := ref.Load(); err != nil {
-		return validity.Default, err
-	}
-	rd, err := distribution(ctx, ref)
+	rd, err := builtinDistribution(ctx)
 	if err != nil {
 		return validity.Default, err
 	}
@@ -47,4 +43,17 @@ func CalibratedScoring(ctx context.Context, emb embed.Embedder) (validity.Config
 		return validity.Default, err
 	}
 	return validity.Default.Calibrated(rd, od), nil
+}
+
+// builtinDistribution is the built-in embedder's distribution, loading its table only when the
+// distribution is not cached yet.
+func builtinDistribution(ctx context.Context) (validity.Distribution, error) {
+	if d, ok := distributions.Load(embed.BuiltinModel); ok {
+		return d.(validity.Distribution), nil
+	}
+	ref := embed.NewBuiltin()
+	if err := ref.Load(); err != nil {
+		return nil, err
+	}
+	return distribution(ctx, ref)
 }

@@ -77,7 +77,7 @@ func (Extractive) Summarize(ctx context.Context, in SummaryInput) (string, error
 			return
 		}
 		for _, s := range textproc.Sentences(text) {
-			units = append(units, summaryUnit{line: l, text: firstSentenceOf(s), carry: carry})
+			units = append(units, summaryUnit{line: l, text: clip(s, maxSentenceBytes), carry: carry})
 		}
 	}
 	for _, l := range strings.Split(in.Previous, "\n") {
@@ -275,19 +275,4 @@ func splitSpeaker(text string) (speaker, rest string) {
 		return "", text
 	}
 	return s, r
-}
-
-// firstSentenceOf clips one sentence to maxSentenceBytes on a word boundary.
-func firstSentenceOf(s string) string {
-	if len(s) <= maxSentenceBytes {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:maxSentenceBytes], ' ')
-	if cut <= 0 {
-		cut = maxSentenceBytes
-		for cut > 0 && !isRuneStart(s[cut]) {
-			cut--
-		}
-	}
-	return s[:cut] + "…"
 }

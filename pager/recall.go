@@ -105,12 +105,8 @@ func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuer
 		conflicts = append(conflicts, r.Conflicts)
 		shown[r.Index] = true
 	}
-	for i, cs := range conflicts {
-		for _, j := range cs {
-			if shown[j] {
-				out[i].Conflicts = append(out[i].Conflicts, fused[j].Message.ID)
-			}
-		}
+	for i, ids := range conflictIDs(conflicts, shown, func(j int) string { return fused[j].Message.ID }) {
+		out[i].Conflicts = ids
 	}
 	return out, nil
 }

@@ -119,6 +119,12 @@ func firstSentence(s string, max int) string {
 	if i := strings.IndexAny(s, ".!?"); i >= 0 && i+1 < len(s) {
 		s = s[:i+1]
 	}
+	return clip(s, max)
+}
+
+// clip cuts s to at most max bytes on a word boundary (or a rune boundary in a word longer than
+// that), marking the cut with "…".
+func clip(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}

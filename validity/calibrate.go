@@ -119,7 +119,7 @@ func NewDistribution(vecs [][]float32) Distribution {
 	var d Distribution
 	for i := range vecs {
 		for j := i + 1; j < len(vecs); j++ {
-			d = append(d, cosine32(vecs[i], vecs[j]))
+			d = append(d, Cosine(vecs[i], vecs[j]))
 		}
 	}
 	sort.Float64s(d)
@@ -181,17 +181,4 @@ func (cfg Config) Calibrated(ref, own Distribution) Config {
 	cfg.GroupCosine = carry(cfg.GroupCosine)
 	cfg.SupersedeCosine = carry(cfg.SupersedeCosine)
 	return cfg
-}
-
-func cosine32(a, b []float32) float64 {
-	var dot, na, nb float64
-	for i := range a {
-		dot += float64(a[i]) * float64(b[i])
-		na += float64(a[i]) * float64(a[i])
-		nb += float64(b[i]) * float64(b[i])
-	}
-	if na == 0 || nb == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(na*nb)
 }

@@ -62,11 +62,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		data := fs.String("data", "", "LoCoMo JSON `FILE` (default ../shared/"+locomoRel+", or $MEMSVC_SHARED/"+locomoRel+")")
 		convs := fs.Int("conversations", 0, "run only the first N conversations (0: all)")
 		run = func(c bench.Common) (bench.Result, error) {
-			path, err := locomoPath(*data)
-			if err != nil {
-				return nil, err
-			}
-			cs, err := bench.LoadLocomo(path)
+			path, cs, err := readLocomo(*data)
 			if err != nil {
 				return nil, err
 			}
@@ -103,11 +99,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		convs := fs.Int("conversations", 0, "run only the first N conversations (0: all)")
 		window := fs.Int("window", 2048, "the agents' context window in tokens")
 		run = func(c bench.Common) (bench.Result, error) {
-			path, err := locomoPath(*data)
-			if err != nil {
-				return nil, err
-			}
-			cs, err := bench.LoadLocomo(path)
+			path, cs, err := readLocomo(*data)
 			if err != nil {
 				return nil, err
 			}
@@ -184,6 +176,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // ../shared/<locomoRel> from the working directory, the same beside the repository root (the
 // nearest parent holding go.mod), and $MEMSVC_SHARED/<locomoRel>.
 func locomoPath(flagValue string) (string, error) { return sharedPath(flagValue, locomoRel, "LoCoMo") }
+
+// readLocomo finds the LoCoMo data (locomoPath) and loads it.
+func readLocomo(flagValue string) (string, []bench.Conversation, error) {
+	path, err := locomoPath(flagValue)
+	if err != nil {
+		return "", nil, err
+	}
+	cs, err := bench.LoadLocomo(path)
+	return path, cs, err
+}
 
 // sharedPath is locomoPath for any data file rel under the shared directory, called name in errors.
 func sharedPath(flagValue, rel, name string) (string, error) {
