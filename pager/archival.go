@@ -180,7 +180,7 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 		if in.ValidFrom != nil {
 			p.ValidFrom = in.ValidFrom.UTC()
 		}
-		news[i], texts[i] = p, validity.DenseText(in.Key, text)
+		news[i], texts[i] = p, PassageEmbedText(in.Key, text, string(src))
 	}
 	if _, err := s.agentFor(ctx, agentID, "archival_memory_insert"); err != nil {
 		return nil, err
@@ -340,6 +340,17 @@ func checkMetadata(m map[string]any) error {
 }
 
 func newPassageID() string { return state.NewID("psg") }
+
+// PassageEmbedText is the text whose embedding stands for a passage in dense retrieval: a
+// compaction's summary as it is, any other passage as validity.DenseText makes it from its key
+// and text. Inserts, summaries paged out, imports and re-embedding (memsvc reembed) all embed
+// this text, so that a store's vectors agree whichever wrote them.
+func PassageEmbedText(key, text, source string) string {
+	if source == string(archival.SourceCompaction) {
+		return text
+	}
+	return validity.DenseText(key, text)
+}
 
 // GetPassage returns one passage of an agent.
 func (s *Service) GetPassage(ctx context.Context, agentID, id string) (archival.Passage, error) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
-	"github.com/memsvc/memsvc/validity"
 )
 
 // The export document's format name and version. Import reads this version (and refuses others
@@ -292,7 +291,7 @@ func (s *Service) importContents(ctx context.Context, agentID string, doc Export
 				p.Tags = []string{}
 			}
 			if len(p.Vector) != s.cfg.Archival.Dim() {
-				texts, missing = append(texts, validity.DenseText(p.Key, p.Text)), append(missing, i)
+				texts, missing = append(texts, PassageEmbedText(p.Key, p.Text, string(p.Source))), append(missing, i)
 			}
 			batch[i] = p
 		}

@@ -37,6 +37,7 @@ commands:
   bench     measure retrieval quality and speed: bench locomo|stale|load
   keys      manage API keys: keys create|list|revoke
   mcp       serve one agent's memory over MCP on stdin/stdout: mcp --agent ID
+  reembed   move a stopped service's store to another --embedder: embed every passage again
   export    write an agent's export from a running memsvc: export --agent ID
   import    import an export or a Letta .af, or append a transcript: import FILE
 
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runKeys(ctx, args[1:], stdout, stderr)
 	case "mcp":
 		return runMCP(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "reembed":
+		return runReembed(ctx, args[1:], stdout, stderr)
 	case "export":
 		return runExport(ctx, args[1:], stdout, stderr)
 	case "import":

@@ -191,6 +191,7 @@ func importTranscript(ctx context.Context, c *msclient.Client, f *transferFlags,
 type progress struct {
 	w     io.Writer
 	total int
+	unit  string // what is counted, plural ("messages" when empty)
 }
 
 func (p progress) set(n int) {
@@ -199,7 +200,11 @@ func (p progress) set(n int) {
 	if p.total > 0 {
 		fill = width * n / p.total
 	}
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d messages", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), n, p.total)
+	unit := p.unit
+	if unit == "" {
+		unit = "messages"
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %s", strings.Repeat("#", fill), strings.Repeat(" ", width-fill), n, p.total, unit)
 }
 
 func (p progress) done() { fmt.Fprintln(p.w) }
