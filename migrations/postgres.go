@@ -49,7 +49,7 @@ func ApplyPostgres(ctx context.Context, conn *pgx.Conn, dim int) (int, error) {
 	}
 	if have != strconv.Itoa(dim) {
 		return applied, fmt.Errorf("migrations: the database stores %s-dimensional vectors but the embedder makes %d; "+
-			"start with the embedder the database was created with, or use a new database", have, dim)
+			"start with the embedder the database was created with, or move it to this one with memsvc reembed", have, dim)
 	}
 	return applied, nil
 }

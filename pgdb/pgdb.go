@@ -90,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if have != cfg.Dim {
 		pool.Close()
 		return nil, fmt.Errorf("pgdb: the database stores %d-dimensional vectors but the embedder makes %d; "+
-			"start with the embedder the database was created with, or use a new database", have, cfg.Dim)
+			"start with the embedder the database was created with, or move it to this one with memsvc reembed", have, cfg.Dim)
 	}
 	return pool, nil
 }

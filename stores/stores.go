@@ -129,6 +129,14 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 		return err
 	}
 	s.db = db
+	// Checked before the archival store loads its vectors, so that a store made under another
+	// embedder is refused with the embedders' names.
+	var have string
+	if err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'embedder'`).Scan(&have); err == nil &&
+		!strings.HasSuffix(have, fmt.Sprintf("/%d", cfg.Dim)) {
+		return fmt.Errorf("%w: the store was created with embedder %s (name/dimension), whose vectors are not %d-d; "+
+			"start with the same --embedder, or move the store to this one with memsvc reembed", state.ErrDimensionMismatch, have, cfg.Dim)
+	}
 	if err := migrateRiverSQLite(ctx, db); err != nil {
 		return err
 	}

@@ -220,7 +220,7 @@ func (s *Store) CheckEmbedder(ctx context.Context, model string, dim int) error 
 	}
 	if have != want {
 		return fmt.Errorf("%w: the store was created with embedder %s (name/dimension) but memsvc was started with %s; "+
-			"start with the same --embedder, or use a new --data directory", state.ErrDimensionMismatch, have, want)
+			"start with the same --embedder, or move the store to this one with memsvc reembed", state.ErrDimensionMismatch, have, want)
 	}
 	return nil
 }
