@@ -85,6 +85,11 @@ type Config struct {
 	// EmbedInterval is how often the background worker embeds new messages (in batches, off the
 	// request path) and retries the summary outbox. Default 250ms.
 	EmbedInterval time.Duration
+	// EmbedShare is the share of its time the background worker may spend embedding messages,
+	// from 0 to 1 (default 0.5): after each batch it rests (1-EmbedShare)/EmbedShare times as long
+	// as the batch took, so that a neural embedder working through a backlog leaves the requests
+	// CPU. Messages not yet embedded are found by their words meanwhile.
+	EmbedShare float64
 }
 
 func (c *Config) validate() error {
@@ -109,6 +114,12 @@ func (c *Config) validate() error {
 	}
 	if c.EmbedInterval <= 0 {
 		c.EmbedInterval = 250 * time.Millisecond
+	}
+	if c.EmbedShare <= 0 {
+		c.EmbedShare = 0.5
+	}
+	if c.EmbedShare > 1 {
+		return errors.New("pager: EmbedShare must be at most 1")
 	}
 	return nil
 }

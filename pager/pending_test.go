@@ -3,8 +3,10 @@ package pager
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/memsvc/memsvc/state"
 )
@@ -47,5 +49,61 @@ func TestRecallSaysWhenVectorsArePending(t *testing.T) {
 	}
 	if _, err := svc.PendingVectors(ctx, "ag_missing"); err == nil {
 		t.Fatal("no error for an unknown agent")
+	}
+}
+
+// slowEmbedder takes at least delay per call, as a neural embedder's batch does.
+type slowEmbedder struct {
+	Embedder
+	delay time.Duration
+}
+
+func (e slowEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	time.Sleep(e.delay)
+	return e.Embedder.Embed(ctx, texts)
+}
+
+// The background embedder works at most EmbedShare of its time through a backlog: with a share
+// of 0.25 it rests at least three times as long as each batch took, and still embeds every
+// message.
+func TestBackgroundEmbedderKeepsItsShare(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	base, _, _ := newTestService(t)
+	cfg := base.cfg
+	cfg.Embedder = slowEmbedder{Embedder: cfg.Embedder, delay: 20 * time.Millisecond}
+	cfg.EmbedInterval, cfg.EmbedShare = 5*time.Millisecond, 0.25
+	svc, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := createAgent(t, svc, MaxContextWindow)
+	var msgs []MessageInput
+	for i := range 2*embedBatch + 6 { // three batches
+		msgs = append(msgs, MessageInput{Role: "user", Content: fmt.Sprintf("note %d about the harbour", i)})
+	}
+	if _, err := svc.Append(ctx, a.ID, msgs); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop()
+	for {
+		n, err := svc.PendingVectors(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("%d messages still pending after 30s", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Three batches of at least 20ms, and a rest of at least 60ms after each of the first two.
+	if d := time.Since(start); d < 3*20*time.Millisecond+2*60*time.Millisecond {
+		t.Fatalf("the backlog was embedded in %v: the worker did not rest", d)
 	}
 }

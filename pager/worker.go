@@ -53,38 +53,70 @@ func (s *Service) run(ctx context.Context) {
 				s.cfg.Logger.Warn("drain summary outbox", "err", err)
 			}
 		}
-		if _, err := s.EmbedPending(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Logger.Warn("embed messages", "err", err)
+		for ctx.Err() == nil {
+			t0 := time.Now()
+			n, err := s.embedBatch(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.cfg.Logger.Warn("embed messages", "err", err)
+			}
+			if err != nil || n == 0 {
+				break
+			}
+			s.rest(ctx, time.Since(t0))
 		}
+	}
+}
+
+// rest holds the background worker, after it worked for d, long enough that it works at most
+// EmbedShare of its time.
+func (s *Service) rest(ctx context.Context, d time.Duration) {
+	share := s.cfg.EmbedShare
+	if share >= 1 {
+		return
+	}
+	t := time.NewTimer(time.Duration(float64(d) * (1 - share) / share))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
 // EmbedPending embeds messages that have no vector yet, in batches, and returns how many.
 func (s *Service) EmbedPending(ctx context.Context) (int, error) {
-	ctx = state.AllTenants(ctx) // internal work, over every tenant's agents
 	n := 0
 	for {
-		msgs, err := s.cfg.Store.UnembeddedMessages(ctx, embedBatch)
-		if err != nil || len(msgs) == 0 {
+		k, err := s.embedBatch(ctx)
+		n += k
+		if err != nil || k == 0 {
 			return n, err
 		}
-		texts := make([]string, len(msgs))
-		for i, m := range msgs {
-			texts[i] = m.Content
-		}
-		vecs, err := s.cfg.Embedder.Embed(ctx, texts)
-		if err != nil {
-			return n, err
-		}
-		byID := make(map[string][]float32, len(msgs))
-		for i, m := range msgs {
-			byID[m.ID] = vecs[i]
-		}
-		if err := s.cfg.Store.SetMessageVectors(ctx, byID); err != nil {
-			return n, err
-		}
-		n += len(msgs)
 	}
+}
+
+// embedBatch embeds up to embedBatch messages that have no vector yet and returns how many.
+func (s *Service) embedBatch(ctx context.Context) (int, error) {
+	ctx = state.AllTenants(ctx) // internal work, over every tenant's agents
+	msgs, err := s.cfg.Store.UnembeddedMessages(ctx, embedBatch)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	texts := make([]string, len(msgs))
+	for i, m := range msgs {
+		texts[i] = m.Content
+	}
+	vecs, err := s.cfg.Embedder.Embed(ctx, texts)
+	if err != nil {
+		return 0, err
+	}
+	byID := make(map[string][]float32, len(msgs))
+	for i, m := range msgs {
+		byID[m.ID] = vecs[i]
+	}
+	if err := s.cfg.Store.SetMessageVectors(ctx, byID); err != nil {
+		return 0, err
+	}
+	return len(msgs), nil
 }
 
 // embedBatch is how many message vectors one write stores. Small batches keep each write short, so

@@ -54,6 +54,29 @@ func Migrate(ctx context.Context, url string, dim int) (int, error) {
 	return migrations.ApplyPostgres(ctx, conn, dim)
 }
 
+// StoredDim returns the vector dimension the database at url was made with, or 0 when it has no
+// schema yet.
+func StoredDim(ctx context.Context, url string) (int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, Classify(fmt.Errorf("pgdb: connect: %w", err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('meta') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return 0, Classify(err)
+	}
+	var dim int
+	err = conn.QueryRow(ctx, `SELECT value::int FROM meta WHERE key = 'vector_dim'`).Scan(&dim)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, Classify(fmt.Errorf("pgdb: read vector_dim: %w", err))
+	}
+	return dim, nil
+}
+
 // Open migrates (when cfg.Migrate) and returns a pool with pgvector's types registered.
 func Open(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 	if cfg.Migrate {

@@ -11,6 +11,7 @@ import (
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
 	"github.com/memsvc/memsvc/migrations"
+	"github.com/memsvc/memsvc/pgdb"
 	"github.com/memsvc/memsvc/sqlitedb"
 )
 
@@ -173,15 +174,12 @@ func reembedPostgres(ctx context.Context, url string, emb Embedder, text Passage
 	defer conn.Close(context.WithoutCancel(ctx))
 	// Pending migrations apply under the dimension the database has; a new database is made
 	// under the new one.
-	have := emb.Dim()
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('meta') IS NOT NULL`).Scan(&exists); err != nil {
-		return out, fmt.Errorf("stores: re-embed: %w", err)
+	have, err := pgdb.StoredDim(ctx, url)
+	if err != nil {
+		return out, err
 	}
-	if exists {
-		if err := conn.QueryRow(ctx, `SELECT value::int FROM meta WHERE key = 'vector_dim'`).Scan(&have); err != nil {
-			return out, fmt.Errorf("stores: re-embed: read vector_dim: %w", err)
-		}
+	if have == 0 {
+		have = emb.Dim()
 	}
 	if _, err := migrations.ApplyPostgres(ctx, conn, have); err != nil {
 		return out, err

@@ -210,3 +210,26 @@ func TestReembedRefusesQdrant(t *testing.T) {
 		t.Fatalf("re-embedding a Qdrant store: %v, want a refusal naming Qdrant", err)
 	}
 }
+
+// TestOldDefaultStoreNamesItsFlag: a store made under the GloVe-only default of earlier releases,
+// opened under another embedder, is refused with the flag that opens it and the command that
+// moves it.
+func TestOldDefaultStoreNamesItsFlag(t *testing.T) {
+	ctx := context.Background()
+	glove := embed.NewBuiltin()
+	cfg := stores.Config{Store: "embedded", Data: t.TempDir(), Dim: glove.Dim()}
+	st, err := stores.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.State.CheckEmbedder(ctx, glove.Model(), glove.Dim()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	cfg.Dim = 612
+	_, err = stores.Open(ctx, cfg)
+	if !errors.Is(err, state.ErrDimensionMismatch) || !strings.Contains(err.Error(), "--embedder glove") ||
+		!strings.Contains(err.Error(), "memsvc reembed") {
+		t.Fatalf("opening a GloVe store at 612-d: %v", err)
+	}
+}

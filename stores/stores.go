@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -22,6 +23,7 @@ import (
 	"github.com/memsvc/memsvc/archival/outbox/sqliteoutbox"
 	"github.com/memsvc/memsvc/archival/pgarchival"
 	"github.com/memsvc/memsvc/archival/qdrantarchival"
+	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/pgdb"
 	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/state"
@@ -39,6 +41,9 @@ type Config struct {
 	Archival string
 	// Dim is the embedder's vector dimension.
 	Dim int
+	// StoredDim opens an existing store with the dimension it records instead of Dim, which then
+	// only makes a new store (a command that embeds nothing, such as memsvc keys).
+	StoredDim bool
 	// Migrate applies pending PostgreSQL migrations (the embedded store always migrates).
 	Migrate bool
 	Logger  *slog.Logger
@@ -107,6 +112,15 @@ func Open(ctx context.Context, cfg Config) (*Stores, error) {
 
 func (s *Stores) open(ctx context.Context, cfg Config) error {
 	if IsPostgres(cfg.Store) {
+		if cfg.StoredDim {
+			dim, err := pgdb.StoredDim(ctx, cfg.Store)
+			if err != nil {
+				return err
+			}
+			if dim > 0 {
+				cfg.Dim = dim
+			}
+		}
 		pool, err := pgdb.Open(ctx, pgdb.Config{URL: cfg.Store, Dim: cfg.Dim, Migrate: cfg.Migrate})
 		if err != nil {
 			return err
@@ -132,10 +146,18 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 	// Checked before the archival store loads its vectors, so that a store made under another
 	// embedder is refused with the embedders' names.
 	var have string
-	if err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'embedder'`).Scan(&have); err == nil &&
-		!strings.HasSuffix(have, fmt.Sprintf("/%d", cfg.Dim)) {
+	if err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'embedder'`).Scan(&have); err == nil && cfg.StoredDim {
+		if n, err := strconv.Atoi(have[strings.LastIndex(have, "/")+1:]); err == nil && n > 0 {
+			cfg.Dim = n
+		}
+	}
+	if have != "" && !strings.HasSuffix(have, fmt.Sprintf("/%d", cfg.Dim)) {
+		same := "the same --embedder"
+		if strings.HasPrefix(have, embed.BuiltinModel+"/") {
+			same = "--embedder glove (the default before 2026-12-07)"
+		}
 		return fmt.Errorf("%w: the store was created with embedder %s (name/dimension), whose vectors are not %d-d; "+
-			"start with the same --embedder, or move the store to this one with memsvc reembed", state.ErrDimensionMismatch, have, cfg.Dim)
+			"start with %s, or move the store to this one with memsvc reembed", state.ErrDimensionMismatch, have, cfg.Dim, same)
 	}
 	if err := migrateRiverSQLite(ctx, db); err != nil {
 		return err

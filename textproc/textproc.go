@@ -42,6 +42,34 @@ func Words(text string) []string {
 	return out
 }
 
+// Identifiers returns the distinct words of text that mix letters and digits, lowercased: codes,
+// versions, passwords and model names (tulip2, v18.15.0, INV-1002, 5K, X1), which name one
+// thing exactly and which embeddings do not tell apart. Ordinals (18th, 2nd) are not
+// identifiers.
+func Identifiers(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range Words(text) {
+		w = strings.ToLower(w)
+		if seen[w] || !HasDigit(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 || isOrdinal(w) {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+// isOrdinal reports whether w is a number with an ordinal suffix (1st, 22nd, 3rd, 18th).
+func isOrdinal(w string) bool {
+	for _, suf := range []string{"st", "nd", "rd", "th"} {
+		if n, ok := strings.CutSuffix(w, suf); ok && n != "" && strings.IndexFunc(n, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // HasDigit reports whether w holds a digit: a number, a version, a code or a date.
 func HasDigit(w string) bool { return strings.IndexFunc(w, unicode.IsDigit) >= 0 }
 

@@ -2,6 +2,7 @@ package textproc
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -59,5 +60,17 @@ func TestTermsAndNegation(t *testing.T) {
 	}
 	if IsNegation("note") {
 		t.Error("IsNegation(note) = true")
+	}
+}
+
+func TestIdentifiers(t *testing.T) {
+	got := Identifiers("Remember the password tulip2 for build v18.15.0 on host ci-7 (INV-1002), not tulip2 again; " +
+		"my 18th birthday, the 2nd run, a 5K race, 2026, order 1002 and the ThinkPad X1.")
+	want := []string{"tulip2", "v18.15.0", "ci-7", "inv-1002", "5k", "x1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Identifiers = %q, want %q", got, want)
+	}
+	if got := Identifiers("What is Alice's favourite tea?"); len(got) != 0 {
+		t.Fatalf("Identifiers of a question without codes = %q", got)
 	}
 }

@@ -134,11 +134,12 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	}
 	pred, qt, idf := predicateMatch(q.Text, cands, subjects)
 	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
+	qIDs := textproc.Identifiers(q.Text)
 	out := make([]Result, len(cands))
 	for i, c := range cands {
 		s := Scores{
 			Predicate: pred[i],
-			Relevance: c.Relevance,
+			Relevance: c.Relevance * identifierMatch(qIDs, c.Text),
 			Validity:  validityOf(c, q, cfg.Softness),
 			Subject:   subjectOf(subjects[i], c.Text, qNames, cfg.OtherSubject),
 		}
@@ -165,6 +166,33 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	}
 	return out
 }
+
+// identifierMatch weighs a candidate's relevance by the share of the query's identifiers
+// (textproc.Identifiers) that its text holds: 1 when it holds them all or the query names none,
+// down to identifierFloor when it holds none. An identifier names one thing exactly, and the
+// rank fusion hears it only as one more rank in the lexical list: among near-identical notes
+// ("… the password tulip0", "… tulip2", …) the dense list orders by noise, and the one note the
+// query names would lose to a neighbour that the dense list happens to put first.
+func identifierMatch(qIDs []string, text string) float64 {
+	if len(qIDs) == 0 {
+		return 1
+	}
+	have := map[string]bool{}
+	for _, id := range textproc.Identifiers(text) {
+		have[id] = true
+	}
+	n := 0
+	for _, id := range qIDs {
+		if have[id] {
+			n++
+		}
+	}
+	return identifierFloor + (1-identifierFloor)*float64(n)/float64(len(qIDs))
+}
+
+// identifierFloor is identifierMatch's weight of a candidate that holds none of the query's
+// identifiers.
+const identifierFloor = 0.5
 
 func validityOf(c Candidate, q Query, softness float64) float64 {
 	if q.AsOf != nil {

@@ -1,6 +1,7 @@
 package validity
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -216,5 +217,25 @@ func TestAKeyedMemoryCompetesOnlyWithItsKey(t *testing.T) {
 		if r.Index == 1 && r.Scores.Recency >= 1 {
 			t.Errorf("an older unkeyed memory like a newer keyed one is in its slot: %+v", r)
 		}
+	}
+}
+
+// A query that names an identifier finds the one note holding it, though the fused relevance of
+// its near-identical neighbours (the dense list cannot tell tulip0 from tulip2) is higher.
+func TestIdentifierNamedInTheQuery(t *testing.T) {
+	var cands []Candidate
+	for i := range 5 {
+		cands = append(cands, Candidate{Relevance: 1 - 0.02*float64(i), Status: Valid, ValidFrom: t2024.Add(time.Duration(i) * time.Hour),
+			Text: fmt.Sprintf("Note %d: the parcel for order 100%d goes to dock %d; remember the password tulip%d.", i, i, i, i)})
+	}
+	for _, cfg := range []Config{Default, {Weights: Weights{Relevance: 1}}} {
+		got := Rank(Query{Text: "password tulip3", Now: now}, cands, cfg)
+		if got[0].Index != 3 {
+			t.Fatalf("top hit %q, want the note naming tulip3", cands[got[0].Index].Text)
+		}
+	}
+	// Without an identifier in the query, relevance orders them as before.
+	if got := Rank(Query{Text: "which dock does the parcel go to", Now: now}, cands, Config{Weights: Weights{Relevance: 1}}); got[0].Index != 0 {
+		t.Fatalf("top hit %q without an identifier", cands[got[0].Index].Text)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/memsvc/memsvc/auth"
-	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/state"
 	"github.com/memsvc/memsvc/stores"
 )
@@ -141,7 +140,9 @@ func openKeys(ctx context.Context, store, data string) (*auth.Service, func(), e
 	if store != "embedded" && !stores.IsPostgres(store) {
 		return nil, nil, fmt.Errorf("--store %q: want embedded or a postgres:// URL", store)
 	}
-	st, err := stores.Open(ctx, stores.Config{Store: store, Data: data, Dim: embed.NewBuiltin().Dim(), Migrate: true,
+	// Keys embed nothing: an existing store opens with its own dimension, and a new one is made
+	// for the default embedder.
+	st, err := stores.Open(ctx, stores.Config{Store: store, Data: data, Dim: builtinDim(), StoredDim: true, Migrate: true,
 		Logger: newLogger(io.Discard)})
 	if err != nil {
 		return nil, nil, err

@@ -46,6 +46,9 @@ type Config struct {
 	CompactionPoll    time.Duration
 	CompactionShare   float64
 
+	// EmbedShare is the share of its time the background message embedder may work.
+	EmbedShare float64
+
 	// RateLimit is each API key's requests per second (negative: unlimited); RateBurst its burst.
 	RateLimit float64
 	RateBurst int
@@ -72,7 +75,7 @@ func NewMain(w io.Writer) *Main {
 		Config: Config{Migrate: true, Addr: "127.0.0.1:8080", Data: "./memsvc-data", Store: "embedded", Archival: "",
 			Embedder: "builtin", Summarizer: "builtin", OllamaURL: "http://127.0.0.1:11434", OpenAIURL: defaultOpenAIURL,
 			CompactionWorkers: 2, CompactionBudget: 200_000, CompactionPeriod: time.Hour, CompactionLease: 30 * time.Second,
-			CompactionPoll: time.Second, CompactionShare: 0.25, RateLimit: api.DefaultRateLimit, RateBurst: api.DefaultRateBurst},
+			CompactionPoll: time.Second, CompactionShare: 0.25, EmbedShare: 0.5, RateLimit: api.DefaultRateLimit, RateBurst: api.DefaultRateBurst},
 		Logger: newLogger(w),
 	}
 }
@@ -98,6 +101,7 @@ func (m *Main) ParseFlags(args []string, extra ...func(*flag.FlagSet)) error {
 	fs.IntVar(&c.RateBurst, "rate-burst", c.RateBurst, "burst of requests each API key may send")
 	fs.IntVar(&c.CompactionWorkers, "compaction-workers", c.CompactionWorkers, "compaction jobs run at once")
 	fs.Float64Var(&c.CompactionShare, "compaction-cpu-share", c.CompactionShare, "share of its time each compaction worker may spend on jobs (0 to 1; 1 runs a backlog back to back)")
+	fs.Float64Var(&c.EmbedShare, "embed-cpu-share", c.EmbedShare, "share of its time the background message embedder may work through a backlog (0 to 1)")
 	fs.IntVar(&c.CompactionBudget, "compaction-budget", c.CompactionBudget, "each agent's compaction tokens per period; 0 for unlimited")
 	fs.DurationVar(&c.CompactionPeriod, "compaction-period", c.CompactionPeriod, "the compaction budget's period")
 	fs.DurationVar(&c.CompactionLease, "compaction-lease", c.CompactionLease, "how long a compaction job may go silent before it is handed out again")
@@ -138,8 +142,8 @@ func (c Config) validate() error {
 	case summarizerErr != nil:
 		return summarizerErr
 	case c.CompactionWorkers < 1 || c.CompactionBudget < 0 || c.CompactionPeriod <= 0 || c.CompactionLease <= 0 || c.CompactionPoll <= 0 ||
-		c.CompactionShare <= 0 || c.CompactionShare > 1:
-		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, --compaction-cpu-share in (0, 1], and the durations positive")
+		c.CompactionShare <= 0 || c.CompactionShare > 1 || c.EmbedShare <= 0 || c.EmbedShare > 1:
+		return errors.New("--compaction-workers must be at least 1, --compaction-budget not negative, --compaction-cpu-share and --embed-cpu-share in (0, 1], and the durations positive")
 	}
 	return nil
 }
@@ -191,6 +195,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var comp *compaction.Service
 	m.svc, err = pager.New(pager.Config{
 		Store: st.State, Archival: st.Archival, Embedder: emb, Summarizer: sum, Logger: m.Logger, Scoring: scoring,
+		EmbedShare: m.Config.EmbedShare,
 		OnEvent: func(agentID string, e pager.Event) {
 			srv.RecordEvent(agentID, e)
 			if e.Type == pager.EventCompactionQueued && comp != nil {
