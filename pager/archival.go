@@ -426,7 +426,7 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 	for i, h := range hits {
 		p := h.Passage
 		cands[i] = validity.Candidate{Relevance: h.Relevance, Vector: p.Vector, Text: p.Text, Key: p.Key,
-			Status: validity.Status(p.Status), ValidFrom: p.ValidFrom, ValidTo: p.ValidTo}
+			Status: validity.Status(p.Status), ValidFrom: p.ValidFrom, ValidTo: p.ValidTo, Written: p.CreatedAt.UnixNano()}
 		if p.PossiblySupersededBy != "" {
 			cands[i].Confidence = p.Confidence
 		}

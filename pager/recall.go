@@ -88,7 +88,8 @@ func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuer
 	// key, and a conversation names its speakers everywhere, so only those terms apply.
 	cands := make([]validity.Candidate, len(fused))
 	for i, h := range fused {
-		cands[i] = validity.Candidate{Relevance: h.Score, Text: h.Message.Content, Status: validity.Valid, ValidFrom: h.Message.CreatedAt}
+		cands[i] = validity.Candidate{Relevance: h.Score, Text: h.Message.Content, Status: validity.Valid, ValidFrom: h.Message.CreatedAt,
+			Written: h.Message.Seq}
 	}
 	cfg := s.cfg.Scoring
 	cfg.Weights = validity.Weights{Relevance: 1, Recency: 1, Validity: 1}

@@ -32,6 +32,10 @@ type Candidate struct {
 	Confidence float64
 	ValidFrom  time.Time
 	ValidTo    *time.Time
+	// Written orders memories by when they were written (a creation time in nanoseconds, or a
+	// sequence number); it tells which of two memories with the same ValidFrom is the newer,
+	// as statements dated by their day or session are. 0 when unknown.
+	Written int64
 	// AttributeCosine is the cosine between the embeddings of the query and of the attribute
 	// the memory's key names (KeyAttribute), when the caller computes it; 0 when unknown.
 	AttributeCosine float64
@@ -230,6 +234,15 @@ func subjectOf(subject, text string, qNames []string, other float64) float64 {
 		}
 	}
 	return other
+}
+
+// newer reports whether b states something later than a: a later ValidFrom, or the same one
+// and written later.
+func newer(b, a Candidate) bool {
+	if !b.ValidFrom.Equal(a.ValidFrom) {
+		return b.ValidFrom.After(a.ValidFrom)
+	}
+	return b.Written > a.Written
 }
 
 // slotRecency compares a memory with the others that compete for its slot: the same key, or the

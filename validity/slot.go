@@ -180,7 +180,7 @@ func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64,
 		bestQ, bestO := -1, 0.0
 		for q := p + 1; q < len(out); q++ {
 			b := out[q].Index
-			if !ans[b].ok || len(ans[b].values) == 0 || whole[b] || !cands[b].ValidFrom.After(cands[a].ValidFrom) || !differ(ans[a].values, ans[b].values) {
+			if !ans[b].ok || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
 				continue
 			}
 			if o := overlap(ans[a].frame, ans[b].frame); o >= frameOverlap && o > bestO {

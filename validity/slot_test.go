@@ -69,3 +69,24 @@ func TestContradictionsAreMarkedAndShownTogether(t *testing.T) {
 		}
 	}
 }
+
+// Two statements dated by the same session (the same ValidFrom) are ordered by when they were
+// written: the later one is the newer value. Unknown write order (0) moves nothing.
+func TestSameDayUpdateOrderedByWriting(t *testing.T) {
+	day := time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "I've allocated $300 monthly for my photography gear starting March 2024, is that enough for a beginner?", Status: Valid, ValidFrom: day, Written: 10},
+		{Relevance: 0.7, Text: "Which lens should I buy first for street photography?", Status: Valid, ValidFrom: day, Written: 11},
+		{Relevance: 0.6, Text: "My photography gear budget has been adjusted to $350 monthly starting March 2024, can you help me use it well?", Status: Valid, ValidFrom: day, Written: 12},
+	}
+	q := Query{Text: "How much do I allocate monthly for my photography gear?", Now: day.AddDate(0, 1, 0)}
+	if got := Rank(q, cands, Default); got[0].Index != 2 || got[1].Index != 0 {
+		t.Fatalf("the later-written value must rank first, just above the earlier: %+v", got)
+	}
+	for i := range cands {
+		cands[i].Written = 0
+	}
+	if got := Rank(q, cands, Default); got[0].Index != 0 {
+		t.Fatalf("without a write order, the same day moves nothing: %+v", got)
+	}
+}
