@@ -21,8 +21,8 @@ type Store interface {
 	state.CompactionStore
 }
 
-// Queue is what compaction needs of a River client over the state store's database (the riversqlite
-// driver on the embedded store, riverpgxv5 on PostgreSQL).
+// Queue is what compaction needs of a River client (the riversqlite driver over the embedded
+// store's job database, riverpgxv5 over PostgreSQL's).
 type Queue interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	Start(ctx context.Context) error

@@ -89,7 +89,10 @@ func periodStart(now time.Time, b Budget) time.Time {
 func (s *Service) Tick(ctx context.Context) (int, error) {
 	ctx = state.AllTenants(ctx)
 	now := s.now()
-	st, err := s.cfg.Store.Scheduler(ctx, now)
+	// With every worker's compaction out, the runnable agents are not read: most ticks while a
+	// backlog drains find no free worker (a worker rests after each job, see rest), and reading
+	// every queued compaction on each of them cost more CPU than the jobs did.
+	st, err := s.cfg.Store.Scheduler(ctx, now, s.cfg.Workers)
 	if err != nil {
 		return 0, err
 	}
@@ -105,6 +108,9 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 			n++
 			s.metrics.redispatched.Inc()
 		}
+	}
+	if st.Skipped {
+		return n, nil
 	}
 	p := plan(st, now, s.cfg.Budget, s.cfg.SleeperCredit, s.cfg.Workers-st.InFlight-n)
 	s.metrics.throttled.Set(float64(len(p.Throttled)))

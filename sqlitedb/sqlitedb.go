@@ -33,9 +33,41 @@ func Open(ctx context.Context, dir string) (*sql.DB, error) {
 
 // OpenFile opens the database at path and applies pending migrations.
 func OpenFile(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := open(ctx, path, 8, "wal_autocheckpoint(0)")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := migrations.ApplySQLite(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// JobsFileName is the job queue's database under the data directory (see OpenJobs).
+const JobsFileName = "jobs.db"
+
+// OpenJobs opens (creating when needed) dir/jobs.db, the job queue's own database, without
+// memsvc's migrations (River applies its own). The job queue lives in a file of its own so that
+// its writes (River polls for jobs with an UPDATE every fetch interval, and inserts, completes and
+// elects a leader outside memsvc's write gate) never hold memsvc.db's write lock: a request's
+// group commit would otherwise find the lock taken and sleep in SQLite's busy handler while every
+// other request queued behind it. Nothing in it is the source of truth (the state store's
+// compaction rows are, and a compaction whose job is lost is handed out again when its lease
+// expires), so it needs no transaction with memsvc.db. One connection, as the riversqlite driver
+// recommends, so that River's own operations queue in Go rather than in the busy handler; SQLite
+// checkpoints its log automatically, which stalls only the job queue.
+func OpenJobs(ctx context.Context, dir string) (*sql.DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlitedb: create data dir: %w", err)
+	}
+	return open(ctx, filepath.Join(dir, JobsFileName), 1)
+}
+
+func open(ctx context.Context, path string, conns int, pragmas ...string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)",
-		"mmap_size(268435456)", "cache_size(-16384)", "wal_autocheckpoint(0)"} {
+	for _, p := range append([]string{"journal_mode(WAL)", "synchronous(NORMAL)", "busy_timeout(10000)", "foreign_keys(1)",
+		"mmap_size(268435456)", "cache_size(-16384)"}, pragmas...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -43,15 +75,11 @@ func OpenFile(ctx context.Context, path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlitedb: open %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlitedb: open %s: %w", path, err)
-	}
-	if _, err := migrations.ApplySQLite(ctx, db); err != nil {
-		db.Close()
-		return nil, err
 	}
 	return db, nil
 }

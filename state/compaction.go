@@ -110,7 +110,10 @@ type RunnableAgent struct {
 
 // SchedulerState is what the compaction scheduler decides on.
 type SchedulerState struct {
+	// Runnable is empty when every slot was taken (see CompactionStore.Scheduler): Skipped.
 	Runnable []RunnableAgent
+	// Skipped reports that Runnable was not read.
+	Skipped bool
 	// InFlight counts compactions handed to the job queue whose lease has not expired.
 	InFlight int
 	// Expired are compactions in flight whose lease expired before now (their job died): they
@@ -133,8 +136,10 @@ type CompactionStore interface {
 	ListCompactions(ctx context.Context, agentID string, limit int) ([]Compaction, error)
 	// QueuedCompactions returns an agent's queued compactions not yet handed out, oldest first.
 	QueuedCompactions(ctx context.Context, agentID string) ([]Compaction, error)
-	// Scheduler returns the scheduler's view at now.
-	Scheduler(ctx context.Context, now time.Time) (SchedulerState, error)
+	// Scheduler returns the scheduler's view at now. When slots > 0 and at least slots
+	// compactions are in flight, it leaves Runnable empty without reading it: the scheduler has
+	// nothing to hand out, and the runnable agents are the costly part of the view.
+	Scheduler(ctx context.Context, now time.Time, slots int) (SchedulerState, error)
 	// AdvanceFloor raises the virtual-time floor to v (it never lowers it).
 	AdvanceFloor(ctx context.Context, v float64) error
 	// DispatchCompaction hands compaction id out as generation fromGeneration+1, leased until

@@ -14,9 +14,10 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// JobQueue is a River client over the state store's database: the riversqlite driver (through
-// database/sql and modernc.org/sqlite) on the embedded store, riverpgxv5 on PostgreSQL. Its
-// tables live beside memsvc's and are migrated by rivermigrate when the stores open.
+// JobQueue is a River client: the riversqlite driver (through database/sql and modernc.org/sqlite)
+// over the embedded store's job database, a file of its own beside memsvc.db (sqlitedb.OpenJobs
+// says why), or riverpgxv5 over the PostgreSQL state store's database, its tables beside
+// memsvc's. rivermigrate migrates them when the stores open.
 type JobQueue interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	Start(ctx context.Context) error
@@ -24,14 +25,14 @@ type JobQueue interface {
 	StopAndCancel(ctx context.Context) error
 }
 
-// NewJobQueue returns a River client over the state store's database, configured by cfg (its
+// NewJobQueue returns a River client over the stores' job database, configured by cfg (its
 // workers and queues). The stores must stay open while it runs.
 func (s *Stores) NewJobQueue(cfg *river.Config) (JobQueue, error) {
 	switch {
 	case s.pool != nil:
 		return river.NewClient(riverpgxv5.New(s.pool), cfg)
-	case s.db != nil:
-		return river.NewClient(riversqlite.New(s.db), cfg)
+	case s.jobs != nil:
+		return river.NewClient(riversqlite.New(s.jobs), cfg)
 	}
 	return nil, errors.New("stores: not open")
 }
@@ -61,7 +62,7 @@ func migrateRiverPostgres(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// migrateRiverSQLite applies River's pending migrations to the embedded database.
+// migrateRiverSQLite applies River's pending migrations to the embedded job database.
 func migrateRiverSQLite(ctx context.Context, db *sql.DB) error {
 	m, err := rivermigrate.New(riversqlite.New(db), nil)
 	if err != nil {

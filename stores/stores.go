@@ -92,6 +92,7 @@ type Stores struct {
 	Archival archival.Store
 
 	db     *sql.DB
+	jobs   *sql.DB // the job queue's own database beside db (sqlitedb.OpenJobs)
 	ckpt   *sqlitedb.Checkpointer
 	pool   *pgxpool.Pool
 	qdrant *qdrantarchival.Store
@@ -159,7 +160,10 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("%w: the store was created with embedder %s (name/dimension), whose vectors are not %d-d; "+
 			"start with %s, or move the store to this one with memsvc reembed", state.ErrDimensionMismatch, have, cfg.Dim, same)
 	}
-	if err := migrateRiverSQLite(ctx, db); err != nil {
+	if s.jobs, err = sqlitedb.OpenJobs(ctx, cfg.Data); err != nil {
+		return err
+	}
+	if err := migrateRiverSQLite(ctx, s.jobs); err != nil {
 		return err
 	}
 	s.ckpt = &sqlitedb.Checkpointer{DB: db, Logger: cfg.Logger}
@@ -208,7 +212,12 @@ func Migrate(ctx context.Context, cfg Config) (int, error) {
 		return 0, err
 	}
 	defer db.Close()
-	if err := migrateRiverSQLite(ctx, db); err != nil {
+	jobs, err := sqlitedb.OpenJobs(ctx, cfg.Data)
+	if err != nil {
+		return 0, err
+	}
+	defer jobs.Close()
+	if err := migrateRiverSQLite(ctx, jobs); err != nil {
 		return 0, err
 	}
 	var n int
@@ -241,6 +250,10 @@ func (s *Stores) Close() error {
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 		s.db = nil
+	}
+	if s.jobs != nil {
+		errs = append(errs, s.jobs.Close())
+		s.jobs = nil
 	}
 	if s.pool != nil {
 		s.pool.Close()

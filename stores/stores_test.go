@@ -2,12 +2,15 @@ package stores_test
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/archival/qdrantarchival"
 	"github.com/memsvc/memsvc/archival/qdrantarchival/qdranttest"
 	"github.com/memsvc/memsvc/pgdb/pgdbtest"
+	"github.com/memsvc/memsvc/sqlitedb"
 	"github.com/memsvc/memsvc/stores"
 )
 
@@ -69,5 +72,33 @@ func TestArchivalValidation(t *testing.T) {
 		if err := stores.CheckArchival(good); err != nil {
 			t.Errorf("CheckArchival(%q): %v", good, err)
 		}
+	}
+}
+
+// TestJobQueueOwnFile: on the embedded store the job queue's tables live in jobs.db, not in
+// memsvc.db, so that River's writes never take the state store's write lock.
+func TestJobQueueOwnFile(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := stores.Open(ctx, stores.Config{Store: "embedded", Data: dir, Dim: dim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	has := func(file string) bool {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, file)+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'river_job'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	if !has(sqlitedb.JobsFileName) || has(sqlitedb.FileName) {
+		t.Fatalf("river_job in %s: %v, in %s: %v; want only the former", sqlitedb.JobsFileName, has(sqlitedb.JobsFileName),
+			sqlitedb.FileName, has(sqlitedb.FileName))
 	}
 }

@@ -86,30 +86,9 @@ func (s *Store) QueuedCompactions(ctx context.Context, agentID string) ([]state.
 }
 
 // Scheduler implements state.CompactionStore.
-func (s *Store) Scheduler(ctx context.Context, now time.Time) (state.SchedulerState, error) {
+func (s *Store) Scheduler(ctx context.Context, now time.Time, slots int) (state.SchedulerState, error) {
 	var st state.SchedulerState
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (c.agent_id) `+prefixed("c.", compactionCols)+`,
-			coalesce(a.vruntime, 0), coalesce(a.period_start, 'epoch'), coalesce(a.period_tokens, 0), coalesce(a.tokens_total, 0)
-		FROM compactions c LEFT JOIN compaction_accounts a ON a.agent_id = c.agent_id
-		WHERE c.status = 'queued' AND c.generation = 0
-		AND NOT EXISTS (SELECT 1 FROM compactions o WHERE o.agent_id = c.agent_id AND o.generation > 0
-			AND o.status IN ('queued', 'running'))
-		ORDER BY c.agent_id, c.created_at, c.id COLLATE "C" LIMIT 1000`)
-	if err != nil {
-		return st, wrap("runnable compactions", err)
-	}
-	st.Runnable, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (state.RunnableAgent, error) {
-		var ra state.RunnableAgent
-		var tokens, total int64
-		c, err := scanCompaction(r, &ra.Account.VRuntime, &ra.Account.PeriodStart, &tokens, &total)
-		ra.Next, ra.Account.AgentID = c, c.AgentID
-		ra.Account.PeriodStart = ra.Account.PeriodStart.UTC()
-		ra.Account.PeriodTokens, ra.Account.TokensTotal = int(tokens), int(total)
-		return ra, err
-	})
-	if err != nil {
-		return st, wrap("runnable compactions", err)
-	}
+	var err error
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM compactions WHERE status IN ('queued', 'running')
 		AND generation > 0 AND lease_until >= $1`, now).Scan(&st.InFlight); err != nil {
 		return st, wrap("in-flight compactions", err)
@@ -121,7 +100,38 @@ func (s *Store) Scheduler(ctx context.Context, now time.Time) (state.SchedulerSt
 	if err := s.pool.QueryRow(ctx, `SELECT vfloor FROM compaction_clock WHERE id = 1`).Scan(&st.Floor); err != nil {
 		return st, wrap("compaction clock", err)
 	}
-	return st, nil
+	if slots > 0 && st.InFlight >= slots {
+		st.Skipped = true
+		return st, nil
+	}
+	return st, s.runnable(ctx, &st)
+}
+
+// runnable reads the scheduler's runnable agents into st.
+func (s *Store) runnable(ctx context.Context, st *state.SchedulerState) error {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (c.agent_id) `+prefixed("c.", compactionCols)+`,
+			coalesce(a.vruntime, 0), coalesce(a.period_start, 'epoch'), coalesce(a.period_tokens, 0), coalesce(a.tokens_total, 0)
+		FROM compactions c LEFT JOIN compaction_accounts a ON a.agent_id = c.agent_id
+		WHERE c.status = 'queued' AND c.generation = 0
+		AND NOT EXISTS (SELECT 1 FROM compactions o WHERE o.agent_id = c.agent_id AND o.generation > 0
+			AND o.status IN ('queued', 'running'))
+		ORDER BY c.agent_id, c.created_at, c.id COLLATE "C" LIMIT 1000`)
+	if err != nil {
+		return wrap("runnable compactions", err)
+	}
+	st.Runnable, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (state.RunnableAgent, error) {
+		var ra state.RunnableAgent
+		var tokens, total int64
+		c, err := scanCompaction(r, &ra.Account.VRuntime, &ra.Account.PeriodStart, &tokens, &total)
+		ra.Next, ra.Account.AgentID = c, c.AgentID
+		ra.Account.PeriodStart = ra.Account.PeriodStart.UTC()
+		ra.Account.PeriodTokens, ra.Account.TokensTotal = int(tokens), int(total)
+		return ra, err
+	})
+	if err != nil {
+		return wrap("runnable compactions", err)
+	}
+	return nil
 }
 
 func prefixed(p, cols string) string {

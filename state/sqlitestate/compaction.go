@@ -118,34 +118,9 @@ func (s *Store) QueuedCompactions(ctx context.Context, agentID string) ([]state.
 }
 
 // Scheduler implements state.CompactionStore.
-func (s *Store) Scheduler(ctx context.Context, now time.Time) (state.SchedulerState, error) {
+func (s *Store) Scheduler(ctx context.Context, now time.Time, slots int) (state.SchedulerState, error) {
 	var st state.SchedulerState
-	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixed("c.", compactionCols)+`,
-			coalesce(a.vruntime, 0), coalesce(a.period_start, 0), coalesce(a.period_tokens, 0), coalesce(a.tokens_total, 0)
-		FROM compactions c LEFT JOIN compaction_accounts a ON a.agent_id = c.agent_id
-		WHERE c.status = 'queued' AND c.generation = 0
-		AND NOT EXISTS (SELECT 1 FROM compactions o WHERE o.agent_id = c.agent_id AND o.generation > 0
-			AND o.status IN ('queued', 'running'))
-		AND NOT EXISTS (SELECT 1 FROM compactions e WHERE e.agent_id = c.agent_id AND e.status = 'queued' AND e.generation = 0
-			AND (e.created_at < c.created_at OR e.created_at = c.created_at AND e.id < c.id))
-		ORDER BY c.created_at, c.id LIMIT 1000`)
-	if err != nil {
-		return st, fmt.Errorf("sqlitestate: runnable compactions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r state.RunnableAgent
-		var ps int64
-		c, err := scanCompaction(rows, &r.Account.VRuntime, &ps, &r.Account.PeriodTokens, &r.Account.TokensTotal)
-		if err != nil {
-			return st, err
-		}
-		r.Next, r.Account.AgentID, r.Account.PeriodStart = c, c.AgentID, fromNanos(ps)
-		st.Runnable = append(st.Runnable, r)
-	}
-	if err := rows.Err(); err != nil {
-		return st, err
-	}
+	var err error
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM compactions WHERE status IN ('queued', 'running')
 		AND generation > 0 AND lease_until >= ?`, nanos(now)).Scan(&st.InFlight); err != nil {
 		return st, fmt.Errorf("sqlitestate: in-flight compactions: %w", err)
@@ -157,7 +132,42 @@ func (s *Store) Scheduler(ctx context.Context, now time.Time) (state.SchedulerSt
 	if err := s.db.QueryRowContext(ctx, `SELECT vfloor FROM compaction_clock WHERE id = 1`).Scan(&st.Floor); err != nil {
 		return st, fmt.Errorf("sqlitestate: compaction clock: %w", err)
 	}
-	return st, nil
+	if slots > 0 && st.InFlight >= slots {
+		st.Skipped = true
+		return st, nil
+	}
+	return st, s.runnable(ctx, &st)
+}
+
+// runnable reads the scheduler's runnable agents into st.
+func (s *Store) runnable(ctx context.Context, st *state.SchedulerState) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+prefixed("c.", compactionCols)+`,
+			coalesce(a.vruntime, 0), coalesce(a.period_start, 0), coalesce(a.period_tokens, 0), coalesce(a.tokens_total, 0)
+		FROM compactions c LEFT JOIN compaction_accounts a ON a.agent_id = c.agent_id
+		WHERE c.status = 'queued' AND c.generation = 0
+		AND NOT EXISTS (SELECT 1 FROM compactions o WHERE o.agent_id = c.agent_id AND o.generation > 0
+			AND o.status IN ('queued', 'running'))
+		AND NOT EXISTS (SELECT 1 FROM compactions e WHERE e.agent_id = c.agent_id AND e.status = 'queued' AND e.generation = 0
+			AND (e.created_at < c.created_at OR e.created_at = c.created_at AND e.id < c.id))
+		ORDER BY c.created_at, c.id LIMIT 1000`)
+	if err != nil {
+		return fmt.Errorf("sqlitestate: runnable compactions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r state.RunnableAgent
+		var ps int64
+		c, err := scanCompaction(rows, &r.Account.VRuntime, &ps, &r.Account.PeriodTokens, &r.Account.TokensTotal)
+		if err != nil {
+			return err
+		}
+		r.Next, r.Account.AgentID, r.Account.PeriodStart = c, c.AgentID, fromNanos(ps)
+		st.Runnable = append(st.Runnable, r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return nil
 }
 
 func prefixed(p, cols string) string {

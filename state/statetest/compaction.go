@@ -47,7 +47,7 @@ func testCompactions(t *testing.T, s state.Store) {
 	if _, err := cs.GetCompaction(ctx, "cmp_missing"); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("unknown compaction: %v", err)
 	}
-	st, err := cs.Scheduler(ctx, now)
+	st, err := cs.Scheduler(ctx, now, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,9 +70,16 @@ func testCompactions(t *testing.T, s state.Store) {
 	if err := cs.DispatchCompaction(ctx, c2.ID, 0, lease, 1.5); !errors.Is(err, state.ErrConflict) {
 		t.Fatalf("a second compaction of an agent in flight: %v, want ErrConflict", err)
 	}
-	st, _ = cs.Scheduler(ctx, now)
-	if len(st.Runnable) != 1 || st.Runnable[0].Next.ID != cb.ID || st.InFlight != 1 {
+	st, _ = cs.Scheduler(ctx, now, 0)
+	if len(st.Runnable) != 1 || st.Runnable[0].Next.ID != cb.ID || st.InFlight != 1 || st.Skipped {
 		t.Fatalf("scheduler with one in flight: %+v", st)
+	}
+	// Every slot taken: the runnable agents are not read, the rest of the view is.
+	if st, _ = cs.Scheduler(ctx, now, 1); !st.Skipped || len(st.Runnable) != 0 || st.InFlight != 1 || st.Floor != 0 {
+		t.Fatalf("scheduler with its one slot taken: %+v", st)
+	}
+	if st, _ = cs.Scheduler(ctx, now, 2); st.Skipped || len(st.Runnable) != 1 {
+		t.Fatalf("scheduler with a slot free: %+v", st)
 	}
 	if q, _ := cs.QueuedCompactions(ctx, a.ID); len(q) != 1 || q[0].ID != c2.ID {
 		t.Fatalf("queued compactions of a: %+v", q)
@@ -96,7 +103,7 @@ func testCompactions(t *testing.T, s state.Store) {
 	}
 	// The lease expires: the scheduler sees it, and hands it out again as generation 2.
 	later := lease.Add(time.Second)
-	st, _ = cs.Scheduler(ctx, later)
+	st, _ = cs.Scheduler(ctx, later, 0)
 	if len(st.Expired) != 1 || st.Expired[0].ID != c1.ID || st.InFlight != 0 {
 		t.Fatalf("expired lease: %+v", st)
 	}
@@ -186,7 +193,7 @@ func testCompactions(t *testing.T, s state.Store) {
 				t.Fatal(err)
 			}
 		}()
-		st, err := cs.Scheduler(ctx, now)
+		st, err := cs.Scheduler(ctx, now, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +233,7 @@ func testCompactions(t *testing.T, s state.Store) {
 	if err := cs.AdvanceFloor(ctx, 20); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := cs.Scheduler(ctx, now); st.Floor != 50 {
+	if st, _ := cs.Scheduler(ctx, now, 0); st.Floor != 50 {
 		t.Fatalf("floor %v, want 50", st.Floor)
 	}
 
