@@ -426,7 +426,7 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 	for i, h := range hits {
 		p := h.Passage
 		cands[i] = validity.Candidate{Relevance: h.Relevance, Vector: p.Vector, Text: p.Text, Key: p.Key,
-			Status: validity.Status(p.Status), ValidFrom: p.ValidFrom, ValidTo: p.ValidTo, Written: p.CreatedAt.UnixNano()}
+			Status: validity.Status(p.Status), ValidFrom: p.ValidFrom, ValidTo: p.ValidTo, Written: unixNano(p.CreatedAt)}
 		if p.PossiblySupersededBy != "" {
 			cands[i].Confidence = p.Confidence
 		}
@@ -456,6 +456,14 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		out[i].Conflicts = ids
 	}
 	return out, nil
+}
+
+// unixNano is t in nanoseconds since the epoch, 0 for the zero time (unknown).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // conflictIDs turns the conflicts of each hit shown (validity.Result.Conflicts: indexes of

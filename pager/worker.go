@@ -53,7 +53,12 @@ func (s *Service) run(ctx context.Context) {
 				s.cfg.Logger.Warn("drain summary outbox", "err", err)
 			}
 		}
-		for ctx.Err() == nil {
+		// At most embedTickBatches batches a tick, so that the outbox is retried (above) while a
+		// large backlog of messages is embedded.
+		for range embedTickBatches {
+			if ctx.Err() != nil {
+				break
+			}
 			t0 := time.Now()
 			n, err := s.embedBatch(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -66,6 +71,10 @@ func (s *Service) run(ctx context.Context) {
 		}
 	}
 }
+
+// embedTickBatches is how many batches of messages the background worker embeds between two
+// retries of the summary outbox.
+const embedTickBatches = 64
 
 // rest holds the background worker, after it worked for d, long enough that it works at most
 // EmbedShare of its time.

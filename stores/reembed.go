@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -93,6 +95,17 @@ func embedPassages(ctx context.Context, emb Embedder, batch []pendingPassage) ([
 
 func reembedSQLite(ctx context.Context, dir string, emb Embedder, text PassageText, progress func(int, int), to string) (Reembedded, error) {
 	out := Reembedded{To: to}
+	if _, err := os.Stat(filepath.Join(dir, sqlitedb.FileName)); err != nil {
+		return out, fmt.Errorf("stores: re-embed: no embedded store in %s (--data): %w", dir, err)
+	}
+	unlock, err := lockData(dir, true)
+	if errors.Is(err, errLocked) {
+		return out, fmt.Errorf("stores: re-embed: %s is open in a running memsvc (serve, mcp or keys): stop it first", dir)
+	}
+	if err != nil {
+		return out, err
+	}
+	defer unlock()
 	db, err := sqlitedb.Open(ctx, dir)
 	if err != nil {
 		return out, err
@@ -172,14 +185,13 @@ func reembedPostgres(ctx context.Context, url string, emb Embedder, text Passage
 		return out, fmt.Errorf("stores: re-embed: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	// Pending migrations apply under the dimension the database has; a new database is made
-	// under the new one.
+	// Pending migrations apply under the dimension the database has.
 	have, err := pgdb.StoredDim(ctx, url)
 	if err != nil {
 		return out, err
 	}
 	if have == 0 {
-		have = emb.Dim()
+		return out, errors.New("stores: re-embed: the database holds no memsvc store (no meta table): check --store")
 	}
 	if _, err := migrations.ApplyPostgres(ctx, conn, have); err != nil {
 		return out, err

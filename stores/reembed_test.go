@@ -233,3 +233,37 @@ func TestOldDefaultStoreNamesItsFlag(t *testing.T) {
 		t.Fatalf("opening a GloVe store at 612-d: %v", err)
 	}
 }
+
+// TestReembedRefusesAnOpenStoreOrNone: re-embedding an embedded store that a running service
+// has open is refused before anything changes, and so is a data directory without a store; a
+// store being re-embedded does not open.
+func TestReembedRefusesAnOpenStoreOrNone(t *testing.T) {
+	ctx := context.Background()
+	glove := embed.NewBuiltin()
+	wide, err := embed.NewConcat([]embed.Embedder{glove, glove}, []float64{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stores.Reembed(ctx, stores.Config{Store: "embedded", Data: t.TempDir()}, wide, pager.PassageEmbedText, nil); err == nil ||
+		!strings.Contains(err.Error(), "no embedded store") {
+		t.Fatalf("re-embedding an empty directory: %v", err)
+	}
+	cfg := stores.Config{Store: "embedded", Data: t.TempDir(), Dim: glove.Dim()}
+	st, err := stores.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stores.Reembed(ctx, cfg, wide, pager.PassageEmbedText, nil); err == nil || !strings.Contains(err.Error(), "stop it first") {
+		t.Fatalf("re-embedding an open store: %v", err)
+	}
+	// A second opener (memsvc keys beside memsvc serve) shares the directory.
+	st2, err := stores.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("a second opener: %v", err)
+	}
+	st2.Close()
+	st.Close()
+	if _, err := stores.Reembed(ctx, cfg, wide, pager.PassageEmbedText, nil); err != nil {
+		t.Fatalf("re-embedding once closed: %v", err)
+	}
+}

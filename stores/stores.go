@@ -92,7 +92,8 @@ type Stores struct {
 	Archival archival.Store
 
 	db     *sql.DB
-	jobs   *sql.DB // the job queue's own database beside db (sqlitedb.OpenJobs)
+	unlock func() error // releases the data directory's shared lock (lockData)
+	jobs   *sql.DB      // the job queue's own database beside db (sqlitedb.OpenJobs)
 	ckpt   *sqlitedb.Checkpointer
 	pool   *pgxpool.Pool
 	qdrant *qdrantarchival.Store
@@ -139,6 +140,14 @@ func (s *Stores) open(ctx context.Context, cfg Config) error {
 		s.Archival = pgarchival.New(pool, cfg.Dim)
 		return nil
 	}
+	unlock, err := lockData(cfg.Data, false)
+	if errors.Is(err, errLocked) {
+		return fmt.Errorf("stores: %s is being re-embedded (memsvc reembed); start once it has finished", cfg.Data)
+	}
+	if err != nil {
+		return err
+	}
+	s.unlock = unlock
 	db, err := sqlitedb.Open(ctx, cfg.Data)
 	if err != nil {
 		return err
@@ -201,6 +210,15 @@ func Migrate(ctx context.Context, cfg Config) (int, error) {
 		return 0, err
 	}
 	if IsPostgres(cfg.Store) {
+		if cfg.StoredDim {
+			dim, err := pgdb.StoredDim(ctx, cfg.Store)
+			if err != nil {
+				return 0, err
+			}
+			if dim > 0 {
+				cfg.Dim = dim
+			}
+		}
 		n, err := pgdb.Migrate(ctx, cfg.Store, cfg.Dim)
 		if err != nil {
 			return n, err
@@ -258,6 +276,10 @@ func (s *Stores) Close() error {
 	if s.pool != nil {
 		s.pool.Close()
 		s.pool = nil
+	}
+	if s.unlock != nil { // last: the files are closed
+		errs = append(errs, s.unlock())
+		s.unlock = nil
 	}
 	return errors.Join(errs...)
 }

@@ -42,32 +42,31 @@ func Words(text string) []string {
 	return out
 }
 
-// Identifiers returns the distinct words of text that mix letters and digits, lowercased: codes,
-// versions, passwords and model names (tulip2, v18.15.0, INV-1002, 5K, X1), which name one
-// thing exactly and which embeddings do not tell apart. Ordinals (18th, 2nd) are not
-// identifiers.
+// Identifiers returns the distinct identifiers of text: words that begin with a letter and hold
+// a digit (codes, versions, passwords, model names: tulip2, v18.15.0, INV-1002, X1, gpt-4o),
+// which name one thing exactly and which embeddings do not tell apart. They are lowercased and
+// their inner punctuation dropped, so that gpt-4o and GPT4o are one identifier. Words that begin
+// with a digit are quantities, not names (5K, 10am, 1990s, 18th, 3-bedroom, 2024-05-01T10:00).
 func Identifiers(text string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, w := range Words(text) {
-		w = strings.ToLower(w)
-		if seen[w] || !HasDigit(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 || isOrdinal(w) {
+		r := []rune(w)
+		if len(r) == 0 || !unicode.IsLetter(r[0]) || !HasDigit(w) {
 			continue
 		}
-		seen[w] = true
-		out = append(out, w)
-	}
-	return out
-}
-
-// isOrdinal reports whether w is a number with an ordinal suffix (1st, 22nd, 3rd, 18th).
-func isOrdinal(w string) bool {
-	for _, suf := range []string{"st", "nd", "rd", "th"} {
-		if n, ok := strings.CutSuffix(w, suf); ok && n != "" && strings.IndexFunc(n, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
-			return true
+		id := strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, w)
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
 		}
 	}
-	return false
+	return out
 }
 
 // HasDigit reports whether w holds a digit: a number, a version, a code or a date.

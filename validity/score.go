@@ -143,7 +143,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	for i, c := range cands {
 		s := Scores{
 			Predicate: pred[i],
-			Relevance: c.Relevance * identifierMatch(qIDs, c.Text),
+			Relevance: c.Relevance * identifierMatch(qIDs, keyWords.Replace(c.Key)+" "+c.Text),
 			Validity:  validityOf(c, q, cfg.Softness),
 			Subject:   subjectOf(subjects[i], c.Text, qNames, cfg.OtherSubject),
 		}
@@ -172,7 +172,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 }
 
 // identifierMatch weighs a candidate's relevance by the share of the query's identifiers
-// (textproc.Identifiers) that its text holds: 1 when it holds them all or the query names none,
+// (textproc.Identifiers) that its key and text hold: 1 when it holds them all or the query names none,
 // down to identifierFloor when it holds none. An identifier names one thing exactly, and the
 // rank fusion hears it only as one more rank in the lexical list: among near-identical notes
 // ("… the password tulip0", "… tulip2", …) the dense list orders by noise, and the one note the
@@ -193,6 +193,9 @@ func identifierMatch(qIDs []string, text string) float64 {
 	}
 	return identifierFloor + (1-identifierFloor)*float64(n)/float64(len(qIDs))
 }
+
+// keyWords spells a key ("x1/ip", "alice/home_city") as words.
+var keyWords = strings.NewReplacer("/", " ", "_", " ")
 
 // identifierFloor is identifierMatch's weight of a candidate that holds none of the query's
 // identifiers.

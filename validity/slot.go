@@ -180,7 +180,7 @@ func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64,
 		bestQ, bestO := -1, 0.0
 		for q := p + 1; q < len(out); q++ {
 			b := out[q].Index
-			if !ans[b].ok || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
+			if !(ans[b].ok || ans[b].coverage >= slotFollowCoverage) || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
 				continue
 			}
 			if o := overlap(ans[a].frame, ans[b].frame); o >= frameOverlap && o > bestO {
@@ -197,6 +197,13 @@ func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64,
 		p++ // the older one, now below it, is not moved again
 	}
 }
+
+// slotFollowCoverage is the least coverage of the query by a newer memory that restates an
+// answering one with a changed value (its frame overlapping as frameOverlap asks): an update is
+// often shorter than the statement it updates and says less of what the question asks ("I've
+// increased my kneading time to 15 minutes" after "… from 8 to 12 minutes for better gluten
+// development in bread dough"), so it need only touch the query, at half of slotCoverage.
+const slotFollowCoverage = slotCoverage / 2
 
 // frameOverlap is the least share of the shorter sentence's words (values aside) that the
 // longer one must hold for two sentences to state one thing.

@@ -90,3 +90,20 @@ func TestSameDayUpdateOrderedByWriting(t *testing.T) {
 		t.Fatalf("without a write order, the same day moves nothing: %+v", got)
 	}
 }
+
+// An update that is shorter than the statement it updates, and says less of what the question
+// asks, still takes its place when it restates it with a changed value; a newer memory that
+// only touches the query's topic without restating the older one moves nothing.
+func TestAShortUpdateFollowsTheStatementItRestates(t *testing.T) {
+	day := time.Date(2024, 2, 5, 0, 0, 0, 0, time.UTC)
+	q := Query{Text: "How long do I knead my bread dough to achieve strong gluten development?", Now: day.AddDate(0, 1, 0)}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "I've increased my kneading time from 8 to 12 minutes for better gluten development in bread dough, do you think this will significantly improve my bread's texture?", Status: Valid, ValidFrom: day, Written: 1},
+		{Relevance: 0.8, Text: "I've increased my kneading time to 15 minutes, how does this impact gluten strength in my bread dough?", Status: Valid, ValidFrom: day, Written: 2},
+		{Relevance: 0.7, Text: "My oven runs 15 degrees hot, so I bake the bread dough at 220 instead of 235.", Status: Valid, ValidFrom: day.AddDate(0, 0, 3), Written: 3},
+	}
+	got := Rank(q, cands, Default)
+	if got[0].Index != 1 || got[1].Index != 0 || got[2].Index != 2 {
+		t.Fatalf("want the shorter update first, the statement it restates second, the oven note last: %+v", got)
+	}
+}

@@ -158,7 +158,11 @@ func (m *Main) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return stores.Migrate(ctx, m.Config.storesConfig(emb.Dim(), m.Logger))
+	// An existing store migrates at the dimension it was made with (moving it to another
+	// embedder is memsvc reembed's work); a new one is made for the embedder.
+	cfg := m.Config.storesConfig(emb.Dim(), m.Logger)
+	cfg.StoredDim = true
+	return stores.Migrate(ctx, cfg)
 }
 
 // Run opens the stores, starts the pager's background work and starts serving. It returns once
