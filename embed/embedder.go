@@ -16,3 +16,18 @@ type Embedder interface {
 	// not comparable.
 	Model() string
 }
+
+type workersKey struct{}
+
+// WithWorkers returns a context under which an embedder that spreads one call's texts over
+// goroutines (USE-lite spreads its batches over GOMAXPROCS) uses at most n of them: background
+// work embeds under it so that requests keep a core. n < 1 means no limit.
+func WithWorkers(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, workersKey{}, n)
+}
+
+// Workers returns the limit WithWorkers set on ctx, or 0 for none.
+func Workers(ctx context.Context) int {
+	n, _ := ctx.Value(workersKey{}).(int)
+	return max(n, 0)
+}

@@ -3,8 +3,10 @@ package pager
 import (
 	"context"
 	"errors"
+	"runtime"
 	"time"
 
+	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/state"
 )
 
@@ -42,6 +44,9 @@ func (s *Service) Stop() {
 
 func (s *Service) run(ctx context.Context) {
 	defer close(s.done)
+	// Background embedding leaves requests at least half the cores (one of two): a neural
+	// embedder otherwise spreads each batch over every core.
+	ctx = embed.WithWorkers(ctx, max(1, runtime.GOMAXPROCS(0)/2))
 	t := time.NewTicker(s.cfg.EmbedInterval)
 	defer t.Stop()
 	for {

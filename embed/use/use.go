@@ -146,6 +146,9 @@ func (*Encoder) Embed(ctx context.Context, texts []string) ([][]float32, error) 
 		start = end
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(batches))
+	if n := embed.Workers(ctx); n > 0 {
+		workers = min(workers, n)
+	}
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex

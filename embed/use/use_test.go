@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/memsvc/memsvc/embed"
 )
 
 func TestEmbedEdgeCases(t *testing.T) {
@@ -94,4 +96,29 @@ func TestEmbedConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// A call limited to one goroutine (embed.WithWorkers, as background work embeds) gives the same
+// vectors as one spread over every core.
+func TestEmbedWithOneWorker(t *testing.T) {
+	enc := New()
+	var texts []string
+	for i := range 300 { // several batches
+		texts = append(texts, strings.Repeat("the lighthouse keeper logs the tide ", 1+i%7))
+	}
+	all, err := enc.Embed(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := enc.Embed(embed.WithWorkers(context.Background(), 1), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range all {
+		for j := range all[i] {
+			if all[i][j] != one[i][j] {
+				t.Fatalf("text %d differs at %d: %v vs %v", i, j, all[i][j], one[i][j])
+			}
+		}
+	}
 }
