@@ -32,18 +32,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[jobArgs]) error {
 // the time (its slot in the job queue stays taken meanwhile, so the next job waits too): the CPU
 // budget of background work, which keeps a compaction backlog from starving requests. A job's
 // wall time bounds the CPU it used.
-func (s *Service) rest(ctx context.Context, d time.Duration) {
-	share := s.cfg.CPUShare
-	if share <= 0 || share >= 1 {
-		return
-	}
-	t := time.NewTimer(time.Duration(float64(d) * (1 - share) / share))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
+func (s *Service) rest(ctx context.Context, d time.Duration) { pager.Rest(ctx, d, s.cfg.CPUShare) }
 
 // errLeaseLost cancels a job whose claim was taken over (its lease expired while it ran).
 var errLeaseLost = errors.New("compaction: lease lost")

@@ -72,7 +72,7 @@ func (s *Service) run(ctx context.Context) {
 			if err != nil || n == 0 {
 				break
 			}
-			s.rest(ctx, time.Since(t0))
+			Rest(ctx, time.Since(t0), s.cfg.EmbedShare)
 		}
 	}
 }
@@ -81,11 +81,12 @@ func (s *Service) run(ctx context.Context) {
 // retries of the summary outbox.
 const embedTickBatches = 64
 
-// rest holds the background worker, after it worked for d, long enough that it works at most
-// EmbedShare of its time.
-func (s *Service) rest(ctx context.Context, d time.Duration) {
-	share := s.cfg.EmbedShare
-	if share >= 1 {
+// Rest holds a background worker that just worked for d idle long enough that it works at most
+// share of its time ((1-share)/share times d), or until ctx ends: the CPU budget of background
+// work (the message embedder here, compaction jobs in package compaction). A share outside
+// (0, 1) does not rest.
+func Rest(ctx context.Context, d time.Duration, share float64) {
+	if share <= 0 || share >= 1 {
 		return
 	}
 	t := time.NewTimer(time.Duration(float64(d) * (1 - share) / share))

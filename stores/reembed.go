@@ -93,6 +93,52 @@ func embedPassages(ctx context.Context, emb Embedder, batch []pendingPassage) ([
 	return vecs, nil
 }
 
+// reembedPassages embeds the passages read batch by batch (read returns the batch after the
+// last one, empty when done) and writes their vectors, calling progress after each batch; it
+// returns how many it re-embedded.
+func reembedPassages(ctx context.Context, emb Embedder, total int, progress func(int, int),
+	read func() ([]pendingPassage, error), write func([]pendingPassage, [][]float32) error) (int, error) {
+	done := 0
+	progress(0, total)
+	for {
+		batch, err := read()
+		if err != nil {
+			return done, fmt.Errorf("stores: re-embed: read passages: %w", err)
+		}
+		if len(batch) == 0 {
+			return done, nil
+		}
+		vecs, err := embedPassages(ctx, emb, batch)
+		if err != nil {
+			return done, err
+		}
+		if err := write(batch, vecs); err != nil {
+			return done, fmt.Errorf("stores: re-embed: write passages: %w", err)
+		}
+		done += len(batch)
+		progress(done, total)
+	}
+}
+
+// scanPassages reads rows of (the columns ids names, key, text, source) into passages whose
+// text is the one to embed.
+func scanPassages(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+}, text PassageText, ids func(*pendingPassage) []any) ([]pendingPassage, error) {
+	var batch []pendingPassage
+	for rows.Next() {
+		var p pendingPassage
+		var key, body, source string
+		if err := rows.Scan(append(ids(&p), &key, &body, &source)...); err != nil {
+			return nil, err
+		}
+		p.text = text(key, body, source)
+		batch = append(batch, p)
+	}
+	return batch, nil
+}
+
 func reembedSQLite(ctx context.Context, dir string, emb Embedder, text PassageText, progress func(int, int), to string) (Reembedded, error) {
 	out := Reembedded{To: to}
 	if _, err := os.Stat(filepath.Join(dir, sqlitedb.FileName)); err != nil {
@@ -124,43 +170,31 @@ func reembedSQLite(ctx context.Context, dir string, emb Embedder, text PassageTe
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM passages`).Scan(&total); err != nil {
 		return out, fmt.Errorf("stores: re-embed: count passages: %w", err)
 	}
-	progress(0, total)
-	for last := int64(-1); ; {
+	last := int64(-1)
+	read := func() ([]pendingPassage, error) {
 		rows, err := tx.QueryContext(ctx, `SELECT rowid, key, text, source FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?`,
 			last, reembedBatch)
 		if err != nil {
-			return out, fmt.Errorf("stores: re-embed: read passages: %w", err)
+			return nil, err
 		}
-		var batch []pendingPassage
-		for rows.Next() {
-			var p pendingPassage
-			var key, body, source string
-			if err := rows.Scan(&p.rowid, &key, &body, &source); err != nil {
-				rows.Close()
-				return out, fmt.Errorf("stores: re-embed: read passages: %w", err)
-			}
-			p.text = text(key, body, source)
-			batch = append(batch, p)
+		batch, err := scanPassages(rows, text, func(p *pendingPassage) []any { return []any{&p.rowid} })
+		if err = errors.Join(err, rows.Err(), rows.Close()); err != nil || len(batch) == 0 {
+			return nil, err
 		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
-			return out, fmt.Errorf("stores: re-embed: read passages: %w", err)
-		}
-		if len(batch) == 0 {
-			break
-		}
-		vecs, err := embedPassages(ctx, emb, batch)
-		if err != nil {
-			return out, err
-		}
+		last = batch[len(batch)-1].rowid
+		return batch, nil
+	}
+	write := func(batch []pendingPassage, vecs [][]float32) error {
 		for i, p := range batch {
 			if _, err := tx.ExecContext(ctx, `UPDATE passages SET vector = ? WHERE rowid = ?`,
 				sqlitedb.EncodeVector(vecs[i]), p.rowid); err != nil {
-				return out, fmt.Errorf("stores: re-embed: write passage: %w", err)
+				return err
 			}
 		}
-		last = batch[len(batch)-1].rowid
-		out.Passages += len(batch)
-		progress(out.Passages, total)
+		return nil
+	}
+	if out.Passages, err = reembedPassages(ctx, emb, total, progress, read, write); err != nil {
+		return out, err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE messages SET vector = NULL WHERE vector IS NOT NULL`)
 	if err != nil {
@@ -229,46 +263,31 @@ func reembedPostgres(ctx context.Context, url string, emb Embedder, text Passage
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM passages`).Scan(&total); err != nil {
 		return out, fmt.Errorf("stores: re-embed: count passages: %w", err)
 	}
-	progress(0, total)
-	for lastAgent, lastID := "", ""; ; {
+	lastAgent, lastID := "", ""
+	read := func() ([]pendingPassage, error) {
 		rows, err := tx.Query(ctx, `SELECT agent_id, id, key, text, source FROM passages
 			WHERE (agent_id, id) > ($1, $2) ORDER BY agent_id, id LIMIT $3`, lastAgent, lastID, reembedBatch)
 		if err != nil {
-			return out, fmt.Errorf("stores: re-embed: read passages: %w", err)
+			return nil, err
 		}
-		var batch []pendingPassage
-		for rows.Next() {
-			var p pendingPassage
-			var key, body, source string
-			if err := rows.Scan(&p.agentID, &p.id, &key, &body, &source); err != nil {
-				rows.Close()
-				return out, fmt.Errorf("stores: re-embed: read passages: %w", err)
-			}
-			p.text = text(key, body, source)
-			batch = append(batch, p)
-		}
+		batch, err := scanPassages(rows, text, func(p *pendingPassage) []any { return []any{&p.agentID, &p.id} })
 		rows.Close()
-		if err := rows.Err(); err != nil {
-			return out, fmt.Errorf("stores: re-embed: read passages: %w", err)
+		if err = errors.Join(err, rows.Err()); err != nil || len(batch) == 0 {
+			return nil, err
 		}
-		if len(batch) == 0 {
-			break
-		}
-		vecs, err := embedPassages(ctx, emb, batch)
-		if err != nil {
-			return out, err
-		}
+		lastAgent, lastID = batch[len(batch)-1].agentID, batch[len(batch)-1].id
+		return batch, nil
+	}
+	write := func(batch []pendingPassage, vecs [][]float32) error {
 		b := &pgx.Batch{}
 		for i, p := range batch {
 			b.Queue(`UPDATE passages SET embedding = $1 WHERE agent_id = $2 AND id = $3`,
 				pgvector.NewVector(vecs[i]), p.agentID, p.id)
 		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return out, fmt.Errorf("stores: re-embed: write passages: %w", err)
-		}
-		lastAgent, lastID = batch[len(batch)-1].agentID, batch[len(batch)-1].id
-		out.Passages += len(batch)
-		progress(out.Passages, total)
+		return tx.SendBatch(ctx, b).Close()
+	}
+	if out.Passages, err = reembedPassages(ctx, emb, total, progress, read, write); err != nil {
+		return out, err
 	}
 	for _, q := range []string{
 		`ALTER TABLE passages ALTER COLUMN embedding SET NOT NULL`,

@@ -22,11 +22,7 @@ import (
 func TestReembed(t *testing.T) {
 	for _, kind := range []string{"embedded", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
-			ctx := state.WithTenant(context.Background(), state.DefaultTenant)
-			cfg := stores.Config{Store: "embedded", Data: t.TempDir(), Migrate: true}
-			if kind == "postgres" {
-				cfg.Store = pgdbtest.Schema(t)
-			}
+			ctx, cfg := reembedStore(t, kind)
 			glove := embed.NewBuiltin()
 			wide, err := embed.NewConcat([]embed.Embedder{glove, glove}, []float64{1, 1})
 			if err != nil {
@@ -120,6 +116,16 @@ func TestReembed(t *testing.T) {
 	}
 }
 
+// reembedStore returns a tenant's context and the configuration of an empty store of kind
+// (embedded, or postgres in a schema of its own).
+func reembedStore(t *testing.T, kind string) (context.Context, stores.Config) {
+	cfg := stores.Config{Store: "embedded", Data: t.TempDir(), Migrate: true}
+	if kind == "postgres" {
+		cfg.Store = pgdbtest.Schema(t)
+	}
+	return state.WithTenant(context.Background(), state.DefaultTenant), cfg
+}
+
 // openService opens the stores under emb and a pager service on them.
 func openService(t *testing.T, cfg stores.Config, emb embed.Embedder) (*pager.Service, *stores.Stores) {
 	t.Helper()
@@ -160,11 +166,7 @@ func (f *failing) Embed(ctx context.Context, texts []string) ([][]float32, error
 func TestReembedInterrupted(t *testing.T) {
 	for _, kind := range []string{"embedded", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
-			ctx := state.WithTenant(context.Background(), state.DefaultTenant)
-			cfg := stores.Config{Store: "embedded", Data: t.TempDir(), Migrate: true}
-			if kind == "postgres" {
-				cfg.Store = pgdbtest.Schema(t)
-			}
+			ctx, cfg := reembedStore(t, kind)
 			glove := embed.NewBuiltin()
 			svc, st := openService(t, cfg, glove)
 			agent, err := svc.CreateAgent(ctx, pager.AgentSpec{Name: "a"})
