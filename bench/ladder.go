@@ -2,7 +2,11 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,14 +48,23 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 			continue
 		}
 		t0 := time.Now()
-		if err := fillLadder(ctx, cfg, c, id, corp, have, size); err != nil {
+		stop, err := startProfile(cfg.ProfileDir, fmt.Sprintf("ladder-%d-fill.pprof", size))
+		if err != nil {
 			return nil, err
 		}
+		err = fillLadder(ctx, cfg, c, id, corp, have, size)
 		fill := time.Since(t0)
+		if err = errors.Join(err, stop()); err != nil {
+			return nil, err
+		}
 		step := LadderStep{Passages: size, FillSeconds: round4(fill.Seconds()),
 			InsertRPS: round4(float64(size-have) / fill.Seconds()), Modes: map[string]Latency{}}
 		have = size
 		prog := newProgress(&cfg.Common, fmt.Sprintf("load: ladder %d search", size), 3*cfg.LadderQueries)
+		if stop, err = startProfile(cfg.ProfileDir, fmt.Sprintf("ladder-%d-search.pprof", size)); err != nil {
+			prog.finish()
+			return nil, err
+		}
 		for _, m := range []Mode{ModeFull, ModeBM25, ModeRelevance} {
 			ms := make([]float64, 0, cfg.LadderQueries)
 			for i := range cfg.LadderQueries {
@@ -59,7 +72,7 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 				t := time.Now()
 				if err := c.post(ctx, agentPath(id, "/archival/search"), q, nil); err != nil {
 					prog.finish()
-					return nil, fmt.Errorf("bench: ladder search at %d: %w", size, err)
+					return nil, errors.Join(fmt.Errorf("bench: ladder search at %d: %w", size, err), stop())
 				}
 				ms = append(ms, float64(time.Since(t).Microseconds())/1000)
 				prog.add(1)
@@ -71,6 +84,9 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 			}
 		}
 		prog.finish()
+		if err := stop(); err != nil {
+			return nil, err
+		}
 		steps = append(steps, step)
 	}
 	return steps, nil
@@ -120,4 +136,30 @@ func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string,
 	}
 	wg.Wait()
 	return first
+}
+
+// startProfile starts a CPU profile into dir/name and returns the function that stops it and
+// closes the file; with no dir it does nothing.
+func startProfile(dir, name string) (stop func() error, err error) {
+	if dir == "" {
+		return func() error { return nil }, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("bench: profile: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("bench: profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("bench: profile: %w", err)
+		}
+		return nil
+	}, nil
 }

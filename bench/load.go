@@ -36,6 +36,10 @@ type LoadConfig struct {
 	// RateDuration (default 5s) over the agents; none by default.
 	Rates        []int
 	RateDuration time.Duration
+	// ProfileDir, when set, receives a CPU profile of each ladder rung's fill and search phase
+	// (ladder-N-fill.pprof, ladder-N-search.pprof). It profiles this process, so it says
+	// something only of the in-process server.
+	ProfileDir string
 }
 
 func (c *LoadConfig) setDefaults() {

@@ -130,7 +130,6 @@ type Service struct {
 	cfg    Config
 	tokens *Tokenizers
 	attrs  attributeCache
-	judged judgedCache
 	// models holds each agent's model as last seen (agent ID -> string), so that Append counts
 	// tokens before it takes the agent's lock without reading the agent first; a step that finds
 	// another model counts again.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/validity"
@@ -43,8 +42,8 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 		if !ask[i] || p.Key != "" {
 			continue
 		}
-		if j := s.judged.of(p.Text); j.whole {
-			vecs[i], subjects[i], asked = p.Vector, j.subject, true
+		if validity.MayCompareWhole(p.Text) {
+			vecs[i], subjects[i], asked = p.Vector, validity.SubjectOf("", p.Text), true
 		}
 	}
 	if !asked {
@@ -64,56 +63,13 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 			if conf == 0 || o.Key != "" {
 				continue
 			}
-			if j := s.judged.of(o.Text); j.subject != subjects[i] || sameText(o.Text, p.Text) || !j.whole {
+			if validity.SubjectOf("", o.Text) != subjects[i] || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
 				continue
 			}
 			out[i] = append(out[i], supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subjects[i], o.Dense)})
 		}
 	}
 	return out, nil
-}
-
-// judged is what the supersession filters need of a passage's text: validity.SubjectOf("", text)
-// and validity.MayCompareWhole(text).
-type judged struct {
-	subject string
-	whole   bool
-}
-
-// maxJudgedCache bounds the texts a judgedCache holds (a full cache starts again empty), and
-// maxJudgedText the length of a text it holds (longer ones are judged each time): 16 MiB of
-// text at most.
-const (
-	maxJudgedCache = 1 << 15
-	maxJudgedText  = 512
-)
-
-// judgedCache memoizes judged by text, across requests: both are functions of the text alone,
-// and an insert batch judges its passages' nearest neighbours, which recur from batch to batch.
-type judgedCache struct {
-	mu sync.Mutex
-	m  map[string]judged
-}
-
-// of returns the judgement of text, worked out once while it stays cached.
-func (c *judgedCache) of(text string) judged {
-	if len(text) > maxJudgedText {
-		return judged{subject: validity.SubjectOf("", text), whole: validity.MayCompareWhole(text)}
-	}
-	c.mu.Lock()
-	j, ok := c.m[text]
-	c.mu.Unlock()
-	if ok {
-		return j
-	}
-	j = judged{subject: validity.SubjectOf("", text), whole: validity.MayCompareWhole(text)}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxJudgedCache {
-		c.m = make(map[string]judged)
-	}
-	c.m[text] = j
-	c.mu.Unlock()
-	return j
 }
 
 // markSupersessions marks the older of p and each candidate possibly superseded by the newer,

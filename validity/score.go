@@ -133,8 +133,10 @@ type Result struct {
 func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	qNames := Entities(q.Text)
 	subjects := make([]string, len(cands))
+	whole := make([]bool, len(cands)) // MayCompareWhole of each text, asked once
 	for i, c := range cands {
 		subjects[i] = SubjectOf(c.Key, c.Text)
+		whole[i] = MayCompareWhole(c.Text)
 	}
 	pred, qt, idf := predicateMatch(q.Text, cands, subjects)
 	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
@@ -150,7 +152,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 		if cfg.GlobalRecency {
 			s.Recency = decay(q.Now.Sub(c.ValidFrom), cfg.HalfLife)
 		} else {
-			s.Recency = slotRecency(i, cands, subjects, cfg)
+			s.Recency = slotRecency(i, cands, subjects, whole, cfg)
 		}
 		w := cfg.Weights
 		score := math.Pow(math.Max(s.Relevance, 0), w.Relevance)
@@ -163,7 +165,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
 	if q.AsOf == nil && (cfg.Weights.Recency > 0 || cfg.Weights.Validity > 0) {
 		mark := cfg.Weights.Validity > 0
-		resolveSlots(out, cands, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, mark)
+		resolveSlots(out, cands, whole, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, mark)
 		if mark {
 			out = keepConflictsTogether(out)
 		}
@@ -249,15 +251,16 @@ func newer(b, a Candidate) bool {
 }
 
 // slotRecency compares a memory with the others that compete for its slot: the same key, or the
-// same subject and similar content. The newest of a slot scores 1.
-func slotRecency(i int, cands []Candidate, subjects []string, cfg Config) float64 {
+// same subject and similar content. The newest of a slot scores 1. whole holds MayCompareWhole
+// of each candidate's text.
+func slotRecency(i int, cands []Candidate, subjects []string, whole []bool, cfg Config) float64 {
 	c := cands[i]
 	newest := c.ValidFrom
 	for j, o := range cands {
 		if j == i || !o.ValidFrom.After(newest) {
 			continue
 		}
-		if competes(c, o, subjects[i], subjects[j], cfg.GroupCosine) {
+		if competes(c, o, subjects[i], subjects[j], whole[i], whole[j], cfg.GroupCosine) {
 			newest = o.ValidFrom
 		}
 	}
@@ -266,12 +269,13 @@ func slotRecency(i int, cands []Candidate, subjects []string, cfg Config) float6
 
 // competes reports whether b competes with a for a's slot. A declared slot (a key) is resolved
 // by the key rule: only a passage of the same key competes with it. A memory without a key
-// competes by subject and similarity, with keyed and unkeyed memories alike.
-func competes(a, b Candidate, sa, sb string, minCos float64) bool {
+// competes by subject and similarity, with keyed and unkeyed memories alike; wa and wb are
+// MayCompareWhole of their texts.
+func competes(a, b Candidate, sa, sb string, wa, wb bool, minCos float64) bool {
 	if a.Key != "" {
 		return a.Key == b.Key
 	}
-	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || !MayCompareWhole(a.Text) || !MayCompareWhole(b.Text) {
+	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || !wa || !wb {
 		return false
 	}
 	return Cosine(a.Vector, b.Vector) >= minCos
@@ -287,13 +291,15 @@ const maxStatementWords = 25
 // message, a note) states many things, and two of them about one project look alike whatever
 // they say; first-person text names no subject. Those compete only on the sentence-level
 // evidence of resolveSlots.
-func MayCompareWhole(text string) bool {
+func MayCompareWhole(text string) bool { return judge(text).whole }
+
+// mayCompareWhole is MayCompareWhole worked out, given SubjectOf("", text).
+func mayCompareWhole(text, subject string) bool {
 	t := strings.TrimSpace(text)
 	if IsUtterance(t) || strings.HasSuffix(t, "?") || len(textproc.Sentences(t)) != 1 || len(strings.Fields(t)) > maxStatementWords {
 		return false
 	}
-	s := SubjectOf("", text)
-	return s != "" && s != FirstPerson
+	return subject != "" && subject != FirstPerson
 }
 
 // decay is 2^(-age/halfLife), 1 for no age.

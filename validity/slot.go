@@ -134,10 +134,10 @@ func differ(a, b map[string]bool) bool {
 }
 
 // resolveSlots reorders the results (best first) where candidates compete for the query's slot,
-// and marks contradictions. Among the competitors that state values, the positions they hold
+// and marks contradictions (whole: MayCompareWhole of each candidate). Among the competitors that state values, the positions they hold
 // are kept and filled newest first. weight is the recency weight: 0 leaves the order alone.
 // mark is false for a scorer without validity: it neither marks nor moves contradictions.
-func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64, mark bool) {
+func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, weight float64, mark bool) {
 	pos := map[int]int{} // candidate index -> position in out
 	for p, r := range out {
 		pos[r.Index] = p
@@ -168,10 +168,6 @@ func resolveSlots(out []Result, cands []Candidate, ans []answer, weight float64,
 	// Short single statements about a named subject are compared whole instead (see
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
-	whole := make([]bool, len(cands))
-	for i, c := range cands {
-		whole[i] = MayCompareWhole(c.Text)
-	}
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
 		if !ans[a].ok || len(ans[a].values) == 0 || whole[a] {

@@ -123,6 +123,11 @@ func SubjectOf(key, text string) string {
 		}
 		return ""
 	}
+	return judge(text).subject
+}
+
+// subjectOfText is SubjectOf of a text without a key, worked out.
+func subjectOfText(text string) string {
 	if head, _, ok := strings.Cut(text, ": "); ok && len(head) <= 40 && !labels[strings.ToLower(strings.TrimSpace(head))] {
 		if names := Entities(head); len(names) > 0 && len(strings.Fields(head)) <= 3 {
 			return names[0]

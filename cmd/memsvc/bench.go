@@ -116,6 +116,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		window := fs.Int("window", 2048, "each agent's context window in tokens")
 		rates := fs.String("rates", "", "open-loop append rates per second, e.g. 1000,3000: each offered for --rate-duration over the agents (empty: none)")
 		rateDuration := fs.Duration("rate-duration", 5*time.Second, "how long each open-loop rate is offered")
+		profile := fs.String("profile", "", "write CPU profiles (pprof) of each ladder fill and search phase into `DIR`; meaningful only for the in-process server")
 		run = func(c bench.Common) (bench.Result, error) {
 			sizes, err := parseSizes("ladder", *ladder)
 			if err != nil {
@@ -127,7 +128,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			return bench.RunLoad(ctx, bench.LoadConfig{Common: c, URL: *url, APIKey: *apiKey, Duration: *duration, Agents: *agents,
 				Ladder: sizes, LadderQueries: *ladderQueries, SeedPassages: *seedPassages, Window: *window,
-				Rates: rs, RateDuration: *rateDuration})
+				Rates: rs, RateDuration: *rateDuration, ProfileDir: *profile})
 		}
 	default:
 		fmt.Fprintln(stderr, benchUsage)
