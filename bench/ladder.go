@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,24 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 	return steps, nil
 }
 
+// ladderPlaces are the words of the place phrase ladderText adds.
+var ladderPlaces = strings.Fields(`river garden market station harbour bridge library museum school
+	office hospital church castle forest beach island valley mountain village city airport hotel
+	restaurant bakery stadium theatre cinema park square tower factory farm lake desert canyon
+	meadow orchard vineyard temple palace gallery studio clinic pharmacy warehouse workshop
+	laboratory university college kitchen cellar attic balcony`)
+
+// ladderText is the ladder's i-th passage: a fact of corp with a place phrase ("… near the
+// river by the garden.", 2,809 of them) added, so that passages seldom embed alike. The facts
+// alone repeat (corp holds about 49k distinct texts per 100k, and fewer distinct embeddings,
+// since dense text leaves out the subject's name), and an index that scores each distinct
+// vector once would make a large agent look cheaper than one of real, varied text.
+func ladderText(corp corpus, i int) string {
+	n := len(ladderPlaces)
+	t := strings.TrimSuffix(corp.texts[i%len(corp.texts)], ".")
+	return t + " near the " + ladderPlaces[i%n] + " by the " + ladderPlaces[(i/n)%n] + "."
+}
+
 // fillLadder inserts passages from..to-1 of corp into the agent with ladderFillers clients, in
 // batches of ladderBatch.
 func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string, corp corpus, from, to int) error {
@@ -118,7 +137,7 @@ func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string,
 				hi := min(lo+ladderBatch, to)
 				batch := make([]map[string]any, 0, hi-lo)
 				for i := lo; i < hi; i++ {
-					batch = append(batch, map[string]any{"text": corp.texts[i%len(corp.texts)]})
+					batch = append(batch, map[string]any{"text": ladderText(corp, i)})
 				}
 				err := c.post(ctx, agentPath(agentID, "/archival/batch"), map[string]any{"passages": batch}, nil)
 				if err != nil {
