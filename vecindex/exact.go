@@ -268,15 +268,20 @@ func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) 
 // about ids that would enter the current top k.
 func scanTopK(q []float32, dim int, ids []string, vecs []float32, k int, keep func(id string) bool, dead []bool) []Result {
 	top := newTopK(min(k, len(ids)))
-	for i, id := range ids {
-		if dead != nil && dead[i] {
-			continue
+	var block [manyBlock]float32
+	for b := 0; b < len(ids); b += manyBlock {
+		e := min(b+manyBlock, len(ids))
+		dotRows(q, vecs[b*dim:e*dim], block[:e-b])
+		for i := b; i < e; i++ {
+			if dead != nil && dead[i] {
+				continue
+			}
+			score, id := float64(block[i-b]), ids[i]
+			if !top.admits(score, id) || (keep != nil && !keep(id)) {
+				continue
+			}
+			top.push(Result{ID: id, Score: score})
 		}
-		score := float64(dot(q, vecs[i*dim:(i+1)*dim]))
-		if !top.admits(score, id) || (keep != nil && !keep(id)) {
-			continue
-		}
-		top.push(Result{ID: id, Score: score})
 	}
 	return top.sorted()
 }

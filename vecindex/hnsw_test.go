@@ -62,6 +62,7 @@ func TestHNSWRecall(t *testing.T) {
 		x.Add("a", id, v)
 		h.Add("a", id, v)
 	}
+	h.Flush() // the graph itself is measured, not a scan of what its linker has not reached
 	checkHNSW(t, h)
 	for _, tc := range []struct {
 		name string
@@ -267,6 +268,7 @@ func TestHNSWDeterministic(t *testing.T) {
 		for i := range n {
 			h.Add("a", fmt.Sprint("p", i), g.next())
 		}
+		h.Flush() // the linker may still be at work
 		return h
 	}
 	a, b, c := build(1), build(1), build(2)
@@ -440,5 +442,189 @@ func TestHNSWConcurrentLinking(t *testing.T) {
 	checkHNSW(t, h)
 	if h.Len("a") != n {
 		t.Fatalf("Len = %d, want %d", h.Len("a"), n)
+	}
+}
+
+// stallLinkers takes every linker token of h, so that no background linking happens until the
+// returned function gives them back.
+func stallLinkers(h *HNSW) (resume func()) {
+	for range cap(h.linkers) {
+		h.linkers <- struct{}{}
+	}
+	return func() {
+		for range cap(h.linkers) {
+			<-h.linkers
+		}
+	}
+}
+
+// TestHNSWSearchesAheadOfItsLinker: Add only stores a vector, and a graph whose linker is
+// behind still answers from its linked part and an exact scan of the rest, so a vector just
+// added is found at once, with its exact score, and scores agree with Exact's.
+func TestHNSWSearchesAheadOfItsLinker(t *testing.T) {
+	const dim, n = 16, 600
+	h := newGraphOnly(dim, WithM(8), WithEfConstruction(32), WithEfSearch(32))
+	x := NewExact(dim)
+	g := newTextLike(dim, 11)
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		h.Add("a", id, v)
+		x.Add("a", id, v)
+	}
+	h.Flush()
+	resume := stallLinkers(h)
+	fresh := make([][]float32, 50)
+	for i := range fresh {
+		fresh[i] = g.next()
+		h.Add("a", fmt.Sprint("new", i), fresh[i])
+		x.Add("a", fmt.Sprint("new", i), fresh[i])
+	}
+	a := h.agents["a"]
+	a.mu.RLock()
+	pending := len(a.ids) - int(a.linked)
+	a.mu.RUnlock()
+	if pending != len(fresh) {
+		t.Fatalf("%d slots pending with the linkers stalled, want %d", pending, len(fresh))
+	}
+	exact := map[string]float64{}
+	for i, v := range fresh {
+		got := h.Search("a", v, 5, nil)
+		if len(got) != 5 || got[0].ID != fmt.Sprint("new", i) {
+			t.Fatalf("search for new%d, not linked yet: %v", i, ids(got))
+		}
+		for _, r := range x.Search("a", v, n, nil) {
+			exact[r.ID] = r.Score
+		}
+		checkAgainstExact(t, got, exact)
+	}
+	resume()
+	for range 2000 { // the linker catches up on its own
+		a.mu.RLock()
+		done := a.ready() && !a.busy
+		a.mu.RUnlock()
+		if done {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a.mu.RLock()
+	ready := a.ready()
+	a.mu.RUnlock()
+	if !ready {
+		t.Fatal("the linker did not catch up")
+	}
+	checkHNSW(t, h)
+}
+
+// TestHNSWSearchMany: each answer of SearchMany is Search's, cut at minScore, for an agent
+// searched by scans and for one with a graph, with a filter; a query of another length and an
+// unknown agent answer nil.
+func TestHNSWSearchMany(t *testing.T) {
+	const dim = 16
+	for _, tc := range []struct {
+		name string
+		h    *HNSW
+	}{
+		{"scan", NewHNSW(dim)},
+		{"graph", newGraphOnly(dim, WithM(8), WithEfConstruction(32), WithEfSearch(32))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newTextLike(dim, 3)
+			for i := range 800 {
+				tc.h.Add("a", fmt.Sprint("p", i), g.next())
+			}
+			tc.h.Flush()
+			qs := make([][]float32, 40)
+			for i := range qs {
+				qs[i] = g.next()
+			}
+			qs[7] = make([]float32, dim+1)
+			const minScore = 0.5
+			got := tc.h.SearchMany("a", qs, 12, minScore, rejects20)
+			kept := 0
+			for i, q := range qs {
+				want := tc.h.Search("a", q, 12, rejects20)
+				n := 0
+				for n < len(want) && want[n].Score >= minScore {
+					n++
+				}
+				if !slices.Equal(got[i], want[:n]) {
+					t.Fatalf("query %d: %v, want %v", i, got[i], want[:n])
+				}
+				kept += n
+			}
+			if got[7] != nil || kept == 0 {
+				t.Fatalf("query of another length answered %v; %d results kept in all", got[7], kept)
+			}
+			if res := tc.h.SearchMany("nobody", qs, 12, 0, nil); len(res) != len(qs) || res[0] != nil {
+				t.Fatalf("unknown agent: %v", res)
+			}
+		})
+	}
+}
+
+// TestHNSWSettle: Settle links, in the caller, every slot pending when it is called, with the
+// background linkers stalled, and leaves the graph what Flush would have made it.
+func TestHNSWSettle(t *testing.T) {
+	const dim, n = 16, 700
+	build := func(settle bool) *HNSW {
+		h := newGraphOnly(dim, WithM(8), WithEfConstruction(32), WithEfSearch(32))
+		resume := stallLinkers(h)
+		defer resume()
+		g := newTextLike(dim, 13)
+		for i := range n {
+			h.Add("a", fmt.Sprint("p", i), g.next())
+		}
+		if settle {
+			h.Settle("a")
+			h.Settle("nobody")
+		} else {
+			h.Flush()
+		}
+		return h
+	}
+	s, f := build(true), build(false)
+	as, af := s.agents["a"], f.agents["a"]
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	if !as.ready() || int(as.linked) != n {
+		t.Fatalf("after Settle %d of %d slots linked", as.linked, n)
+	}
+	if !slices.Equal(as.links0, af.links0) || as.entry != af.entry {
+		t.Fatal("Settle and Flush built different graphs")
+	}
+}
+
+// TestHNSWReAddSameVector: adding an id again with the same vector (a scaled copy, too) keeps
+// its slot and links; another vector tombstones the old slot.
+func TestHNSWReAddSameVector(t *testing.T) {
+	const dim = 16
+	h := newGraphOnly(dim, WithM(8), WithEfConstruction(32), WithEfSearch(32))
+	g := newTextLike(dim, 17)
+	vs := make([][]float32, 50)
+	for i := range vs {
+		vs[i] = g.next()
+		h.Add("a", fmt.Sprint("p", i), vs[i])
+	}
+	h.Flush()
+	a := h.agents["a"]
+	slots := len(a.ids)
+	scaled := make([]float32, dim)
+	for i, x := range vs[3] {
+		scaled[i] = 2 * x
+	}
+	h.Add("a", "p3", vs[3])
+	h.Add("a", "p4", vs[4])
+	if len(a.ids) != slots || a.ndead != 0 {
+		t.Fatalf("re-adding the same vectors: %d slots (was %d), %d dead", len(a.ids), slots, a.ndead)
+	}
+	h.Add("a", "p3", scaled) // normalizes to the same vector, give or take rounding
+	h.Add("a", "p5", g.next())
+	h.Flush()
+	if len(a.ids) < slots+1 || a.ndead < 1 || h.Len("a") != len(vs) {
+		t.Fatalf("replacing p5: %d slots, %d dead, Len %d", len(a.ids), a.ndead, h.Len("a"))
+	}
+	if got := h.Search("a", vs[4], 1, nil); len(got) != 1 || got[0].ID != "p4" {
+		t.Fatalf("search for p4: %v", got)
 	}
 }

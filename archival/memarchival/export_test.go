@@ -1,9 +1,21 @@
 package memarchival
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/memsvc/memsvc/vecindex"
 )
+
+// NewWithIndex is New with an HNSW of the given options, so that tests reach its graph with
+// few passages.
+func NewWithIndex(ctx context.Context, db *sql.DB, dim int, opts ...vecindex.HNSWOption) (*Store, error) {
+	return newStore(ctx, db, vecindex.NewHNSW(dim, opts...))
+}
+
+// IndexStats exposes the vector index's state of one agent.
+func IndexStats(s *Store, agentID string) vecindex.AgentStats { return s.idx.Stats(agentID) }
 
 // DB exposes a store's database to the external tests.
 func DB(s *Store) *sql.DB { return s.db }

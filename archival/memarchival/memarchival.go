@@ -1,10 +1,10 @@
 // Package memarchival is the embedded archival backend: passages live in the `passages` table of
 // memsvc's SQLite database (see package sqlitedb), lexical search uses an in-process per-agent
 // BM25 index (lexindex: each agent's statistics are its own, and a search costs the agent's
-// postings of the query's terms), and dense search uses an in-process vecindex.Exact (an AVX2
-// scan: about 1.4 ms per search at 100k passages of dimension 100). vecindex.HNSW is not used
-// here yet: linking a vector into a large agent's graph costs about 1 ms, and remember holds the
-// store's lock while it updates the indexes, so a batch would stall searches.
+// postings of the query's terms), and dense search uses an in-process vecindex.HNSW: exact scans
+// for small agents (below about 60k passages at dimension 100, 10k at 612) and a graph beyond,
+// linked in the background, so that writes, which update the indexes under the store's write
+// lock, never wait for a graph.
 //
 // The rows are the source of truth. New rebuilds from them both indexes and a small map of
 // the fields search filters on (status, validity interval, tags, created_at), found by agent and
@@ -36,7 +36,7 @@ const MaxK = 1000
 type Store struct {
 	db  *sql.DB
 	dim int
-	idx *vecindex.Exact
+	idx *vecindex.HNSW
 	lex *lexindex.Index
 	// stmts holds the hot paths' statements, prepared once.
 	stmts *sqlitedb.Stmts
@@ -58,13 +58,19 @@ var _ archival.Store = (*Store)(nil)
 // loads every passage into memory. A stored vector of another length is ErrDimensionMismatch:
 // the database was filled by another embedder.
 func New(ctx context.Context, db *sql.DB, dim int) (*Store, error) {
+	return newStore(ctx, db, vecindex.NewHNSW(dim))
+}
+
+// newStore is New with the vector index given (tests choose its parameters).
+func newStore(ctx context.Context, db *sql.DB, idx *vecindex.HNSW) (*Store, error) {
+	dim := idx.Dim()
 	if dim <= 0 {
 		return nil, fmt.Errorf("memarchival: new: dimension %d: %w", dim, archival.ErrInvalid)
 	}
 	s := &Store{
 		db:    db,
 		dim:   dim,
-		idx:   vecindex.NewExact(dim),
+		idx:   idx,
 		lex:   lexindex.New(),
 		stmts: sqlitedb.NewStmts(db),
 		gate:  sqlitedb.GateFor(db),

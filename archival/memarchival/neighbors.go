@@ -13,9 +13,9 @@ import (
 
 var _ archival.NeighborSearcher = (*Store)(nil)
 
-// Neighbors answers q as archival.SearchNeighbors does by Search, with one pass over the agent's
-// vectors per group of query vectors (vecindex.Exact.SearchMany, QueriesPerPass vectors under
-// one hold of the read lock) and, for the rows, one read of
+// Neighbors answers q as archival.SearchNeighbors does by Search, with the query vectors searched
+// in groups (vecindex.HNSW.SearchMany, QueriesPerPass vectors under one hold of the read lock)
+// and, for the rows, one read of
 // the id, key and text of every neighbour of all the vectors. The candidates below q.MinDense
 // are never looked up: in Search's order (archival.Order of the dense list) those at or above it
 // come first, so the answer is the same.

@@ -88,9 +88,26 @@ func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn fun
 // writeLocked takes the write gate, begins a transaction, asks plan for the rows to write (plan
 // may read in the transaction), writes them (see write), commits, and brings the memory copy in
 // step before it lets the next writer in.
+//
+// Then, outside the gate, it links the vectors it added into their agents' graphs
+// (vecindex.HNSW.Settle): the writer pays for its own vectors, so a bulk load cannot outrun the
+// graph (whose unlinked vectors every search scans), and no other writer waits for it.
 func (s *Store) writeLocked(ctx context.Context, op string, plan func(*sql.Tx) ([]row, error), now time.Time) error {
+	written, err := s.writeGated(ctx, op, plan, now)
+	settled := ""
+	for _, w := range written {
+		if a := w.p.AgentID; a != settled {
+			s.idx.Settle(a)
+			settled = a
+		}
+	}
+	return err
+}
+
+// writeGated is writeLocked's work under the gate; it returns the passages it wrote.
+func (s *Store) writeGated(ctx context.Context, op string, plan func(*sql.Tx) ([]row, error), now time.Time) ([]written, error) {
 	if err := s.lockWrite(ctx); err != nil {
-		return fmt.Errorf("memarchival: %s: %w", op, err)
+		return nil, fmt.Errorf("memarchival: %s: %w", op, err)
 	}
 	defer s.unlockWrite()
 	// Once it holds the gate a write runs to its end: SQLite answers an interrupted statement by
@@ -98,25 +115,25 @@ func (s *Store) writeLocked(ctx context.Context, op string, plan func(*sql.Tx) (
 	ctx = context.WithoutCancel(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("memarchival: %s: begin: %w", op, dbErr(ctx, err))
+		return nil, fmt.Errorf("memarchival: %s: begin: %w", op, dbErr(ctx, err))
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	rows, err := plan(tx)
 	if err != nil {
-		return fmt.Errorf("memarchival: %s: %w", op, err)
+		return nil, fmt.Errorf("memarchival: %s: %w", op, err)
 	}
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	written, err := s.write(ctx, tx, rows, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("memarchival: %s: commit: %w", op, dbErr(ctx, err))
+		return nil, fmt.Errorf("memarchival: %s: commit: %w", op, dbErr(ctx, err))
 	}
 	s.remember(written)
-	return nil
+	return written, nil
 }
 
 // remember brings the memory copy in step with passages a committed write left.

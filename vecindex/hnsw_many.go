@@ -1,0 +1,126 @@
+package vecindex
+
+// QueriesPerPass is how many queries of agentID SearchMany answers under one hold of the
+// agent's read lock: fewer the more each costs (a scan of the agent, or a graph walk), so
+// that a large batch does not keep the agent's writers waiting for long. A caller that holds a
+// lock of its own around SearchMany may use it to size its calls alike.
+func (h *HNSW) QueriesPerPass(agentID string) int {
+	work := 1
+	if a := h.agent(agentID, false); a != nil {
+		a.mu.RLock()
+		work = max(1, a.live()*h.dim)
+		if a.graph && a.entry >= 0 {
+			work = min(work, h.cfg.EfSearch*scanWorkPerEf+(len(a.ids)-int(a.linked))*h.dim)
+		}
+		a.mu.RUnlock()
+	}
+	return min(max(manyPassFloats/work, minPassQueries), maxPassQueries)
+}
+
+// manyPassFloats bounds the floats SearchMany scores under one hold of an agent's read lock
+// (about 30 ms of scanning).
+const manyPassFloats = manyPass * 100
+
+// SearchMany answers many queries of one agent: res[i] is what Search(agentID, queries[i], k,
+// keep) returns, restricted to the results whose score is at least minScore (a prefix of it,
+// since results come best first). It holds the agent's read lock per QueriesPerPass queries.
+// Queries that Search would answer by a scan are scanned together, a block of vectors at a time
+// for every query of the group, with the same scores. A query of another length answers nil.
+func (h *HNSW) SearchMany(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool) [][]Result {
+	out := make([][]Result, len(queries))
+	a := h.agent(agentID, false)
+	if k <= 0 || a == nil {
+		return out
+	}
+	ctx := ctxPool.Get().(*searchCtx)
+	defer ctxPool.Put(ctx)
+	qs := make([][]float32, len(queries))
+	for i, q := range queries {
+		if len(q) == h.dim {
+			qs[i] = make([]float32, h.dim)
+			normalizeInto(qs[i], q)
+		}
+	}
+	group := h.QueriesPerPass(agentID)
+	scan := make([][]float32, group)
+	for lo := 0; lo < len(qs); lo += group {
+		hi := min(lo+group, len(qs))
+		a.mu.RLock()
+		if !a.removed && a.live() > 0 {
+			clear(scan)
+			for i := lo; i < hi; i++ {
+				switch {
+				case qs[i] == nil:
+				case h.scans(a, k):
+					scan[i-lo] = qs[i]
+				default:
+					out[i] = atLeast(h.searchAgent(a, qs[i], k, keep, ctx), minScore)
+				}
+			}
+			h.scanMany(a, scan[:hi-lo], out[lo:hi], k, minScore, keep)
+		}
+		a.mu.RUnlock()
+	}
+	return out
+}
+
+// atLeast returns the prefix of res (best first) scoring at least minScore; nil when none does.
+func atLeast(res []Result, minScore float64) []Result {
+	n := 0
+	for n < len(res) && res[n].Score >= minScore {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return res[:n]
+}
+
+// scanMany sets out[i] to what scanTopK answers for the normalized query qs[i] (nil: leave
+// out[i] alone), cut at minScore: every query of qs is scored against a block of manyBlock
+// vectors before the next block, so the block stays in cache, and keep is asked at most once
+// per vector. Call with a read-locked.
+func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, minScore float64, keep func(id string) bool) {
+	tops := make([]*topK, len(qs))
+	some := false
+	for i, q := range qs {
+		if q != nil {
+			tops[i], some = newTopK(min(k, len(a.ids))), true
+		}
+	}
+	if !some {
+		return
+	}
+	var kept *keptMemo
+	if keep != nil {
+		kept = &keptMemo{m: make([]uint8, len(a.ids))}
+	}
+	d := h.dim
+	scores := make([]float32, manyBlock)
+	for b := 0; b < len(a.ids); b += manyBlock {
+		e := min(b+manyBlock, len(a.ids))
+		for qi, q := range qs {
+			if q == nil {
+				continue
+			}
+			top := tops[qi]
+			dotRows(q, a.vecs[b*d:e*d], scores[:e-b])
+			for g := b; g < e; g++ {
+				score := float64(scores[g-b])
+				if score < minScore || (a.dead != nil && a.dead[g]) {
+					continue
+				}
+				id := a.ids[g]
+				if !top.admits(score, id) || (keep != nil && !kept.keep(g, id, keep)) {
+					continue
+				}
+				top.push(Result{ID: id, Score: score})
+			}
+		}
+	}
+	for i, top := range tops {
+		if top != nil {
+			out[i] = atLeast(clampScores(top.sorted()), minScore)
+		}
+	}
+}
