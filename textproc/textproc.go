@@ -7,6 +7,7 @@ package textproc
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
@@ -80,8 +81,37 @@ func Stem(w string) string {
 	if HasDigit(w) || !isAlpha(w) {
 		return w
 	}
-	return english.Stem(w, true)
+	if len(w) > maxStemmedWord {
+		return english.Stem(w, true)
+	}
+	stems.mu.RLock()
+	st, ok := stems.m[w]
+	stems.mu.RUnlock()
+	if ok {
+		return st
+	}
+	st = english.Stem(w, true)
+	stems.mu.Lock()
+	if stems.m == nil || len(stems.m) >= maxStems {
+		stems.m = make(map[string]string)
+	}
+	stems.m[strings.Clone(w)] = st
+	stems.mu.Unlock()
+	return st
 }
+
+// stems memoizes Stem: a text's vocabulary repeats (every search stems its query and the words of
+// its candidates), and Porter2 costs about a microsecond a word. maxStems bounds the words it
+// holds (a full memo starts again empty), maxStemmedWord their length.
+var stems struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const (
+	maxStems       = 1 << 16
+	maxStemmedWord = 32
+)
 
 func isAlpha(w string) bool {
 	for _, r := range w {
