@@ -7,22 +7,48 @@ import (
 	"testing"
 )
 
-// TestSearchManyMatchesSearch: every answer of SearchMany is the prefix of Search's answer with
-// scores at least minScore, ties and keep included.
-func TestSearchManyMatchesSearch(t *testing.T) {
-	for _, pending := range []int{maxPending, 7} {
-		t.Run(fmt.Sprintf("pending=%d", pending), func(t *testing.T) {
-			defer func(old int) { maxPending = old }(maxPending)
-			maxPending = pending
-			testSearchManyMatchesSearch(t)
-		})
-	}
+// manySearcher is an Index that also answers many queries at once (Exact, HNSW).
+type manySearcher interface {
+	Index
+	SearchMany(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool) [][]Result
 }
 
-func testSearchManyMatchesSearch(t *testing.T) {
+// TestSearchManyMatchesSearch: every answer of SearchMany is the prefix of Search's answer with
+// scores at least minScore, ties and keep included: for Exact, and for HNSW scanning, walking a
+// graph, and walking a graph whose newest vectors are not linked yet.
+func TestSearchManyMatchesSearch(t *testing.T) {
+	const dim = 16
+	for _, pending := range []int{maxPending, 7} {
+		t.Run(fmt.Sprintf("exact/pending=%d", pending), func(t *testing.T) {
+			defer func(old int) { maxPending = old }(maxPending)
+			maxPending = pending
+			testSearchManyMatchesSearch(t, NewExact(dim), nil, nil)
+		})
+	}
+	t.Run("hnsw/scan", func(t *testing.T) { testSearchManyMatchesSearch(t, NewHNSW(dim), nil, nil) })
+	graph := func() *HNSW { return newGraphOnly(dim, WithM(8), WithEfConstruction(32), WithEfSearch(32)) }
+	t.Run("hnsw/graph", func(t *testing.T) {
+		h := graph()
+		defer stallLinkers(h)() // the comparisons see one graph: nothing links behind them
+		testSearchManyMatchesSearch(t, h, nil, h.Flush)
+	})
+	t.Run("hnsw/unlinked-tail", func(t *testing.T) {
+		h := graph()
+		var resume func()
+		testSearchManyMatchesSearch(t, h, func() {
+			h.Flush()
+			resume = stallLinkers(h)
+		}, nil)
+		resume()
+	})
+}
+
+// testSearchManyMatchesSearch fills agent "a" of x (calling midway, when not nil, after 900 of
+// its 1,000 vectors), removes some, calls ready when not nil, and compares SearchMany with
+// Search.
+func testSearchManyMatchesSearch(t *testing.T, x manySearcher, midway, ready func()) {
 	const dim = 16
 	rng := rand.New(rand.NewPCG(7, 9))
-	x := NewExact(dim)
 	vec := func() []float32 {
 		v := make([]float32, dim)
 		for i := range v {
@@ -39,10 +65,16 @@ func testSearchManyMatchesSearch(t *testing.T) {
 		}
 		stored = append(stored, v)
 		x.Add("a", fmt.Sprintf("p%04d", i), v)
+		if i == 899 && midway != nil {
+			midway()
+		}
 	}
 	x.Add("b", "other", vec())
 	for i := 0; i < 1000; i += 7 {
 		x.Remove("a", fmt.Sprintf("p%04d", i))
+	}
+	if ready != nil {
+		ready()
 	}
 	keep := func(id string) bool { return id[len(id)-1] != '5' }
 	queries := [][]float32{stored[1], stored[2], make([]float32, dim), {1, 2}}
