@@ -1,6 +1,9 @@
 package validity
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // judged is what validity reads off a memory's text alone: SubjectOf("", text) and
 // MayCompareWhole(text). Ranking asks both of every candidate on every search, and an insert
@@ -41,7 +44,7 @@ func judge(text string) judged {
 	if c.m == nil || len(c.m) >= maxJudged {
 		c.m = make(map[string]judged)
 	}
-	c.m[text] = j
+	c.m[strings.Clone(text)] = j // not a slice of a larger text the cache would keep alive
 	c.mu.Unlock()
 	return j
 }

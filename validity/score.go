@@ -135,8 +135,11 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	subjects := make([]string, len(cands))
 	whole := make([]bool, len(cands)) // MayCompareWhole of each text, asked once
 	for i, c := range cands {
-		subjects[i] = SubjectOf(c.Key, c.Text)
-		whole[i] = MayCompareWhole(c.Text)
+		j := judge(c.Text)
+		subjects[i], whole[i] = j.subject, j.whole
+		if c.Key != "" {
+			subjects[i] = SubjectOf(c.Key, c.Text)
+		}
 	}
 	pred, qt, idf := predicateMatch(q.Text, cands, subjects)
 	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)

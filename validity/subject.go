@@ -123,6 +123,9 @@ func SubjectOf(key, text string) string {
 		}
 		return ""
 	}
+	if len(text) > maxJudgedText {
+		return subjectOfText(text) // not cached: only the subject is worked out
+	}
 	return judge(text).subject
 }
 

@@ -312,19 +312,25 @@ func (h *HNSW) startLinker(a *hnswAgent) {
 	}()
 }
 
-// Settle links the slots of agentID that are pending when it is called, in the caller's
-// goroutine, taking the agent's write lock for about linkHold at a time. A writer that settles
-// after its Adds (outside any lock of its own) pays for its own vectors' linking, so that a bulk
-// load cannot outrun the graph, whose unlinked slots every search scans; the background linker
-// still covers the rest.
-func (h *HNSW) Settle(agentID string) {
+// Settle links, in the caller's goroutine, the slots of agentID pending when it is called, taking
+// the agent's write lock for about linkHold at a time; n is how many vectors the caller has just
+// added. A writer that settles after its Adds (outside any lock of its own) pays for its own
+// vectors' linking, so that a bulk load cannot outrun the graph, whose unlinked slots every
+// search scans. It settles only a backlog of at most settleShare·n + linkBatch slots (its own and
+// a concurrent writer's, say): a graph just started or rebuilt, with the whole agent pending, is
+// left to the background linker, so that no single write pays for it.
+func (h *HNSW) Settle(agentID string, n int) {
 	a := h.agent(agentID, false)
-	if a == nil {
+	if a == nil || n <= 0 {
 		return
 	}
 	a.mu.RLock()
 	target := int32(len(a.ids))
+	backlog := len(a.ids) - int(a.linked)
 	a.mu.RUnlock()
+	if backlog > settleShare*n+linkBatch {
+		return
+	}
 	for {
 		a.mu.Lock()
 		if a.removed || !a.graph || a.linked >= target || int(a.linked) >= len(a.ids) {
@@ -332,12 +338,15 @@ func (h *HNSW) Settle(agentID string) {
 			return
 		}
 		t0 := time.Now()
-		for n := 0; n < linkBatch && a.linked < target && int(a.linked) < len(a.ids) && (n == 0 || time.Since(t0) < linkHold); n++ {
+		for j := 0; j < linkBatch && a.linked < target && int(a.linked) < len(a.ids) && (j == 0 || time.Since(t0) < linkHold); j++ {
 			h.linkPending(a, 1)
 		}
 		a.mu.Unlock()
 	}
 }
+
+// settleShare is how many times its own vectors a writer's Settle links at most.
+const settleShare = 4
 
 // Flush links every pending slot of every agent now, so that searches walk the graphs from
 // here on; an owner that has just loaded its vectors may call it rather than let the

@@ -107,7 +107,7 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 			dotRows(q, a.vecs[b*d:e*d], scores[:e-b])
 			for g := b; g < e; g++ {
 				score := float64(scores[g-b])
-				if score < minScore || (a.dead != nil && a.dead[g]) {
+				if max(-1, min(1, score)) < minScore || (a.dead != nil && a.dead[g]) { // as atLeast cuts Search's clamped scores
 					continue
 				}
 				id := a.ids[g]

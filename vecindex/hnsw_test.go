@@ -564,7 +564,8 @@ func TestHNSWSearchMany(t *testing.T) {
 }
 
 // TestHNSWSettle: Settle links, in the caller, every slot pending when it is called, with the
-// background linkers stalled, and leaves the graph what Flush would have made it.
+// background linkers stalled, and leaves the graph what Flush would have made it; a backlog much
+// larger than the caller's own vectors is left to the linker.
 func TestHNSWSettle(t *testing.T) {
 	const dim, n = 16, 700
 	build := func(settle bool) *HNSW {
@@ -576,8 +577,18 @@ func TestHNSWSettle(t *testing.T) {
 			h.Add("a", fmt.Sprint("p", i), g.next())
 		}
 		if settle {
-			h.Settle("a")
-			h.Settle("nobody")
+			h.Settle("a", 10) // a backlog far beyond what one small write added: left alone
+			h.mu.RLock()
+			a := h.agents["a"]
+			h.mu.RUnlock()
+			a.mu.RLock()
+			pending := len(a.ids) - int(a.linked)
+			a.mu.RUnlock()
+			if pending != n-1 {
+				t.Fatalf("a write of 10 settled a backlog of %d: %d pending", n-1, pending)
+			}
+			h.Settle("a", n)
+			h.Settle("nobody", 1)
 		} else {
 			h.Flush()
 		}

@@ -91,15 +91,16 @@ func (s *Store) Update(ctx context.Context, agentID string, ids []string, fn fun
 //
 // Then, outside the gate, it links the vectors it added into their agents' graphs
 // (vecindex.HNSW.Settle): the writer pays for its own vectors, so a bulk load cannot outrun the
-// graph (whose unlinked vectors every search scans), and no other writer waits for it.
+// graph (whose unlinked vectors every search scans), and no other writer waits for it. A backlog
+// much larger than its own (a graph just started) is left to the index's background linker.
 func (s *Store) writeLocked(ctx context.Context, op string, plan func(*sql.Tx) ([]row, error), now time.Time) error {
 	written, err := s.writeGated(ctx, op, plan, now)
-	settled := ""
+	added := map[string]int{}
 	for _, w := range written {
-		if a := w.p.AgentID; a != settled {
-			s.idx.Settle(a)
-			settled = a
-		}
+		added[w.p.AgentID]++
+	}
+	for agentID, n := range added {
+		s.idx.Settle(agentID, n)
 	}
 	return err
 }
