@@ -418,27 +418,10 @@ func TestHNSWConcurrentLinking(t *testing.T) {
 		}
 	})
 	wg.Wait()
-	for range 2000 { // the linker finishes on its own
-		h.mu.RLock()
-		a := h.agents["a"]
-		h.mu.RUnlock()
-		a.mu.RLock()
-		ready, busy := a.ready(), a.busy
-		a.mu.RUnlock()
-		if ready && !busy {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 	h.mu.RLock()
 	a := h.agents["a"]
 	h.mu.RUnlock()
-	a.mu.RLock()
-	ready := a.ready()
-	a.mu.RUnlock()
-	if !ready {
-		t.Fatal("background linking did not finish")
-	}
+	waitLinked(t, a)
 	checkHNSW(t, h)
 	if h.Len("a") != n {
 		t.Fatalf("Len = %d, want %d", h.Len("a"), n)
@@ -498,21 +481,7 @@ func TestHNSWSearchesAheadOfItsLinker(t *testing.T) {
 		checkAgainstExact(t, got, exact)
 	}
 	resume()
-	for range 2000 { // the linker catches up on its own
-		a.mu.RLock()
-		done := a.ready() && !a.busy
-		a.mu.RUnlock()
-		if done {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	a.mu.RLock()
-	ready := a.ready()
-	a.mu.RUnlock()
-	if !ready {
-		t.Fatal("the linker did not catch up")
-	}
+	waitLinked(t, a)
 	checkHNSW(t, h)
 }
 
@@ -638,4 +607,19 @@ func TestHNSWReAddSameVector(t *testing.T) {
 	if got := h.Search("a", vs[4], 1, nil); len(got) != 1 || got[0].ID != "p4" {
 		t.Fatalf("search for p4: %v", got)
 	}
+}
+
+// waitLinked waits (up to 10 s) for a's background linker to link every slot and stop.
+func waitLinked(t *testing.T, a *hnswAgent) {
+	t.Helper()
+	for range 2000 {
+		a.mu.RLock()
+		done := a.ready() && !a.busy
+		a.mu.RUnlock()
+		if done {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("background linking did not finish")
 }
