@@ -17,7 +17,9 @@ import (
 // percentiles are the default search (mode full); Modes holds bm25 and relevance (the lexical
 // and dense halves alone).
 type LadderStep struct {
-	Passages    int                `json:"passages"`
+	Passages    int                `json:"passages"` // per agent
+	Agents      int                `json:"agents"`
+	PeakRSSMB   float64            `json:"peak_rss_mb,omitempty"` // after the rung; in-process only
 	FillSeconds float64            `json:"fill_seconds"`
 	InsertRPS   float64            `json:"insert_rps"`
 	Latency                        // mode full
@@ -31,15 +33,19 @@ const (
 	ladderBatch   = 500
 )
 
-// runLadder grows one agent's archival memory through cfg.Ladder and times LadderQueries
-// searches per mode at each size.
+// runLadder grows cfg.LadderAgents agents' archival memory through cfg.Ladder (sizes per agent)
+// and times LadderQueries searches per mode at each size, rotating over the agents.
 func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, error) {
 	if len(cfg.Ladder) == 0 || cfg.Ladder[len(cfg.Ladder)-1] <= 0 {
 		return nil, nil
 	}
-	id, err := c.createAgent(ctx, "ladder", cfg.Window)
-	if err != nil {
-		return nil, err
+	ids := make([]string, cfg.LadderAgents)
+	for a := range ids {
+		id, err := c.createAgent(ctx, fmt.Sprint("ladder ", a), cfg.Window)
+		if err != nil {
+			return nil, err
+		}
+		ids[a] = id
 	}
 	corp := loadCorpus(cfg.Seed+1000, cfg.Ladder[len(cfg.Ladder)-1])
 	var steps []LadderStep
@@ -53,13 +59,17 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 		if err != nil {
 			return nil, err
 		}
-		err = fillLadder(ctx, cfg, c, id, corp, have, size)
+		for a, id := range ids {
+			if err = fillLadder(ctx, cfg, c, id, corp, a, have, size); err != nil {
+				break
+			}
+		}
 		fill := time.Since(t0)
 		if err = errors.Join(err, stop()); err != nil {
 			return nil, err
 		}
-		step := LadderStep{Passages: size, FillSeconds: round4(fill.Seconds()),
-			InsertRPS: round4(float64(size-have) / fill.Seconds()), Modes: map[string]Latency{}}
+		step := LadderStep{Passages: size, Agents: len(ids), FillSeconds: round4(fill.Seconds()),
+			InsertRPS: round4(float64((size-have)*len(ids)) / fill.Seconds()), Modes: map[string]Latency{}}
 		have = size
 		prog := newProgress(&cfg.Common, fmt.Sprintf("load: ladder %d search", size), 3*cfg.LadderQueries)
 		if stop, err = startProfile(cfg.ProfileDir, fmt.Sprintf("ladder-%d-search.pprof", size)); err != nil {
@@ -71,7 +81,7 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 			for i := range cfg.LadderQueries {
 				q := m.Query(corp.questions[i%len(corp.questions)], 10)
 				t := time.Now()
-				if err := c.post(ctx, agentPath(id, "/archival/search"), q, nil); err != nil {
+				if err := c.post(ctx, agentPath(ids[i%len(ids)], "/archival/search"), q, nil); err != nil {
 					prog.finish()
 					return nil, errors.Join(fmt.Errorf("bench: ladder search at %d: %w", size, err), stop())
 				}
@@ -87,6 +97,9 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 		prog.finish()
 		if err := stop(); err != nil {
 			return nil, err
+		}
+		if cfg.URL == "" {
+			step.PeakRSSMB = peakRSSMB()
 		}
 		steps = append(steps, step)
 	}
@@ -111,9 +124,9 @@ func ladderText(corp corpus, i int) string {
 	return t + " near the " + ladderPlaces[i%n] + " by the " + ladderPlaces[(i/n)%n] + "."
 }
 
-// fillLadder inserts passages from..to-1 of corp into the agent with ladderFillers clients, in
-// batches of ladderBatch.
-func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string, corp corpus, from, to int) error {
+// fillLadder inserts passages from..to-1 of corp into the agent (the a-th of the ladder) with
+// ladderFillers clients, in batches of ladderBatch.
+func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string, corp corpus, a, from, to int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	prog := newProgress(&cfg.Common, fmt.Sprintf("load: ladder fill %d", to), to-from)
@@ -137,7 +150,7 @@ func fillLadder(ctx context.Context, cfg *LoadConfig, c *client, agentID string,
 				hi := min(lo+ladderBatch, to)
 				batch := make([]map[string]any, 0, hi-lo)
 				for i := lo; i < hi; i++ {
-					batch = append(batch, map[string]any{"text": ladderText(corp, i)})
+					batch = append(batch, map[string]any{"text": ladderText(corp, a*7919+i)})
 				}
 				err := c.post(ctx, agentPath(agentID, "/archival/batch"), map[string]any{"passages": batch}, nil)
 				if err != nil {

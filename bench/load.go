@@ -32,6 +32,9 @@ type LoadConfig struct {
 	// LadderQueries searches are timed at each (default 100).
 	Ladder        []int
 	LadderQueries int
+	// LadderAgents agents (default 1) grow alike through the Ladder sizes, which are per agent;
+	// the timed searches rotate over them. 100 agents and a rung of 10,000 hold 1M passages.
+	LadderAgents int
 	// Rates lists the append rates (per second) of the open-loop phase, each offered for
 	// RateDuration (default 5s) over the agents; none by default.
 	Rates        []int
@@ -60,6 +63,9 @@ func (c *LoadConfig) setDefaults() {
 		c.Ladder = []int{1000, 10000}
 	}
 	sort.Ints(c.Ladder)
+	if c.LadderAgents <= 0 {
+		c.LadderAgents = 1
+	}
 	if c.LadderQueries <= 0 {
 		c.LadderQueries = 100
 	}

@@ -204,8 +204,8 @@ func (r *LoadResult) WritePlot(path string) error {
 	}
 	if len(r.Ladder) > 0 {
 		p := plot.New()
-		p.Title.Text = "Archival search latency against corpus size (one agent, k=10)"
-		p.X.Label.Text = "passages"
+		p.Title.Text = fmt.Sprintf("Archival search latency against corpus size (%d agent(s), k=10)", r.Ladder[0].Agents)
+		p.X.Label.Text = "passages per agent"
 		p.Y.Label.Text = "ms"
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 		p.Legend.Top, p.Legend.Left = true, true

@@ -216,7 +216,7 @@ func TestStaleVariantsSelect(t *testing.T) {
 
 func TestLoadSuite(t *testing.T) {
 	res, err := RunLoad(state.WithTenant(context.Background(), state.DefaultTenant), LoadConfig{Common: testCommon(t), Duration: time.Second, Agents: 2,
-		SeedPassages: 20, Ladder: []int{100}, LadderQueries: 10, Rates: []int{50}, RateDuration: time.Second})
+		SeedPassages: 20, Ladder: []int{100}, LadderQueries: 10, LadderAgents: 2, Rates: []int{50}, RateDuration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestLoadSuite(t *testing.T) {
 		t.Fatalf("ladder = %v", m["ladder"])
 	}
 	step := obj(t, ladder[0], "ladder[0]")
-	if step["passages"] != 100.0 || step["p50"].(float64) <= 0 {
+	if step["passages"] != 100.0 || step["agents"] != 2.0 || step["p50"].(float64) <= 0 || step["peak_rss_mb"].(float64) <= 0 {
 		t.Errorf("ladder[0] = %v", step)
 	}
 	// The open-loop phase offered 50 appends in a second, each answered, latency from its slot.

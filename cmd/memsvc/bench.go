@@ -112,6 +112,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		apiKey := fs.String("api-key", "", "API key for --url, sent as a bearer token")
 		ladder := fs.String("ladder", "1000,10000", "corpus sizes for the search-latency ladder, e.g. 1000,10000,100000 (empty: none)")
 		ladderQueries := fs.Int("ladder-queries", 100, "searches timed per mode at each ladder size")
+		ladderAgents := fs.Int("ladder-agents", 1, "agents grown alike through the ladder (its sizes are per agent): 100 agents to 10000 hold 1M passages")
 		seedPassages := fs.Int("seed-passages", 200, "archival passages stored per agent before the run")
 		window := fs.Int("window", 2048, "each agent's context window in tokens")
 		rates := fs.String("rates", "", "open-loop append rates per second, e.g. 1000,3000: each offered for --rate-duration over the agents (empty: none)")
@@ -127,7 +128,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return nil, err
 			}
 			return bench.RunLoad(ctx, bench.LoadConfig{Common: c, URL: *url, APIKey: *apiKey, Duration: *duration, Agents: *agents,
-				Ladder: sizes, LadderQueries: *ladderQueries, SeedPassages: *seedPassages, Window: *window,
+				Ladder: sizes, LadderQueries: *ladderQueries, LadderAgents: *ladderAgents, SeedPassages: *seedPassages, Window: *window,
 				Rates: rs, RateDuration: *rateDuration, ProfileDir: *profile})
 		}
 	default:
