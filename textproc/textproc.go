@@ -7,7 +7,6 @@ package textproc
 
 import (
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
@@ -81,37 +80,13 @@ func Stem(w string) string {
 	if HasDigit(w) || !isAlpha(w) {
 		return w
 	}
-	if len(w) > maxStemmedWord {
-		return english.Stem(w, true)
-	}
-	stems.mu.RLock()
-	st, ok := stems.m[w]
-	stems.mu.RUnlock()
-	if ok {
-		return st
-	}
-	st = english.Stem(w, true)
-	stems.mu.Lock()
-	if stems.m == nil || len(stems.m) >= maxStems {
-		stems.m = make(map[string]string)
-	}
-	stems.m[strings.Clone(w)] = st
-	stems.mu.Unlock()
-	return st
+	return stems.Get(w)
 }
 
 // stems memoizes Stem: a text's vocabulary repeats (every search stems its query and the words of
-// its candidates), and Porter2 costs about a microsecond a word. maxStems bounds the words it
-// holds (a full memo starts again empty), maxStemmedWord their length.
-var stems struct {
-	mu sync.RWMutex
-	m  map[string]string
-}
-
-const (
-	maxStems       = 1 << 16
-	maxStemmedWord = 32
-)
+// its candidates), and Porter2 costs about a microsecond a word. It holds 65,536 words of up to
+// 32 bytes.
+var stems = NewMemo(1<<16, 32, func(w string) string { return english.Stem(w, true) })
 
 func isAlpha(w string) bool {
 	for _, r := range w {

@@ -1,9 +1,6 @@
 package validity
 
-import (
-	"strings"
-	"sync"
-)
+import "github.com/memsvc/memsvc/textproc"
 
 // judged is what validity reads off a memory's text alone: SubjectOf("", text) and
 // MayCompareWhole(text). Ranking asks both of every candidate on every search, and an insert
@@ -14,40 +11,14 @@ type judged struct {
 	whole   bool
 }
 
-// maxJudged bounds the texts the cache holds (a full cache starts again empty), and
-// maxJudgedText the length of a text it holds (longer ones are judged each time): at most
-// 16 MiB of text.
-const (
-	maxJudged     = 1 << 15
-	maxJudgedText = 512
-)
+// maxJudgedText is the length of a text judge holds in its memo (longer ones are judged each
+// time); the memo holds 32,768 texts, at most 16 MiB.
+const maxJudgedText = 512
 
-var judgedCache struct {
-	mu sync.Mutex
-	m  map[string]judged
-}
+var judgedMemo = textproc.NewMemo(1<<15, maxJudgedText, judgeText)
 
-// judge returns the judgement of text, worked out once while it stays cached.
-func judge(text string) judged {
-	if len(text) > maxJudgedText {
-		return judgeText(text)
-	}
-	c := &judgedCache
-	c.mu.Lock()
-	j, ok := c.m[text]
-	c.mu.Unlock()
-	if ok {
-		return j
-	}
-	j = judgeText(text)
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxJudged {
-		c.m = make(map[string]judged)
-	}
-	c.m[strings.Clone(text)] = j // not a slice of a larger text the cache would keep alive
-	c.mu.Unlock()
-	return j
-}
+// judge returns the judgement of text, worked out once while it stays in the memo.
+func judge(text string) judged { return judgedMemo.Get(text) }
 
 func judgeText(text string) judged {
 	s := subjectOfText(text)

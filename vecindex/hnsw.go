@@ -301,10 +301,7 @@ func (h *HNSW) startLinker(a *hnswAgent) {
 				<-h.linkers
 				return
 			}
-			t0 := time.Now()
-			for n := 0; n < linkBatch && int(a.linked) < len(a.ids) && (n == 0 || time.Since(t0) < linkHold); n++ {
-				h.linkPending(a, 1)
-			}
+			h.linkFor(a, int32(len(a.ids)))
 			a.mu.Unlock()
 			<-h.linkers
 			runtime.Gosched()
@@ -337,11 +334,18 @@ func (h *HNSW) Settle(agentID string, n int) {
 			a.mu.Unlock()
 			return
 		}
-		t0 := time.Now()
-		for j := 0; j < linkBatch && a.linked < target && int(a.linked) < len(a.ids) && (j == 0 || time.Since(t0) < linkHold); j++ {
-			h.linkPending(a, 1)
-		}
+		h.linkFor(a, target)
 		a.mu.Unlock()
+	}
+}
+
+// linkFor links pending slots below limit, in slot order, for one hold of a's write lock (which
+// the caller holds): at least one slot, then more until linkHold has passed or linkBatch are
+// linked.
+func (h *HNSW) linkFor(a *hnswAgent, limit int32) {
+	t0 := time.Now()
+	for n := 0; n < linkBatch && a.linked < limit && int(a.linked) < len(a.ids) && (n == 0 || time.Since(t0) < linkHold); n++ {
+		h.linkPending(a, 1)
 	}
 }
 

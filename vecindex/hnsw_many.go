@@ -34,13 +34,7 @@ func (h *HNSW) SearchMany(agentID string, queries [][]float32, k int, minScore f
 	}
 	ctx := ctxPool.Get().(*searchCtx)
 	defer ctxPool.Put(ctx)
-	qs := make([][]float32, len(queries))
-	for i, q := range queries {
-		if len(q) == h.dim {
-			qs[i] = make([]float32, h.dim)
-			normalizeInto(qs[i], q)
-		}
-	}
+	qs := normalizedQueries(queries, h.dim)
 	group := h.QueriesPerPass(agentID)
 	scan := make([][]float32, group)
 	for lo := 0; lo < len(qs); lo += group {

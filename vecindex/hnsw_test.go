@@ -57,11 +57,7 @@ func TestHNSWRecall(t *testing.T) {
 	g := newTextLike(dim, 1)
 	x := NewExact(dim)
 	h := newGraphOnly(dim) // default parameters, but every query walks the graph
-	for i := range n {
-		id, v := fmt.Sprint("p", i), g.next()
-		x.Add("a", id, v)
-		h.Add("a", id, v)
-	}
+	addAlike(g, n, x, h)
 	h.Flush() // the graph itself is measured, not a scan of what its linker has not reached
 	checkHNSW(t, h)
 	for _, tc := range []struct {
@@ -104,11 +100,7 @@ func TestHNSWSmallAgentsAreExact(t *testing.T) {
 	const dim, n = 32, 2000
 	g := newTextLike(dim, 2)
 	x, h := NewExact(dim), NewHNSW(dim)
-	for i := range n {
-		id, v := fmt.Sprint("p", i), g.next()
-		x.Add("a", id, v)
-		h.Add("a", id, v)
-	}
+	addAlike(g, n, x, h)
 	for range 20 {
 		q := g.next()
 		for _, keep := range []func(string) bool{nil, rejects20} {
@@ -126,11 +118,7 @@ func TestHNSWFilterWidens(t *testing.T) {
 	const dim, n, k = 32, 5000, 20
 	g := newTextLike(dim, 3)
 	x, h := NewExact(dim), newGraphOnly(dim, WithM(16), WithEfConstruction(100))
-	for i := range n {
-		id, v := fmt.Sprint("p", i), g.next()
-		x.Add("a", id, v)
-		h.Add("a", id, v)
-	}
+	addAlike(g, n, x, h)
 	// About 3.6% kept: the fifth that rejects20 rejects, among the 910 ids of even length.
 	rare := func(id string) bool { return !rejects20(id) && len(id)%2 == 0 }
 	var hit, total int
@@ -377,11 +365,7 @@ func TestHNSWConcurrentLinking(t *testing.T) {
 	h := NewHNSW(dim, WithExactBelow(300), WithM(8), WithEfConstruction(32), WithEfSearch(32))
 	x := NewExact(dim)
 	g := newTextLike(dim, 6)
-	for i := range n {
-		id, v := fmt.Sprint("p", i), g.next()
-		h.Add("a", id, v)
-		x.Add("a", id, v)
-	}
+	addAlike(g, n, x, h)
 	var wg sync.WaitGroup
 	for w := range 2 {
 		wg.Go(func() {
@@ -449,11 +433,7 @@ func TestHNSWSearchesAheadOfItsLinker(t *testing.T) {
 	h := newGraphOnly(dim, WithM(8), WithEfConstruction(32), WithEfSearch(32))
 	x := NewExact(dim)
 	g := newTextLike(dim, 11)
-	for i := range n {
-		id, v := fmt.Sprint("p", i), g.next()
-		h.Add("a", id, v)
-		x.Add("a", id, v)
-	}
+	addAlike(g, n, x, h)
 	h.Flush()
 	resume := stallLinkers(h)
 	fresh := make([][]float32, 50)
@@ -622,4 +602,14 @@ func waitLinked(t *testing.T, a *hnswAgent) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("background linking did not finish")
+}
+
+// addAlike adds n vectors of g, as p0, p1, …, to agent "a" of every index.
+func addAlike(g *textLike, n int, idx ...Index) {
+	for i := range n {
+		id, v := fmt.Sprint("p", i), g.next()
+		for _, x := range idx {
+			x.Add("a", id, v)
+		}
+	}
 }

@@ -45,13 +45,7 @@ func (x *Exact) SearchMany(agentID string, queries [][]float32, k int, minScore 
 	if k <= 0 {
 		return out
 	}
-	qs := make([][]float32, len(queries))
-	for i, q := range queries {
-		if len(q) == x.dim {
-			qs[i] = make([]float32, x.dim)
-			normalizeInto(qs[i], q)
-		}
-	}
+	qs := normalizedQueries(queries, x.dim)
 	group := x.QueriesPerPass(agentID)
 	for lo := 0; lo < len(qs); lo += group {
 		hi := min(lo+group, len(qs))
@@ -183,4 +177,16 @@ func (k *keptMemo) keep(row int, id string, keep func(id string) bool) bool {
 		}
 	}
 	return k.m[row] == 1
+}
+
+// normalizedQueries returns unit-length copies of the queries of length dim, nil for the others.
+func normalizedQueries(queries [][]float32, dim int) [][]float32 {
+	qs := make([][]float32, len(queries))
+	for i, q := range queries {
+		if len(q) == dim {
+			qs[i] = make([]float32, dim)
+			normalizeInto(qs[i], q)
+		}
+	}
+	return qs
 }
