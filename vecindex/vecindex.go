@@ -1,7 +1,8 @@
 // Package vecindex is memsvc's in-process vector index: per-agent sets of vectors searched by
 // cosine similarity. Two implementations: Exact, a brute-force scan over L2-normalized vectors
 // (AVX2 dot products on amd64), and HNSW, a per-agent approximate graph index that scans
-// exactly below a size threshold and where a scan would be as cheap (see HNSW).
+// exactly below a size threshold and where a scan would be as cheap (see HNSW). The embedded
+// store uses HNSW; Exact is the reference its tests and benchmarks compare with.
 //
 // Contract, for every Index:
 //   - Vectors are grouped by agent; a search never sees another agent's vectors.
