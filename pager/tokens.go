@@ -19,16 +19,16 @@ const perMessageTokens = 4
 var setLoader sync.Once
 
 // Tokenizers counts tokens with a real BPE (tiktoken, loaded offline from the encodings that
-// tiktoken-go-loader embeds), caching one encoder per encoding. Safe for concurrent use.
+// tiktoken-go-loader embeds), caching one counter per encoding. Safe for concurrent use.
 type Tokenizers struct {
 	mu   sync.Mutex
-	encs map[string]*tiktoken.Tiktoken
+	encs map[string]Counter
 }
 
 // NewTokenizers returns an empty cache.
 func NewTokenizers() *Tokenizers {
 	setLoader.Do(func() { tiktoken.SetBpeLoader(tiktokenloader.NewOfflineLoader()) })
-	return &Tokenizers{encs: make(map[string]*tiktoken.Tiktoken)}
+	return &Tokenizers{encs: make(map[string]Counter)}
 }
 
 // EncodingFor names the encoding used for a model: the model's own when tiktoken knows it, an
@@ -55,24 +55,47 @@ func (t *Tokenizers) Counter(model string) (Counter, error) {
 	name := EncodingFor(model)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if enc, ok := t.encs[name]; ok {
-		return Counter{enc: enc}, nil
+	if c, ok := t.encs[name]; ok {
+		return c, nil
+	}
+	if next, ok := fastSplit[name]; ok {
+		ranks, err := tiktokenloader.NewOfflineLoader().LoadTiktokenBpe(name + ".tiktoken")
+		if err != nil {
+			return Counter{}, fmt.Errorf("pager: load encoding %s: %w", name, err)
+		}
+		c := Counter{fast: &bpeCounter{ranks: ranks, next: next}}
+		t.encs[name] = c
+		return c, nil
 	}
 	enc, err := tiktoken.GetEncoding(name)
 	if err != nil {
 		return Counter{}, fmt.Errorf("pager: load encoding %s: %w", name, err)
 	}
-	t.encs[name] = enc
-	return Counter{enc: enc}, nil
+	c := Counter{enc: enc}
+	t.encs[name] = c
+	return c, nil
+}
+
+// fastSplit holds the pre-tokenizers of the encodings that bpeCounter counts; the others go
+// through tiktoken-go.
+var fastSplit = map[string]func(string, int) int{
+	"o200k_base":  nextO200k,
+	"cl100k_base": nextCL100k,
 }
 
 // Counter counts tokens in one encoding.
-type Counter struct{ enc *tiktoken.Tiktoken }
+type Counter struct {
+	fast *bpeCounter
+	enc  *tiktoken.Tiktoken
+}
 
 // Count returns the number of BPE tokens in s. Special-token text counts as ordinary text.
 func (c Counter) Count(s string) int {
 	if s == "" {
 		return 0
+	}
+	if c.fast != nil {
+		return c.fast.count(s)
 	}
 	return len(c.enc.EncodeOrdinary(s))
 }
