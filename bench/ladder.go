@@ -17,13 +17,16 @@ import (
 // percentiles are the default search (mode full); Modes holds bm25 and relevance (the lexical
 // and dense halves alone).
 type LadderStep struct {
-	Passages    int                `json:"passages"` // per agent
-	Agents      int                `json:"agents"`
-	PeakRSSMB   float64            `json:"peak_rss_mb,omitempty"` // after the rung; in-process only
-	FillSeconds float64            `json:"fill_seconds"`
-	InsertRPS   float64            `json:"insert_rps"`
-	Latency                        // mode full
-	Modes       map[string]Latency `json:"modes"`
+	Passages    int     `json:"passages"` // per agent
+	Agents      int     `json:"agents"`
+	PeakRSSMB   float64 `json:"peak_rss_mb,omitempty"` // after the rung; in-process only
+	FillSeconds float64 `json:"fill_seconds"`
+	InsertRPS   float64 `json:"insert_rps"`
+	// SettleSeconds is how long after the fill the embedded store's vector index took to link its
+	// backlog (the searches are timed after it); in-process embedded store only.
+	SettleSeconds float64            `json:"settle_seconds,omitempty"`
+	Latency                          // mode full
+	Modes         map[string]Latency `json:"modes"`
 }
 
 // ladderFillers is how many concurrent clients insert the ladder's passages, and ladderBatch how
@@ -35,7 +38,7 @@ const (
 
 // runLadder grows cfg.LadderAgents agents' archival memory through cfg.Ladder (sizes per agent)
 // and times LadderQueries searches per mode at each size, rotating over the agents.
-func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, error) {
+func runLadder(ctx context.Context, cfg *LoadConfig, c *client, settle func(context.Context) (time.Duration, error)) ([]LadderStep, error) {
 	if len(cfg.Ladder) == 0 || cfg.Ladder[len(cfg.Ladder)-1] <= 0 {
 		return nil, nil
 	}
@@ -71,6 +74,13 @@ func runLadder(ctx context.Context, cfg *LoadConfig, c *client) ([]LadderStep, e
 		step := LadderStep{Passages: size, Agents: len(ids), FillSeconds: round4(fill.Seconds()),
 			InsertRPS: round4(float64((size-have)*len(ids)) / fill.Seconds()), Modes: map[string]Latency{}}
 		have = size
+		if settle != nil {
+			d, err := settle(ctx)
+			if err != nil {
+				return nil, err
+			}
+			step.SettleSeconds = round4(d.Seconds())
+		}
 		prog := newProgress(&cfg.Common, fmt.Sprintf("load: ladder %d search", size), 3*cfg.LadderQueries)
 		if stop, err = startProfile(cfg.ProfileDir, fmt.Sprintf("ladder-%d-search.pprof", size)); err != nil {
 			prog.finish()
@@ -118,6 +128,30 @@ var ladderPlaces = strings.Fields(`river garden market station harbour bridge li
 // alone repeat (corp holds about 49k distinct texts per 100k, and fewer distinct embeddings,
 // since dense text leaves out the subject's name), and an index that scores each distinct
 // vector once would make a large agent look cheaper than one of real, varied text.
+// unlinkedIndex is the embedded archival store's view of its vector index's backlog.
+type unlinkedIndex interface{ Unlinked() int }
+
+// settleIndex returns a wait for the backlog of ix to be linked, polling it, or nil when ix has
+// none to report (PostgreSQL, Qdrant). Searches timed before it would measure the linkers'
+// catching up rather than the index; the wait itself is reported.
+func settleIndex(ix any) func(context.Context) (time.Duration, error) {
+	u, ok := ix.(unlinkedIndex)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context) (time.Duration, error) {
+		t0 := time.Now()
+		for u.Unlinked() > 0 {
+			select {
+			case <-ctx.Done():
+				return time.Since(t0), ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		return time.Since(t0), nil
+	}
+}
+
 func ladderText(corp corpus, i int) string {
 	n := len(ladderPlaces)
 	t := strings.TrimSuffix(corp.texts[i%len(corp.texts)], ".")

@@ -116,6 +116,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 	start := time.Now()
 	res := &LoadResult{Suite: "load", Agents: cfg.Agents, Target: cfg.URL, Endpoints: map[string]*EndpointStats{}}
 	base := cfg.URL
+	var settle func(context.Context) (time.Duration, error)
 	if base == "" {
 		srv, err := startServer(ctx, &cfg.Common)
 		if err != nil {
@@ -123,6 +124,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 		}
 		defer srv.close()
 		base, res.Target = srv.URL, "in-process"
+		settle = settleIndex(srv.env.stores.Archival)
 	}
 	c := newClient(base, cfg.APIKey, cfg.Agents+4)
 	if cfg.URL != "" || stores.IsPostgres(cfg.Store) {
@@ -150,7 +152,7 @@ func RunLoad(ctx context.Context, cfg LoadConfig) (*LoadResult, error) {
 	if res.OpenLoop, err = runOpenLoop(ctx, &cfg, base, agents, corpus); err != nil {
 		return nil, err
 	}
-	if res.Ladder, err = runLadder(ctx, &cfg, c); err != nil {
+	if res.Ladder, err = runLadder(ctx, &cfg, c, settle); err != nil {
 		return nil, err
 	}
 	if res.Ladder == nil {

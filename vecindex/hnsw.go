@@ -516,6 +516,26 @@ func (h *HNSW) Stats(agentID string) AgentStats {
 	return st
 }
 
+// Unlinked returns how many vectors of all agents' graphs are not linked yet: the background
+// linkers' backlog, which searches scan until it is linked.
+func (h *HNSW) Unlinked() int {
+	h.mu.RLock()
+	agents := make([]*hnswAgent, 0, len(h.agents))
+	for _, a := range h.agents {
+		agents = append(agents, a)
+	}
+	h.mu.RUnlock()
+	n := 0
+	for _, a := range agents {
+		a.mu.RLock()
+		if a.graph && !a.removed {
+			n += len(a.ids) - int(a.linked)
+		}
+		a.mu.RUnlock()
+	}
+	return n
+}
+
 // Len returns how many vectors agentID has.
 func (h *HNSW) Len(agentID string) int {
 	a := h.agent(agentID, false)

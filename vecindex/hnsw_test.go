@@ -446,8 +446,8 @@ func TestHNSWSearchesAheadOfItsLinker(t *testing.T) {
 	a.mu.RLock()
 	pending := len(a.ids) - int(a.linked)
 	a.mu.RUnlock()
-	if pending != len(fresh) {
-		t.Fatalf("%d slots pending with the linkers stalled, want %d", pending, len(fresh))
+	if pending != len(fresh) || h.Unlinked() != len(fresh) {
+		t.Fatalf("%d slots pending (Unlinked %d) with the linkers stalled, want %d", pending, h.Unlinked(), len(fresh))
 	}
 	exact := map[string]float64{}
 	for i, v := range fresh {
@@ -462,6 +462,9 @@ func TestHNSWSearchesAheadOfItsLinker(t *testing.T) {
 	}
 	resume()
 	waitLinked(t, a)
+	if u := h.Unlinked(); u != 0 {
+		t.Fatalf("Unlinked = %d once the linker is done, want 0", u)
+	}
 	checkHNSW(t, h)
 }
 

@@ -85,6 +85,10 @@ func newStore(ctx context.Context, db *sql.DB, idx *vecindex.HNSW) (*Store, erro
 // Dim is the vector dimension the store was opened with.
 func (s *Store) Dim() int { return s.dim }
 
+// Unlinked returns how many vectors the vector index has yet to link into its graphs (after a
+// start-up, or when an agent first outgrows exact search); searches scan them meanwhile.
+func (s *Store) Unlinked() int { return s.idx.Unlinked() }
+
 // load fills the indexes and the filter map from the passages table.
 func (s *Store) load(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT agent_id, id, text, vector, created_at, valid_from,
