@@ -37,8 +37,11 @@ type answer struct {
 	coverage float64
 	values   map[string]bool
 	frame    map[string]bool // content stems, other than values, of its sentence that says most of the query
-	negated  bool
-	ok       bool // covers the query enough to compete
+	// around holds, for each value, the content stems within valueReach words of it in the
+	// sentences that say any of the query: what the value is the value of.
+	around  map[string]map[string]bool
+	negated bool
+	ok      bool // covers the query enough to compete
 }
 
 // sentenceAnswers finds, for each candidate, its sentence that covers the query's content terms
@@ -69,7 +72,7 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 		}
 		// Coverage is the whole memory's (a message says what it is about over several
 		// sentences); values and polarity are those of the sentences that say any of it.
-		a := answer{values: map[string]bool{}}
+		a := answer{values: map[string]bool{}, around: map[string]map[string]bool{}}
 		seen := map[string]bool{}
 		var cov, bestSentence float64
 		for _, s := range textproc.Sentences(c.Text) {
@@ -108,6 +111,16 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 				}
 				if (textproc.HasDigit(w) || names[strings.ToLower(w)]) && !qWords[stems[k]] {
 					a.values[stems[k]] = true
+					ctx := a.around[stems[k]]
+					if ctx == nil {
+						ctx = map[string]bool{}
+						a.around[stems[k]] = ctx
+					}
+					for j := max(0, k-valueReach); j <= min(len(words)-1, k+valueReach); j++ {
+						if w := words[j]; !textproc.IsStop(w) && !textproc.HasDigit(w) && !names[strings.ToLower(w)] {
+							ctx[stems[j]] = true
+						}
+					}
 				}
 			}
 		}
@@ -179,7 +192,11 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 			if !(ans[b].ok || ans[b].coverage >= slotFollowCoverage) || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
 				continue
 			}
-			if o := overlap(ans[a].frame, ans[b].frame); o >= frameOverlap && o > bestO {
+			o := overlap(ans[a].frame, ans[b].frame)
+			if o < frameOverlap && swapsValue(ans[a], ans[b]) {
+				o = frameOverlap // the same words around a changed value: one thing restated
+			}
+			if o >= frameOverlap && o > bestO {
 				bestQ, bestO = q, o
 			}
 		}
@@ -204,6 +221,43 @@ const slotFollowCoverage = slotCoverage / 2
 // frameOverlap is the least share of the shorter sentence's words (values aside) that the
 // longer one must hold for two sentences to state one thing.
 const frameOverlap = 0.45
+
+// valueReach is how many words on either side of a value say what it is the value of, and
+// valueShared how many content stems two values' surroundings must share for one value to
+// stand where the other stood: "the backup now takes 40 minutes to finish, can I speed up the
+// compression step?" and, weeks later, "after switching to zstd my backup takes 25 minutes to
+// finish, so what else should I tune?". Two chatty messages rarely share most of their words
+// (frameOverlap) when one restates the other's fact in passing; the words next to the value
+// they change, they do.
+const (
+	valueReach  = 4
+	valueShared = 2
+)
+
+// swapsValue reports whether b states, in place of a value of a that b does not state, a value
+// that a does not state, with at least valueShared of the same content stems around it.
+func swapsValue(a, b answer) bool {
+	for va, ca := range a.around {
+		if b.values[va] {
+			continue
+		}
+		for vb, cb := range b.around {
+			if a.values[vb] {
+				continue
+			}
+			n := 0
+			for w := range ca {
+				if cb[w] {
+					n++
+				}
+			}
+			if n >= valueShared {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // overlap is |a∩b| / min(|a|, |b|), 0 when either is empty.
 func overlap(a, b map[string]bool) float64 {

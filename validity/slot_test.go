@@ -107,3 +107,26 @@ func TestAShortUpdateFollowsTheStatementItRestates(t *testing.T) {
 		t.Fatalf("want the shorter update first, the statement it restates second, the oven note last: %+v", got)
 	}
 }
+
+// A newer message that restates an older one's fact in passing, amid other words, still takes
+// its place when the words around the changed value are the same ("takes 40 minutes to
+// finish", later "takes 25 minutes to finish"); a newer memory whose value stands among other
+// words (disks in an array) moves nothing.
+func TestAValueChangedInPassingComesFirst(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 5, day, 0, 0, 0, 0, time.UTC) }
+	q := Query{Text: "How long does my nightly backup job take to finish?", Now: d(30)}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "I've been running the nightly backup job since spring and it now takes 40 minutes to finish, can I speed up the compression step?", Status: Valid, ValidFrom: d(2), Written: 1},
+		{Relevance: 0.8, Text: "The backup server for the nightly job has 12 disks in a RAID array, is that enough redundancy?", Status: Valid, ValidFrom: d(20), Written: 3},
+		{Relevance: 0.7, Text: "After switching the compressor to zstd my backup takes 25 minutes to finish, so what else should I tune before the weekend?", Status: Valid, ValidFrom: d(9), Written: 2},
+	}
+	got := Rank(q, cands, Default)
+	if got[0].Index != 2 || got[1].Index != 0 || got[2].Index != 1 {
+		t.Fatalf("want the restated duration first, the one it replaces second, the disks last: %+v", got)
+	}
+	off := Default
+	off.Weights.Recency = 0
+	if got := Rank(q, cands, off); got[0].Index != 0 {
+		t.Fatalf("without recency the more relevant older statement stays first: %+v", got)
+	}
+}
