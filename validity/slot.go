@@ -176,17 +176,25 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 	}
 	_ = sort.Ints
 	// The same slot: an older answering memory and a newer one whose best sentences are
-	// near-duplicates (most of the shorter one's words are the longer one's) with the values
-	// changed. The newer moves up to just above the older; nothing else moves.
+	// near-duplicates (most of the shorter one's words are the longer one's, or the same words
+	// around a changed value: swapsValue) with the values changed. The nearest newer one (its
+	// direct successor) moves up to just above the older, then is looked at in turn (when it
+	// answers the query itself), so that a chain of restatements (40, then 32, then 25 minutes)
+	// ends newest first; each memory is looked at once, and nothing else moves.
 	// Short single statements about a named subject are compared whole instead (see
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
+	done := map[int]bool{}
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
+		if done[a] {
+			continue
+		}
+		done[a] = true
 		if !ans[a].ok || len(ans[a].values) == 0 || whole[a] {
 			continue
 		}
-		bestQ, bestO := -1, 0.0
+		bestQ := -1
 		for q := p + 1; q < len(out); q++ {
 			b := out[q].Index
 			if !(ans[b].ok || ans[b].coverage >= slotFollowCoverage) || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
@@ -196,8 +204,8 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 			if o < frameOverlap && swapsValue(ans[a], ans[b]) {
 				o = frameOverlap // the same words around a changed value: one thing restated
 			}
-			if o >= frameOverlap && o > bestO {
-				bestQ, bestO = q, o
+			if o >= frameOverlap && (bestQ < 0 || newer(cands[out[bestQ].Index], cands[b])) {
+				bestQ = q
 			}
 		}
 		if bestQ < 0 {
@@ -207,7 +215,7 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 		r.Score = out[p].Score
 		copy(out[p+1:bestQ+1], out[p:bestQ])
 		out[p] = r
-		p++ // the older one, now below it, is not moved again
+		p-- // the restatement moved up is looked at next, for a newer one of its own
 	}
 }
 

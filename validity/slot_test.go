@@ -130,3 +130,24 @@ func TestAValueChangedInPassingComesFirst(t *testing.T) {
 		t.Fatalf("without recency the more relevant older statement stays first: %+v", got)
 	}
 }
+
+// A chain of restatements (40, then 32, then 25 minutes) comes newest first: the oldest one's
+// nearest successor moves up above it, then that one, answering the query itself, has its own
+// successor moved above it in turn, so no restatement stays below one it replaced.
+func TestAChainOfRestatementsComesNewestFirst(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 5, day, 0, 0, 0, 0, time.UTC) }
+	q := Query{Text: "How long does my nightly backup job take to finish?", Now: d(30)}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "I've been running the nightly backup job since spring and it now takes 40 minutes to finish, can I speed up the compression step?", Status: Valid, ValidFrom: d(2), Written: 1},
+		{Relevance: 0.8, Text: "With the new disks my backup takes 25 minutes to finish, should I move it to an earlier hour?", Status: Valid, ValidFrom: d(20), Written: 3},
+		{Relevance: 0.7, Text: "After switching the compressor to zstd my nightly backup job takes 32 minutes to finish, so what else should I tune before the weekend?", Status: Valid, ValidFrom: d(9), Written: 2},
+		{Relevance: 0.6, Text: "Which cloud bucket class is cheapest for archives I rarely read?", Status: Valid, ValidFrom: d(25), Written: 4},
+	}
+	var got []int
+	for _, r := range Rank(q, cands, Default) {
+		got = append(got, r.Index)
+	}
+	if !slices.Equal(got[:3], []int{1, 2, 0}) {
+		t.Fatalf("want 25, 32, then 40 minutes: %v", got)
+	}
+}
