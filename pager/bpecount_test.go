@@ -159,3 +159,18 @@ func BenchmarkCount(b *testing.B) {
 		c.Count(s)
 	}
 }
+
+// BenchmarkCountTiktokenGo is the same count through tiktoken-go's EncodeOrdinary (regexp2's
+// pre-split), which Count replaced.
+func BenchmarkCountTiktokenGo(b *testing.B) {
+	NewTokenizers() // points tiktoken-go at the offline files
+	enc, err := tiktoken.GetEncoding(DefaultEncoding)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := bpeSentences[1]
+	b.ReportAllocs()
+	for b.Loop() {
+		enc.EncodeOrdinary(s)
+	}
+}
