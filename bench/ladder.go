@@ -123,11 +123,6 @@ var ladderPlaces = strings.Fields(`river garden market station harbour bridge li
 	meadow orchard vineyard temple palace gallery studio clinic pharmacy warehouse workshop
 	laboratory university college kitchen cellar attic balcony`)
 
-// ladderText is the ladder's i-th passage: a fact of corp with a place phrase ("… near the
-// river by the garden.", 2,809 of them) added, so that passages seldom embed alike. The facts
-// alone repeat (corp holds about 49k distinct texts per 100k, and fewer distinct embeddings,
-// since dense text leaves out the subject's name), and an index that scores each distinct
-// vector once would make a large agent look cheaper than one of real, varied text.
 // unlinkedIndex is the embedded archival store's view of its vector index's backlog.
 type unlinkedIndex interface{ Unlinked() int }
 
@@ -152,6 +147,11 @@ func settleIndex(ix any) func(context.Context) (time.Duration, error) {
 	}
 }
 
+// ladderText is the ladder's i-th passage: a fact of corp with a place phrase ("… near the
+// river by the garden.", 2,809 of them) added, so that passages seldom embed alike. The facts
+// alone repeat (corp holds about 49k distinct texts per 100k, and fewer distinct embeddings,
+// since dense text leaves out the subject's name), and an index that scores each distinct
+// vector once would make a large agent look cheaper than one of real, varied text.
 func ladderText(corp corpus, i int) string {
 	n := len(ladderPlaces)
 	t := strings.TrimSuffix(corp.texts[i%len(corp.texts)], ".")

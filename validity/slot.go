@@ -180,7 +180,11 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 	// around a changed value: swapsValue) with the values changed. The nearest newer one (its
 	// direct successor) moves up to just above the older, then is looked at in turn (when it
 	// answers the query itself), so that a chain of restatements (40, then 32, then 25 minutes)
-	// ends newest first; each memory is looked at once, and nothing else moves.
+	// ends newest first; each memory is looked at once, and nothing else moves. The chain goes
+	// through direct successors only: a newer restatement of the older one that does not
+	// restate its successor, or that follows a successor not answering the query, stays where
+	// it is (letting every restatement pull its own, answering or not, brought weakly relevant
+	// messages up from far down the list: see bench/RESULTS.md).
 	// Short single statements about a named subject are compared whole instead (see
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
@@ -200,11 +204,10 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 			if !(ans[b].ok || ans[b].coverage >= slotFollowCoverage) || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
 				continue
 			}
-			o := overlap(ans[a].frame, ans[b].frame)
-			if o < frameOverlap && swapsValue(ans[a], ans[b]) {
-				o = frameOverlap // the same words around a changed value: one thing restated
+			if bestQ >= 0 && !newer(cands[out[bestQ].Index], cands[b]) {
+				continue // not nearer than the successor found: spare the comparison
 			}
-			if o >= frameOverlap && (bestQ < 0 || newer(cands[out[bestQ].Index], cands[b])) {
+			if overlap(ans[a].frame, ans[b].frame) >= frameOverlap || swapsValue(ans[a], ans[b]) {
 				bestQ = q
 			}
 		}

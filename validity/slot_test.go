@@ -133,7 +133,7 @@ func TestAValueChangedInPassingComesFirst(t *testing.T) {
 
 // A chain of restatements (40, then 32, then 25 minutes) comes newest first: the oldest one's
 // nearest successor moves up above it, then that one, answering the query itself, has its own
-// successor moved above it in turn, so no restatement stays below one it replaced.
+// successor moved above it in turn.
 func TestAChainOfRestatementsComesNewestFirst(t *testing.T) {
 	d := func(day int) time.Time { return time.Date(2024, 5, day, 0, 0, 0, 0, time.UTC) }
 	q := Query{Text: "How long does my nightly backup job take to finish?", Now: d(30)}
