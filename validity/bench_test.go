@@ -1,0 +1,43 @@
+package validity
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkRank scores n chat-like candidates, each a sentence or two with values (amounts,
+// counts, dates) among words drawn from one topic's vocabulary, so that many answer the query
+// and state values: the slot tests (near-duplicates, values changed in passing, chains) run on
+// most pairs. Candidates come oldest first, the order that compares the most pairs.
+func BenchmarkRank(b *testing.B) {
+	words := strings.Fields(`backup job nightly server disk budget monthly spend session minutes
+		hours score test weekly plan schedule review rating progress tutoring compression cache
+		request limit deploy cluster node memory latency target goal finish improve increase`)
+	for _, n := range []int{40, 400, 1000} {
+		rng := rand.New(rand.NewPCG(uint64(n), 7))
+		day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		cands := make([]Candidate, n)
+		for i := range cands {
+			var sb strings.Builder
+			sb.WriteString("I'm kinda wondering about my")
+			for j := range 18 {
+				sb.WriteString(" " + words[rng.IntN(len(words))])
+				if j%6 == 2 {
+					fmt.Fprintf(&sb, " %d", 10+rng.IntN(990))
+				}
+			}
+			sb.WriteString(", can you help me with that?")
+			cands[i] = Candidate{Relevance: 1 - float64(i)/float64(2*n), Text: sb.String(), Status: Valid,
+				ValidFrom: day.AddDate(0, 0, i/10), Written: int64(i)}
+		}
+		q := Query{Text: "How many minutes does my nightly backup job take to finish?", Now: day.AddDate(1, 0, 0)}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				Rank(q, cands, Default)
+			}
+		})
+	}
+}
