@@ -2,7 +2,6 @@ package validity
 
 import (
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/memsvc/memsvc/textproc"
@@ -174,7 +173,6 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 	if weight <= 0 {
 		return
 	}
-	_ = sort.Ints
 	// The same slot: an older answering memory and a newer one whose best sentences are
 	// near-duplicates (most of the shorter one's words are the longer one's, or the same words
 	// around a changed value: swapsValue) with the values changed. The nearest newer one (its

@@ -356,12 +356,7 @@ const settleShare = 4
 // here on; an owner that has just loaded its vectors may call it rather than let the
 // background linkers catch up.
 func (h *HNSW) Flush() {
-	h.mu.RLock()
-	agents := make([]*hnswAgent, 0, len(h.agents))
-	for _, a := range h.agents {
-		agents = append(agents, a)
-	}
-	h.mu.RUnlock()
+	agents := h.agentList()
 	for _, a := range agents {
 		a.mu.Lock()
 		if a.graph && !a.removed {
@@ -516,15 +511,22 @@ func (h *HNSW) Stats(agentID string) AgentStats {
 	return st
 }
 
-// Unlinked returns how many vectors of all agents' graphs are not linked yet: the background
-// linkers' backlog, which searches scan until it is linked.
-func (h *HNSW) Unlinked() int {
+// agentList returns the agents held now, so that a caller can lock each in turn without
+// holding h.mu.
+func (h *HNSW) agentList() []*hnswAgent {
 	h.mu.RLock()
+	defer h.mu.RUnlock()
 	agents := make([]*hnswAgent, 0, len(h.agents))
 	for _, a := range h.agents {
 		agents = append(agents, a)
 	}
-	h.mu.RUnlock()
+	return agents
+}
+
+// Unlinked returns how many vectors of all agents' graphs are not linked yet: the background
+// linkers' backlog, which searches scan until it is linked.
+func (h *HNSW) Unlinked() int {
+	agents := h.agentList()
 	n := 0
 	for _, a := range agents {
 		a.mu.RLock()
