@@ -58,6 +58,9 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "Caroline: I went to the LGBTQ support group on Monday.", []string{"caroline", "lgbtq"}, "caroline"},
 		{"alice/city", "She moved to Berlin", []string{"berlin"}, "alice"},
 		{"northwind-logistics/hq", "Northwind Logistics is based in Oslo", []string{"northwind", "logistics", "oslo"}, "northwind"},
+		// An opaque key names a slot, not a subject: the text says whom it is about.
+		{"k17", "Alice moved to Berlin", []string{"alice", "berlin"}, "alice"},
+		{"slot-3", "I moved to Berlin", []string{"berlin"}, FirstPerson},
 		{"", "the weather is nice", nil, ""},
 		{"", "I think I saw it", nil, FirstPerson},
 		{"", "I'm trying to set up Redis on port 6379.", []string{"redis"}, FirstPerson},
@@ -170,6 +173,7 @@ func TestDenseText(t *testing.T) {
 		{"", "Where does Alice live?", "Where does live?"},
 		{"", "Caroline: I went to a support group.", "I went to a support group."},
 		{"alice/city", "Alice's home is now in Rome.", "home is now in Rome. (city)"},
+		{"k17", "Alice's home is now in Rome.", "home is now in Rome."},
 		{"", "Alice", "Alice"},
 		{"", "the weather is nice", "the weather is nice"},
 	}

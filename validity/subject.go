@@ -112,10 +112,10 @@ func isAllCaps(w string) bool {
 // SubjectOf returns what a memory is about: the subject of its key ("alice/city" → "alice"),
 // else its speaker when it reads "Name: text", else FirstPerson for a text in the first person,
 // else the first name it mentions, else "". Openers that name nothing ("Update:", "Lately")
-// are skipped.
+// are skipped. Only a key of the form subject/attribute names a subject: an opaque key ("k17",
+// "slot-3") names the slot alone, and the text says whom it is about.
 func SubjectOf(key, text string) string {
-	if key != "" {
-		s, _, _ := strings.Cut(key, "/")
+	if s, _, ok := strings.Cut(key, "/"); ok {
 		// "northwind-logistics" names the subject a text calls "Northwind Logistics", whose first
 		// name is what Entities yields for it.
 		if f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == '-' || r == '_' || r == ' ' || r == '.' }); len(f) > 0 {
