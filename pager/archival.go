@@ -432,6 +432,11 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		}
 	}
 	cfg := q.Weights.apply(s.cfg.Scoring)
+	if cfg.Weights.Predicate > 0 {
+		if err := s.slotTexts(ctx, agentID, cands); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Weights.Predicate > 0 && cfg.AttributeTemperature > 0 {
 		if err := s.attributeCosines(ctx, vecs[0], cands); err != nil {
 			return nil, err
@@ -456,6 +461,29 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		out[i].Conflicts = ids
 	}
 	return out, nil
+}
+
+// slotTexts gives each keyed candidate the texts stored under its key, of every status
+// (archival.KeyTexts): what its slot's earlier values said tells the predicate term what a key
+// is about when the key does not say ("k17"). A store without archival.KeyTexter leaves them
+// out.
+func (s *Service) slotTexts(ctx context.Context, agentID string, cands []validity.Candidate) error {
+	var keys []string
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if c.Key != "" && !seen[c.Key] {
+			seen[c.Key] = true
+			keys = append(keys, c.Key)
+		}
+	}
+	texts, err := archival.KeyTexts(ctx, s.cfg.Archival, agentID, keys)
+	if err != nil {
+		return fmt.Errorf("pager: slot texts: %w", err)
+	}
+	for i := range cands {
+		cands[i].SlotTexts = texts[cands[i].Key]
+	}
+	return nil
 }
 
 // unixNano is t in nanoseconds since the epoch, 0 for the zero time (unknown).

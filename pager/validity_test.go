@@ -200,3 +200,43 @@ func testKeyAttribute(t *testing.T, svc *Service) {
 		}
 	}
 }
+
+// TestAnOpaqueKeysEarlierValuesSayWhatItIsAbout: under a key that names nothing ("k1"), the
+// current value "relocated to Oslo" shares no word with "Where does Kate live?"; the earlier,
+// superseded value of the same key ("lives in Athens") does, and the store hands it to scoring.
+func TestAnOpaqueKeysEarlierValuesSayWhatItIsAbout(t *testing.T) {
+	bothStores(t, testOpaqueKey)
+}
+
+func testOpaqueKey(t *testing.T, svc *Service) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	a := createAgent(t, svc, 8000)
+	day := func(y int) *time.Time { d := time.Date(y, 3, 1, 0, 0, 0, 0, time.UTC); return &d }
+	for _, f := range []struct {
+		text, key string
+		from      *time.Time
+	}{
+		{"Kate lives in Athens.", "k1", day(2023)},
+		{"Kate has just relocated to Oslo.", "k1", day(2024)},
+		{"Kate could eat risotto more than anything else.", "k2", day(2024)},
+		{"Kate practises Swedish every evening.", "k3", day(2024)},
+		{"Kate bought a Volkswagen Golf.", "k4", day(2024)},
+		{"Kate forgot an umbrella at the office.", "", day(2024)},
+	} {
+		if _, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: f.text, Key: f.key, ValidFrom: f.from}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "Where does Kate live?", K: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top := hits[0]; !strings.Contains(top.Passage.Text, "Oslo") || top.Scores.Predicate != 1 {
+		t.Fatalf("top hit %q (%+v), want Oslo, matched through its key's earlier value", top.Passage.Text, top.Scores)
+	}
+	for _, h := range hits {
+		if strings.Contains(h.Passage.Text, "Athens") {
+			t.Fatalf("the superseded value is shown: %+v", hits)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package validity
 
 import (
+	"maps"
 	"math"
 	"strings"
 
@@ -11,6 +12,10 @@ import (
 // (the subject is scored on its own) and without function words. The words of a key's
 // attribute ("alice/favourite_food" → "favourite", "food") count as the memory's own words: a
 // key names what the memory is about, whatever words its text uses.
+//
+// predicateMatch adds the words of a keyed memory's slot (Candidate.SlotTexts): a key declares
+// one slot, so the words of one of its values ("Alice lives in Paris") describe the others
+// ("Alice moved to Berlin"), whatever key the agent chose ("k17").
 func predicateTerms(key, text string, skip map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	add := func(s string) {
@@ -58,6 +63,11 @@ func predicateMatch(q string, cands []Candidate, subjects []string) ([]float64, 
 	df := map[string]int{}
 	for i, c := range cands {
 		terms[i] = predicateTerms(c.Key, c.Text, skip)
+		if c.Key != "" {
+			for _, t := range c.SlotTexts {
+				maps.Copy(terms[i], predicateTerms("", t, skip))
+			}
+		}
 		for t := range qt {
 			if terms[i][t] {
 				df[t]++

@@ -153,3 +153,28 @@ func TestRankPrefersTheAskedAttribute(t *testing.T) {
 		t.Fatalf("with the predicate term off, relevance decides: %+v", res)
 	}
 }
+
+func TestAnOpaqueKeyIsDescribedByItsSlotsValues(t *testing.T) {
+	// "k1" says nothing of what the slot is; its earlier value says "lives".
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice is reading a long novel.", Status: Valid, ValidFrom: t2025},
+		{Relevance: 0.8, Text: "Alice moved to Berlin.", Key: "k1", Status: Valid, ValidFrom: t2025,
+			SlotTexts: []string{"Alice lives in Paris.", "Alice moved to Berlin."}},
+		{Relevance: 0.85, Text: "Alice works at Acme.", Key: "k2", Status: Valid, ValidFrom: t2024,
+			SlotTexts: []string{"Alice works at Acme."}},
+	}
+	res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, Default)
+	if res[0].Index != 1 || res[0].Scores.Predicate != 1 {
+		t.Fatalf("first = %+v, want Berlin, matched by its slot's words", res)
+	}
+	// Without its slot's values, the key's memory says nothing the query asks.
+	cands[1].SlotTexts = nil
+	if res := Rank(Query{Text: "Where does Alice live?", Now: now}, cands, Default); res[0].Index == 1 {
+		t.Fatalf("without slot texts Berlin has no predicate evidence, yet ranks first: %+v", res)
+	}
+	// A memory without a key borrows nothing.
+	cands[0].SlotTexts = []string{"Alice lives in Paris."}
+	if pred, _, _ := predicateMatch("Where does Alice live?", cands[:1], subjectsOf(cands[:1])); pred[0] != 0 {
+		t.Fatalf("an unkeyed memory matched by slot texts: %v", pred)
+	}
+}

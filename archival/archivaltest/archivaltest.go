@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) archival.Store, skip ...Skip)
 		{"List", testList},
 		{"Neighbors", testNeighbors},
 		{"GetMany", testGetMany},
+		{"KeyTexts", testKeyTexts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

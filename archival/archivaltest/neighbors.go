@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/memsvc/memsvc/archival"
 )
@@ -140,5 +141,43 @@ func testGetMany(t *testing.T, s archival.Store) {
 		if g, ok := got[p.ID]; !ok || !reflect.DeepEqual(g, want) {
 			t.Errorf("%s: got %+v, want %+v", p.ID, g, want)
 		}
+	}
+}
+
+// testKeyTexts: a store's KeyTexter returns the texts of every passage of the agent under each
+// key asked, of every status, oldest valid_from first; nothing of another key or agent, and no
+// entry for a key without passages.
+func testKeyTexts(t *testing.T, s archival.Store) {
+	if _, ok := s.(archival.KeyTexter); !ok {
+		t.Skip("the store has no KeyTexter: scoring goes without a slot's earlier values")
+	}
+	ctx := context.Background()
+	mk := func(agent, id, key, text string, when time.Time) archival.Passage {
+		p := passage(agent, id, text, axis(s, 0))
+		p.Key, p.ValidFrom = key, when
+		return p
+	}
+	upsert(t, s, mk("a", "berlin", "k1", "Alice moved to Berlin", date(2025, 6, 1)))
+	upsert(t, s, mk("a", "paris", "k1", "Alice lives in Paris", date(2024, 3, 1))) // late, earlier
+	wrong := mk("a", "rome", "k1", "Alice lives in Rome", date(2024, 9, 1))
+	wrong.Status = archival.StatusInvalidated
+	upsert(t, s, wrong)
+	upsert(t, s, mk("a", "acme", "k2", "Alice works at Acme", date(2024, 1, 1)))
+	upsert(t, s, mk("a", "note", "", "Alice likes tea", date(2024, 1, 1)))
+	upsert(t, s, mk("b", "oslo", "k1", "Bob lives in Oslo", date(2023, 1, 1)))
+
+	got, err := archival.KeyTexts(ctx, s, "a", []string{"k1", "k2", "k3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"k1": {"Alice lives in Paris", "Alice lives in Rome", "Alice moved to Berlin"},
+		"k2": {"Alice works at Acme"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("KeyTexts = %q, want %q", got, want)
+	}
+	if got, err := archival.KeyTexts(ctx, s, "a", nil); err != nil || len(got) != 0 {
+		t.Fatalf("KeyTexts of no keys = %q, %v; want nothing", got, err)
 	}
 }

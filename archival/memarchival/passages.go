@@ -293,3 +293,40 @@ func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]
 	}
 	return out, strconv.FormatInt(last, 10), nil
 }
+
+var _ archival.KeyTexter = (*Store)(nil)
+
+// KeyTexts returns the texts of the passages of agentID under each of keys, of every status,
+// oldest first (archival.KeyTexter), from the (agent_id, key) index.
+func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for len(keys) > 0 {
+		chunk := keys[:min(getManyChunk, len(keys))]
+		keys = keys[len(chunk):]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, agentID)
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT key, text FROM passages
+			WHERE agent_id = ? AND key <> '' AND key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
+			ORDER BY key, valid_from, id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("memarchival: key texts: %w", dbErr(ctx, err))
+		}
+		for rows.Next() {
+			var k, text string
+			if err := rows.Scan(&k, &text); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("memarchival: key texts: %w", dbErr(ctx, err))
+			}
+			out[k] = append(out[k], text)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("memarchival: key texts: %w", dbErr(ctx, err))
+		}
+	}
+	return out, nil
+}

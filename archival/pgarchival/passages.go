@@ -158,3 +158,29 @@ func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]
 	}
 	return out, out[len(out)-1].ID, nil
 }
+
+var _ archival.KeyTexter = (*Store)(nil)
+
+// KeyTexts returns the texts of the passages of agentID under each of keys, of every status,
+// oldest first (archival.KeyTexter), in one query on the (agent_id, key) index.
+func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (map[string][]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT key, text FROM passages
+		WHERE agent_id = $1 AND key <> '' AND key = ANY($2)
+		ORDER BY key, valid_from, id COLLATE "C"`, agentID, keys)
+	if err != nil {
+		return nil, fmt.Errorf("pgarchival: key texts: %w", dbErr(ctx, err))
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var k, text string
+		if err := rows.Scan(&k, &text); err != nil {
+			return nil, fmt.Errorf("pgarchival: key texts: %w", dbErr(ctx, err))
+		}
+		out[k] = append(out[k], text)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgarchival: key texts: %w", dbErr(ctx, err))
+	}
+	return out, nil
+}

@@ -208,3 +208,52 @@ func (s *Store) History(ctx context.Context, agentID, id string) ([]archival.Eve
 	}
 	return h, nil
 }
+
+var _ archival.KeyTexter = (*Store)(nil)
+
+// keyTextFields are what KeyTexts reads of a passage.
+var keyTextFields = qdrant.NewWithPayloadInclude(fieldAgent, fieldID, fieldKey, fieldText, fieldCreatedAt, fieldValidFrom)
+
+// KeyTexts returns the texts of the passages of agentID under each of keys, of every status,
+// oldest first (archival.KeyTexter): one scroll over the points that match any of the keys.
+func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (map[string][]string, error) {
+	if len(keys) == 0 {
+		return map[string][]string{}, nil
+	}
+	req := &qdrant.ScrollPoints{CollectionName: s.cfg.Collection, Limit: qdrant.PtrOf(uint32(256)), WithPayload: keyTextFields,
+		WithVectors: qdrant.NewWithVectors(false),
+		Filter:      &qdrant.Filter{Must: []*qdrant.Condition{agentCondition(agentID), qdrant.NewMatchKeywords(fieldKey, keys...)}}}
+	byKey := map[string][]archival.Passage{}
+	for {
+		resp, err := s.points.Scroll(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("qdrantarchival: key texts: %w", grpcErr(ctx, err))
+		}
+		for _, rp := range resp.GetResult() {
+			p, err := fromPayload(rp.GetPayload())
+			if err != nil {
+				return nil, fmt.Errorf("qdrantarchival: key texts: point %s: %w", rp.GetId().GetUuid(), err)
+			}
+			if p.AgentID == agentID && p.Key != "" {
+				byKey[p.Key] = append(byKey[p.Key], p)
+			}
+		}
+		if resp.NextPageOffset == nil {
+			break
+		}
+		req.Offset = resp.NextPageOffset
+	}
+	out := make(map[string][]string, len(byKey))
+	for k, ps := range byKey {
+		slices.SortFunc(ps, func(a, b archival.Passage) int {
+			if c := a.ValidFrom.Compare(b.ValidFrom); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		for _, p := range ps {
+			out[k] = append(out[k], p.Text)
+		}
+	}
+	return out, nil
+}
