@@ -60,9 +60,10 @@ type shard struct {
 }
 
 type doc struct {
-	id    string
-	dl    int32
-	terms []int32
+	id     string
+	dl     int32
+	terms  []int32
+	hidden bool // from SearchShown (SetHidden)
 }
 
 type posting struct {
@@ -85,6 +86,10 @@ func (x *Index) Add(agentID, id, text string) {
 		s = &shard{terms: make(map[string]int32), slots: make(map[string]int32)}
 		x.agents[agentID] = s
 	}
+	hidden := false
+	if slot, ok := s.slots[id]; ok {
+		hidden = s.docs[slot].hidden
+	}
 	s.remove(id)
 	tf := make(map[int32]int32, len(terms))
 	for _, t := range terms {
@@ -103,7 +108,7 @@ func (x *Index) Add(agentID, id, text string) {
 		slot = int32(len(s.docs))
 		s.docs = append(s.docs, doc{})
 	}
-	d := doc{id: id, dl: int32(len(terms)), terms: make([]int32, 0, len(tf))}
+	d := doc{id: id, dl: int32(len(terms)), terms: make([]int32, 0, len(tf)), hidden: hidden}
 	for tid, n := range tf {
 		d.terms = append(d.terms, tid)
 		s.post[tid] = append(s.post[tid], posting{slot: slot, tf: n})
@@ -188,6 +193,42 @@ func QueryTerms(text string) []string {
 // read-locked, so it must not call back into the index; it is asked only about documents that
 // would enter the current top k.
 func (x *Index) Search(agentID, text string, k int, keep func(id string) bool) []Result {
+	return x.search(agentID, text, k, keep, false)
+}
+
+// SearchShown is Search among the documents not hidden (SetHidden); hidden ones still count in
+// the statistics. An owner that hides what most of its searches filter out (a store's passages
+// that are no longer valid) spares them a keep call, a lookup in its own maps, per candidate.
+func (x *Index) SearchShown(agentID, text string, k int, keep func(id string) bool) []Result {
+	return x.search(agentID, text, k, keep, true)
+}
+
+// SetHidden hides the document (agentID, id) from SearchShown, or shows it again; an absent
+// one is ignored. A document is shown when first added; a new text under the same id keeps
+// the flag.
+func (x *Index) SetHidden(agentID, id string, hidden bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if s := x.agents[agentID]; s != nil {
+		if slot, ok := s.slots[id]; ok {
+			s.docs[slot].hidden = hidden
+		}
+	}
+}
+
+// Hidden reports whether the document (agentID, id) is hidden; ok is false when there is none.
+func (x *Index) Hidden(agentID, id string) (hidden, ok bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if s := x.agents[agentID]; s != nil {
+		if slot, ok := s.slots[id]; ok {
+			return s.docs[slot].hidden, true
+		}
+	}
+	return false, false
+}
+
+func (x *Index) search(agentID, text string, k int, keep func(id string) bool, shownOnly bool) []Result {
 	terms := QueryTerms(text)
 	if k <= 0 || len(terms) == 0 {
 		return nil
@@ -224,6 +265,9 @@ func (x *Index) Search(agentID, text string, k int, keep func(id string) bool) [
 	}
 	top := topK{k: min(k, len(sc.touched))}
 	for _, slot := range sc.touched {
+		if shownOnly && s.docs[slot].hidden {
+			continue
+		}
 		r := Result{ID: s.docs[slot].id, Score: sc.val[slot]}
 		if top.admits(r) && (keep == nil || keep(r.ID)) {
 			top.push(r)

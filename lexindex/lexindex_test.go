@@ -126,6 +126,55 @@ func TestMatchesReference(t *testing.T) {
 	}
 }
 
+// TestSearchShown: after random adds, replacements (which keep the flag), removals (whose slots
+// new documents reuse, shown) and changes of the flag, SearchShown returns what the reference
+// computes with a keep that rejects the hidden documents, which still count in the statistics.
+func TestSearchShown(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 3))
+	x := New()
+	docs := map[string]string{}
+	hidden := map[string]bool{}
+	for step := range 2000 {
+		id := fmt.Sprintf("p%03d", rng.IntN(300))
+		switch r := rng.IntN(10); {
+		case r < 5:
+			text := randomText(rng)
+			x.Add("a", id, text)
+			docs[id] = text
+		case r < 8:
+			on := rng.IntN(3) > 0
+			x.SetHidden("a", id, on)
+			if _, ok := docs[id]; ok && on {
+				hidden[id] = true
+			} else {
+				delete(hidden, id)
+			}
+		default:
+			x.Remove("a", id)
+			delete(docs, id)
+			delete(hidden, id)
+		}
+		if step%100 != 99 || len(docs) == 0 {
+			continue
+		}
+		for id := range docs {
+			if h, ok := x.Hidden("a", id); !ok || h != hidden[id] {
+				t.Fatalf("step %d: Hidden(%s) = %v, %v; want %v", step, id, h, ok, hidden[id])
+			}
+		}
+		for range 5 {
+			q := randomText(rng)
+			k := 1 + rng.IntN(20)
+			shown := func(id string) bool { return !hidden[id] }
+			want := reference(docs, q, shown)
+			sameResults(t, fmt.Sprintf("step %d %q k=%d", step, q, k), x.SearchShown("a", q, k, nil), want[:min(k, len(want))])
+			odd := func(id string) bool { return id[len(id)-1]%2 == 1 }
+			want = reference(docs, q, func(id string) bool { return shown(id) && odd(id) })
+			sameResults(t, fmt.Sprintf("step %d %q k=%d filtered", step, q, k), x.SearchShown("a", q, k, odd), want[:min(k, len(want))])
+		}
+	}
+}
+
 // TestAgentsAreSeparate: an agent's scores, order and cost depend on its own documents only:
 // another agent's documents (another tenant's) neither appear in its results nor change its
 // statistics.

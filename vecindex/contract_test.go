@@ -52,6 +52,9 @@ func checkHNSW(t *testing.T, h *HNSW) {
 	for agent, a := range h.agents {
 		a.mu.RLock()
 		n := len(a.ids)
+		if len(a.hidden) != n {
+			t.Fatalf("agent %s: %d hidden flags for %d slots", agent, len(a.hidden), n)
+		}
 		if a.live() == 0 || len(a.vecs) != n*h.dim {
 			t.Fatalf("agent %s: %d live, %d slots, %d floats", agent, a.live(), n, len(a.vecs))
 		}

@@ -48,7 +48,7 @@ func (h *HNSW) SearchMany(agentID string, queries [][]float32, k int, minScore f
 				case h.scans(a, k):
 					scan[i-lo] = qs[i]
 				default:
-					out[i] = atLeast(h.searchAgent(a, qs[i], k, keep, ctx), minScore)
+					out[i] = atLeast(h.searchAgent(a, qs[i], k, keep, nil, ctx), minScore)
 				}
 			}
 			h.scanMany(a, scan[:hi-lo], out[lo:hi], k, minScore, keep)

@@ -616,3 +616,99 @@ func addAlike(g *textLike, n int, idx ...Index) {
 		}
 	}
 }
+
+// TestHNSWSearchShown: SearchShown answers what Search answers with a keep that rejects the
+// hidden ids, through every change of an agent's slots: packed, a graph being linked, replaced
+// vectors (which keep their flag), tombstones, a rebuild, and back to packed by removals.
+func TestHNSWSearchShown(t *testing.T) {
+	const dim, n = 32, 2400
+	g := newTextLike(dim, 9)
+	h := NewHNSW(dim, WithExactBelow(800), WithM(8), WithEfConstruction(48), WithEfSearch(48))
+	h.graphOnly = true // past ExactBelow, searches walk the graph (and scan what is not linked yet)
+	hidden := map[string]bool{}
+	live := map[string]bool{}
+	rng := rand.New(rand.NewPCG(5, 8))
+	add := func(id string) {
+		h.Add("a", id, g.next())
+		live[id] = true
+	}
+	hide := func(id string, on bool) {
+		h.SetHidden("a", id, on)
+		if on {
+			hidden[id] = true
+		} else {
+			delete(hidden, id)
+		}
+	}
+	remove := func(id string) {
+		h.Remove("a", id)
+		delete(live, id)
+		delete(hidden, id)
+	}
+	// check compares the two searches; while the linker runs (linking), the graph may change
+	// between them, so only what SearchShown returns is checked.
+	check := func(stage string, linking bool) {
+		t.Helper()
+		checkHNSW(t, h)
+		notHidden := func(id string) bool { return !hidden[id] }
+		for _, k := range []int{1, 10, 60} {
+			for range 10 {
+				q := g.next()
+				got, want := h.SearchShown("a", q, k, nil), h.Search("a", q, k, notHidden)
+				if len(got) != min(k, len(live)-len(hidden)) || (!linking && !slices.Equal(got, want)) {
+					t.Fatalf("%s, k=%d: SearchShown %v, Search with keep %v", stage, k, ids(got), ids(want))
+				}
+				for _, r := range got {
+					if hidden[r.ID] || !live[r.ID] {
+						t.Fatalf("%s: %s returned (hidden %v, live %v)", stage, r.ID, hidden[r.ID], live[r.ID])
+					}
+				}
+				odd := func(id string) bool { return len(id)%2 == 1 }
+				both := func(id string) bool { return !hidden[id] && odd(id) }
+				if got, want := h.SearchShown("a", q, k, odd), h.Search("a", q, k, both); !linking && !slices.Equal(got, want) {
+					t.Fatalf("%s, k=%d, with keep: %v vs %v", stage, k, ids(got), ids(want))
+				}
+			}
+		}
+	}
+	for i := range 300 {
+		add(fmt.Sprint("p", i))
+		if rng.IntN(3) == 0 {
+			hide(fmt.Sprint("p", i), true)
+		}
+	}
+	remove("p7")
+	remove("p299") // the last slot: nothing swapped in
+	check("packed", false)
+	for i := 300; i < n; i++ {
+		add(fmt.Sprint("p", i))
+		if rng.IntN(3) == 0 {
+			hide(fmt.Sprint("p", i), true)
+		}
+	}
+	check("graph, linking", true)
+	h.Flush()
+	check("graph, linked", false)
+	for i := 0; i < n; i += 5 { // new vectors under old ids keep their flags; some shown again
+		if live[fmt.Sprint("p", i)] {
+			add(fmt.Sprint("p", i))
+		}
+		if i%10 == 0 {
+			hide(fmt.Sprint("p", i), false)
+		}
+	}
+	h.Flush()
+	check("replaced", false)
+	for i := 1; i < n; i += 2 { // past half dead: rebuilt
+		remove(fmt.Sprint("p", i))
+	}
+	h.Flush()
+	check("rebuilt", false)
+	for i := 0; i < n-300; i++ { // under ExactBelow/2: packed again
+		remove(fmt.Sprint("p", i))
+	}
+	check("shrunk", false)
+	h.SetHidden("a", "absent", true)
+	h.SetHidden("nobody", "p1", true)
+	check("absent ids ignored", false)
+}

@@ -23,6 +23,11 @@ func (s *Store) setEntry(e *entry) {
 		s.meta[e.agentID] = m
 	}
 	m[e.id] = e
+	// A search without as_of or include_invalid keeps valid passages only: both indexes skip
+	// the others themselves (SearchShown) instead of asking keep of each candidate.
+	hidden := e.status != archival.StatusValid
+	s.idx.SetHidden(e.agentID, e.id, hidden)
+	s.lex.SetHidden(e.agentID, e.id, hidden)
 }
 
 // removeEntry forgets one passage; the caller holds mu for writing.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/vecindex"
 )
 
@@ -48,6 +49,13 @@ func Consistent(s *Store) error {
 		if string(e.status) != status || e.createdAt != created || e.validFrom != from ||
 			e.hasValidTo != to.Valid || e.validTo != to.Int64 {
 			return fmt.Errorf("passage %s/%s: memory %+v differs from its row", agent, id, *e)
+		}
+		want := status != string(archival.StatusValid)
+		if hidden, ok := s.idx.Hidden(agent, id); !ok || hidden != want {
+			return fmt.Errorf("passage %s/%s (%s): vector hidden %v (held: %v)", agent, id, status, hidden, ok)
+		}
+		if hidden, ok := s.lex.Hidden(agent, id); !ok || hidden != want {
+			return fmt.Errorf("passage %s/%s (%s): lexical document hidden %v (held: %v)", agent, id, status, hidden, ok)
 		}
 	}
 	if err := rows.Err(); err != nil {

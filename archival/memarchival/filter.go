@@ -32,6 +32,13 @@ func newFilter(q archival.Query) filter {
 	return f
 }
 
+// validOnly reports whether f keeps valid passages only (and then, by tags): no as_of, and not
+// include_invalid.
+func (f filter) validOnly() bool { return !f.hasAsOf && !f.includeInvalid }
+
+// all reports whether f keeps every passage: include_invalid, no as_of, no tags.
+func (f filter) all() bool { return !f.hasAsOf && f.includeInvalid && len(f.tags) == 0 }
+
 // keep reports whether the passage described by e passes f.
 func (f filter) keep(e *entry) bool {
 	if f.hasAsOf {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/lexindex"
 	"github.com/memsvc/memsvc/rank"
+	"github.com/memsvc/memsvc/vecindex"
 )
 
 // Search returns up to q.K hits of q.AgentID, best first. It fuses two candidate lists with
@@ -65,14 +67,28 @@ func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*archiva
 		e := ents[id]
 		return e != nil && f.keep(e)
 	}
-	res := s.idx.Search(q.AgentID, q.Vector, depth, keep)
+	var res []vecindex.Result
+	switch {
+	case f.all():
+		res = s.idx.Search(q.AgentID, q.Vector, depth, nil)
+	case f.validOnly():
+		// The index hides what is not valid (setEntry); only tags are left to keep.
+		if len(f.tags) == 0 {
+			keep = nil
+		}
+		res = s.idx.SearchShown(q.AgentID, q.Vector, depth, keep)
+	default:
+		res = s.idx.Search(q.AgentID, q.Vector, depth, keep)
+	}
 	scores := make([]float64, len(res))
 	for i, r := range res {
 		scores[i] = r.Score
 	}
 	ranks := rank.Ranks(scores)
 	for i, r := range res {
-		cands[r.ID] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[i], CreatedAt: ents[r.ID].createdAt}
+		if e := ents[r.ID]; e != nil { // always, as the index and meta change together under mu
+			cands[r.ID] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[i], CreatedAt: e.createdAt}
+		}
 	}
 	return cands
 }
@@ -96,7 +112,19 @@ func (s *Store) lexical(q archival.Query, f filter, depth int, cands map[string]
 		e := ents[id]
 		return e != nil && f.keep(e)
 	}
-	for i, r := range s.lex.Search(q.AgentID, q.Text, depth, keep) {
+	var res []lexindex.Result
+	switch {
+	case f.all():
+		res = s.lex.Search(q.AgentID, q.Text, depth, nil)
+	case f.validOnly():
+		if len(f.tags) == 0 {
+			keep = nil
+		}
+		res = s.lex.SearchShown(q.AgentID, q.Text, depth, keep)
+	default:
+		res = s.lex.Search(q.AgentID, q.Text, depth, keep)
+	}
+	for i, r := range res {
 		c := cands[r.ID]
 		if c == nil {
 			c = &archival.Candidate{ID: r.ID, CreatedAt: ents[r.ID].createdAt}
