@@ -137,7 +137,7 @@ const (
 // every backend (see package rank).
 type Hit struct {
 	Passage     Passage
-	Dense       float64 // cosine similarity, in [-1, 1]
+	Dense       float64 // cosine similarity, in [-1, 1]; within 1e-3 where vectors are held as float16 (memarchival)
 	Lexical     float64 // BM25, higher is better; 0 when not matched
 	DenseRank   int
 	LexicalRank int

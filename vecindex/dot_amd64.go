@@ -41,3 +41,43 @@ func dotRows(q, rows []float32, out []float32) {
 		out[j] = dotGeneric(q, rows[j*dim:(j+1)*dim])
 	}
 }
+
+// useF16C selects the half-precision kernels, which widen float16 with F16C.
+var useF16C = useAVX2 && cpu.X86.HasF16C
+
+// dotHalfAVX2 returns the dot product of q[:n] and the float16 vector h[:n].
+//
+//go:noescape
+func dotHalfAVX2(q *float32, h *uint16, n int) float32
+
+// dotRowsHalfAVX2 writes to out[:n] the dot products of q[:dim] with the float16 rows
+// rows[j*dim:(j+1)*dim], each exactly as dotHalfAVX2 computes it.
+//
+//go:noescape
+func dotRowsHalfAVX2(q *float32, rows *uint16, dim, n int, out *float32)
+
+// dotHalf returns the dot product of q and the float16 vector h (of q's length).
+func dotHalf(q []float32, h []uint16) float32 {
+	if useF16C && len(q) >= 8 {
+		h = h[:len(q)]
+		return dotHalfAVX2(&q[0], &h[0], len(q))
+	}
+	return dotHalfGeneric(q, h)
+}
+
+// dotRowsHalf writes to out[j] the dot product of q with float16 row j of rows (rows of
+// len(q)), for every j < len(out); each is exactly what dotHalf(q, row) returns.
+func dotRowsHalf(q []float32, rows []uint16, out []float32) {
+	dim := len(q)
+	if len(out) == 0 {
+		return
+	}
+	rows = rows[:len(out)*dim]
+	if useF16C && dim >= 8 {
+		dotRowsHalfAVX2(&q[0], &rows[0], dim, len(out), &out[0])
+		return
+	}
+	for j := range out {
+		out[j] = dotHalfGeneric(q, rows[j*dim:(j+1)*dim])
+	}
+}

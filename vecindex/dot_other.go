@@ -13,3 +13,15 @@ func dotRows(q, rows []float32, out []float32) {
 		out[j] = dot(q, rows[j*dim:(j+1)*dim])
 	}
 }
+
+// dotHalf returns the dot product of q and the float16 vector h (of q's length).
+func dotHalf(q []float32, h []uint16) float32 { return dotHalfGeneric(q, h) }
+
+// dotRowsHalf writes to out[j] the dot product of q with float16 row j of rows (rows of
+// len(q)), for every j < len(out); each is exactly what dotHalf(q, row) returns.
+func dotRowsHalf(q []float32, rows []uint16, out []float32) {
+	dim := len(q)
+	for j := range out {
+		out[j] = dotHalf(q, rows[j*dim:(j+1)*dim])
+	}
+}

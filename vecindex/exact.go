@@ -262,16 +262,16 @@ func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) 
 	}
 }
 
-// scanTopK scores every row of the slab vecs (row i, of length dim, belongs to ids[i]) against
+// scanTopK scores every float16 row of the slab vecs (row i, of length dim, belongs to ids[i]) against
 // the normalized query q and returns the k best rows for which keep (nil: all) is true, best
 // first, equal scores by id ascending. dead and hidden (nil: none) mark rows to skip. keep is only asked
 // about ids that would enter the current top k.
-func scanTopK(q []float32, dim int, ids []string, vecs []float32, k int, keep func(id string) bool, dead, hidden []bool) []Result {
+func scanTopK(q []float32, dim int, ids []string, vecs []uint16, k int, keep func(id string) bool, dead, hidden []bool) []Result {
 	top := newTopK(min(k, len(ids)))
 	var block [manyBlock]float32
 	for b := 0; b < len(ids); b += manyBlock {
 		e := min(b+manyBlock, len(ids))
-		dotRows(q, vecs[b*dim:e*dim], block[:e-b])
+		dotRowsHalf(q, vecs[b*dim:e*dim], block[:e-b])
 		for i := b; i < e; i++ {
 			if (dead != nil && dead[i]) || (hidden != nil && hidden[i]) {
 				continue

@@ -107,7 +107,7 @@ func testSearchOrdersByCosine(t *testing.T, newIndex func(dim int) Index) {
 		t.Fatalf("order = %v", ids(got))
 	}
 	for i, want := range []float64{1, 0.6, 0, -1} {
-		if math.Abs(got[i].Score-want) > eps {
+		if math.Abs(got[i].Score-want) > tol(x) {
 			t.Errorf("%s score = %v, want %v", got[i].ID, got[i].Score, want)
 		}
 	}
@@ -121,10 +121,10 @@ func testScoresStayInRange(t *testing.T, newIndex func(dim int) Index) {
 	v := []float32{0.1, 0.7, 0.3}
 	x.Add("a", "v", v)
 	neg := []float32{-0.1, -0.7, -0.3}
-	if got := x.Search("a", v, 1, nil); got[0].Score > 1 || got[0].Score < 1-eps {
+	if got := x.Search("a", v, 1, nil); got[0].Score > 1 || got[0].Score < 1-tol(x) {
 		t.Fatalf("self score = %v", got[0].Score)
 	}
-	if got := x.Search("a", neg, 1, nil); got[0].Score < -1 || got[0].Score > -1+eps {
+	if got := x.Search("a", neg, 1, nil); got[0].Score < -1 || got[0].Score > -1+tol(x) {
 		t.Fatalf("opposite score = %v", got[0].Score)
 	}
 }
@@ -134,14 +134,14 @@ func testAddReplacesAndCopies(t *testing.T, newIndex func(dim int) Index) {
 	v := axis(2, 1)
 	x.Add("a", "p", v)
 	v[0], v[1] = 0, 1 // the index must hold its own copy
-	if got := x.Search("a", axis(2, 1), 1, nil); math.Abs(got[0].Score-1) > eps {
+	if got := x.Search("a", axis(2, 1), 1, nil); math.Abs(got[0].Score-1) > tol(x) {
 		t.Fatalf("caller's slice leaked into the index: %v", got)
 	}
 	x.Add("a", "p", axis(2, 0, 1))
 	if n := x.Len("a"); n != 1 {
 		t.Fatalf("Len after replace = %d, want 1", n)
 	}
-	if got := x.Search("a", axis(2, 0, 1), 1, nil); math.Abs(got[0].Score-1) > eps {
+	if got := x.Search("a", axis(2, 0, 1), 1, nil); math.Abs(got[0].Score-1) > tol(x) {
 		t.Fatalf("replaced vector not used: %v", got)
 	}
 }
@@ -158,10 +158,10 @@ func testRemoveSwapsLast(t *testing.T, newIndex func(dim int) Index) {
 		t.Fatalf("Len = %d, want 2", n)
 	}
 	checkIndex(t, x)
-	if got := x.Search("a", axis(3, 0, 0, 1), 1, nil); !equalIDs(got, "p2") || math.Abs(got[0].Score-1) > eps {
+	if got := x.Search("a", axis(3, 0, 0, 1), 1, nil); !equalIDs(got, "p2") || math.Abs(got[0].Score-1) > tol(x) {
 		t.Fatalf("moved vector lost: %v", got)
 	}
-	if got := x.Search("a", axis(3, 1), 5, nil); len(got) != 2 || got[0].Score > eps {
+	if got := x.Search("a", axis(3, 1), 5, nil); len(got) != 2 || got[0].Score > tol(x) {
 		t.Fatalf("removed vector still scored: %v", got)
 	}
 	x.Add("a", "p3", axis(3, 1, 1))
@@ -249,7 +249,7 @@ func testBadArguments(t *testing.T, newIndex func(dim int) Index) {
 	if n := x.Len("a"); n != 1 {
 		t.Fatalf("Len = %d, want 1", n)
 	}
-	if got := x.Search("a", axis(3, 1), 1, nil); math.Abs(got[0].Score-1) > eps {
+	if got := x.Search("a", axis(3, 1), 1, nil); math.Abs(got[0].Score-1) > tol(x) {
 		t.Fatalf("wrong-length Add replaced the vector: %v", got)
 	}
 	if got := x.Search("a", []float32{1, 0}, 1, nil); got != nil {
@@ -298,7 +298,7 @@ func testMatchesBruteForce(t *testing.T, newIndex func(dim int) Index) {
 		var want []Result
 		for id, v := range vecs {
 			if keep(id) {
-				want = append(want, Result{ID: id, Score: cosine(q, v)})
+				want = append(want, Result{ID: id, Score: heldScore(x, q, v)})
 			}
 		}
 		sort.Slice(want, func(i, j int) bool { return want[i].Score > want[j].Score })

@@ -163,8 +163,8 @@ type hnswAgent struct {
 	removed bool // RemoveAgent (or emptying) took it out of the map
 	ids     []string
 	pos     map[string]int32 // live ids only
-	vecs    []float32
-	hidden  []bool // per slot: hidden from SearchShown (SetHidden)
+	vecs    []uint16         // float16, see half.go
+	hidden  []bool           // per slot: hidden from SearchShown (SetHidden)
 
 	graph  bool
 	dead   []bool
@@ -226,10 +226,10 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 			i = int32(len(a.ids))
 			a.pos[id] = i
 			a.ids = append(a.ids, id)
-			a.vecs = append(a.vecs, make([]float32, d)...)
+			a.vecs = append(a.vecs, make([]uint16, d)...)
 			a.hidden = append(a.hidden, false)
 		}
-		normalizeInto(a.vecs[int(i)*d:(int(i)+1)*d], vec)
+		normalizeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec, make([]float32, d))
 		if a.live() >= h.cfg.ExactBelow {
 			h.buildGraph(a)
 		}
@@ -245,7 +245,7 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 	}
 	i := a.appendSlot(id, h.dim, h.m0)
 	a.hidden[i] = hidden
-	normalizeInto(a.vecs[int(i)*d:], vec)
+	normalizeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec, make([]float32, d))
 	a.pos[id] = i
 	if a.ndead > a.live()/2 {
 		h.rebuild(a)
@@ -254,17 +254,18 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 	h.startLinker(a)
 }
 
-// unchanged reports whether stored, a normalized vector, is what normalizing vec gives.
-func unchanged(stored, vec []float32) bool {
+// unchanged reports whether stored, a normalized float16 vector, is what normalizing vec gives.
+func unchanged(stored []uint16, vec []float32) bool {
 	var buf [1024]float32
-	n := buf[:0]
+	var hbuf [1024]uint16
+	n, hn := buf[:0], hbuf[:0]
 	if len(vec) > len(buf) {
-		n = make([]float32, len(vec))
+		n, hn = make([]float32, len(vec)), make([]uint16, len(vec))
 	} else {
-		n = buf[:len(vec)]
+		n, hn = buf[:len(vec)], hbuf[:len(vec)]
 	}
-	normalizeInto(n, vec)
-	return sameBits(stored, n)
+	normalizeHalf(hn, vec, n)
+	return sameHalfBits(stored, hn)
 }
 
 // linkHold bounds how long the background linker holds an agent's write lock: it links slots
@@ -375,7 +376,7 @@ func (h *HNSW) Flush() {
 func (a *hnswAgent) appendSlot(id string, dim, m0 int) int32 {
 	i := int32(len(a.ids))
 	a.ids = append(a.ids, id)
-	a.vecs = append(a.vecs, make([]float32, dim)...)
+	a.vecs = append(a.vecs, make([]uint16, dim)...)
 	a.dead = append(a.dead, false)
 	a.hidden = append(a.hidden, false)
 	a.links0 = append(a.links0, make([]int32, m0+1)...)
@@ -412,7 +413,7 @@ func (h *HNSW) rebuild(a *hnswAgent) {
 	d := h.dim
 	live := a.live()
 	ids := make([]string, 0, live)
-	vecs := make([]float32, 0, live*d)
+	vecs := make([]uint16, 0, live*d)
 	hidden := make([]bool, 0, live)
 	for i, id := range a.ids {
 		if a.dead[i] {
@@ -678,7 +679,7 @@ func mergeTop(x, y []Result, k int) []Result {
 // results or gave up after visiting half the agent; the caller then scans.
 func (h *HNSW) searchGraph(a *hnswAgent, q []float32, k int, keep func(string) bool, hidden []bool, ctx *searchCtx) (res []Result, ok bool) {
 	ep := a.entry
-	epSim := dot(q, h.vec(a, ep))
+	epSim := dotHalf(q, h.vec(a, ep))
 	for l := a.top; l > 0; l-- {
 		ep, epSim = h.greedy(a, q, ep, epSim, l)
 	}
@@ -720,7 +721,7 @@ const scanWorkPerEf = 30_000
 // crowded vectors; 2k brings it to about 0.95 (see BenchmarkHNSWSearch).
 func (h *HNSW) ef(k int) int { return max(h.cfg.EfSearch, 2*k) }
 
-func (h *HNSW) vec(a *hnswAgent, i int32) []float32 {
+func (h *HNSW) vec(a *hnswAgent, i int32) []uint16 {
 	d := h.dim
 	return a.vecs[int(i)*d : (int(i)+1)*d : (int(i)+1)*d]
 }
@@ -759,7 +760,7 @@ func (h *HNSW) greedy(a *hnswAgent, q []float32, ep int32, epSim float32, l int)
 		moved = false
 		nb := h.neighbours(a, ep, l)
 		for _, n := range nb[1 : 1+nb[0]] {
-			if s := dot(q, h.vec(a, n)); s > epSim {
+			if s := dotHalf(q, h.vec(a, n)); s > epSim {
 				ep, epSim, moved = n, s, true
 			}
 		}
@@ -777,9 +778,9 @@ func (h *HNSW) insert(a *hnswAgent, i int32, ctx *searchCtx) {
 		a.entry, a.top = i, lvl
 		return
 	}
-	q := h.vec(a, i)
+	q := decodeHalf(ctx.base(h.dim), h.vec(a, i))
 	ep := a.entry
-	epSim := dot(q, h.vec(a, ep))
+	epSim := dotHalf(q, h.vec(a, ep))
 	for l := a.top; l > lvl; l-- {
 		ep, epSim = h.greedy(a, q, ep, epSim, l)
 	}
@@ -822,10 +823,10 @@ func (h *HNSW) selectNeighbours(a *hnswAgent, cands []cand, m int, ctx *searchCt
 		if len(out) >= m {
 			break
 		}
-		cv := h.vec(a, c.id)
+		cv := decodeHalf(ctx.other(h.dim), h.vec(a, c.id))
 		good := true
 		for _, r := range out {
-			if dot(cv, h.vec(a, r.id)) > c.sim {
+			if dotHalf(cv, h.vec(a, r.id)) > c.sim {
 				good = false
 				break
 			}
@@ -848,10 +849,10 @@ func (h *HNSW) addLink(a *hnswAgent, n, i int32, sim float32, l int, ctx *search
 		nb[0]++
 		return
 	}
-	nv := h.vec(a, n)
+	nv := decodeHalf(ctx.other(h.dim), h.vec(a, n))
 	cands := append(ctx.prune[:0], cand{sim, i})
 	for _, j := range nb[1 : 1+cnt] {
-		cands = append(cands, cand{dot(nv, h.vec(a, j)), j})
+		cands = append(cands, cand{dotHalf(nv, h.vec(a, j)), j})
 	}
 	slices.SortFunc(cands, byCloser)
 	sel := h.selectNeighbours(a, cands, len(nb)-1, ctx)
@@ -901,7 +902,7 @@ func (h *HNSW) searchLayer(a *hnswAgent, q []float32, eps []cand, ef, l int, acc
 			}
 		}
 		for j := range fresh {
-			fresh[j].sim = dot(q, h.vec(a, fresh[j].id))
+			fresh[j].sim = dotHalf(q, h.vec(a, fresh[j].id))
 		}
 		ctx.fresh = fresh
 		visited += len(fresh)
@@ -1016,6 +1017,24 @@ type searchCtx struct {
 	prune []cand
 	links []cand
 	fresh []cand
+	// Linking compares stored vectors, which are float16: the one being linked (base) and one
+	// other at a time (other) are widened into these.
+	baseBuf, otherBuf []float32
+}
+
+// base and other return the context's buffers for a widened vector of dimension dim.
+func (c *searchCtx) base(dim int) []float32 {
+	if len(c.baseBuf) < dim {
+		c.baseBuf = make([]float32, dim)
+	}
+	return c.baseBuf[:dim]
+}
+
+func (c *searchCtx) other(dim int) []float32 {
+	if len(c.otherBuf) < dim {
+		c.otherBuf = make([]float32, dim)
+	}
+	return c.otherBuf[:dim]
 }
 
 func newSearchCtx() *searchCtx { return &searchCtx{} }

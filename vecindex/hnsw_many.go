@@ -98,7 +98,7 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 				continue
 			}
 			top := tops[qi]
-			dotRows(q, a.vecs[b*d:e*d], scores[:e-b])
+			dotRowsHalf(q, a.vecs[b*d:e*d], scores[:e-b])
 			for g := b; g < e; g++ {
 				score := float64(scores[g-b])
 				if max(-1, min(1, score)) < minScore || (a.dead != nil && a.dead[g]) { // as atLeast cuts Search's clamped scores

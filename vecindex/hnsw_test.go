@@ -38,7 +38,7 @@ func recallAt(got, want []Result, n int) (hit, total int) {
 func checkAgainstExact(t *testing.T, got []Result, exactScore map[string]float64) {
 	t.Helper()
 	for i, r := range got {
-		if want, ok := exactScore[r.ID]; ok && math.Abs(r.Score-want) > 1e-5 {
+		if want, ok := exactScore[r.ID]; ok && math.Abs(r.Score-want) > halfTol {
 			t.Fatalf("rank %d: %s scored %v, exact %v", i, r.ID, r.Score, want)
 		}
 		if i > 0 && worse(got[i-1], r) {
@@ -95,11 +95,12 @@ func TestHNSWRecall(t *testing.T) {
 	}
 }
 
-// TestHNSWSmallAgentsAreExact: below ExactBelow, results equal Exact's, whatever the filter.
+// TestHNSWSmallAgentsAreExact: below ExactBelow, results are those of an exact search over the
+// float16 vectors it holds (halfRef), whatever the filter.
 func TestHNSWSmallAgentsAreExact(t *testing.T) {
 	const dim, n = 32, 2000
 	g := newTextLike(dim, 2)
-	x, h := NewExact(dim), NewHNSW(dim)
+	x, h := newHalfRef(dim), NewHNSW(dim)
 	addAlike(g, n, x, h)
 	for range 20 {
 		q := g.next()
@@ -117,7 +118,7 @@ func TestHNSWSmallAgentsAreExact(t *testing.T) {
 func TestHNSWFilterWidens(t *testing.T) {
 	const dim, n, k = 32, 5000, 20
 	g := newTextLike(dim, 3)
-	x, h := NewExact(dim), newGraphOnly(dim, WithM(16), WithEfConstruction(100))
+	x, h := newHalfRef(dim), newGraphOnly(dim, WithM(16), WithEfConstruction(100))
 	addAlike(g, n, x, h)
 	// About 3.6% kept: the fifth that rejects20 rejects, among the 910 ids of even length.
 	rare := func(id string) bool { return !rejects20(id) && len(id)%2 == 0 }
@@ -159,7 +160,7 @@ func TestHNSWRemoveAndReAdd(t *testing.T) {
 	g := newTextLike(dim, 4)
 	h := NewHNSW(dim, WithExactBelow(1000), WithM(8), WithEfConstruction(64), WithEfSearch(64))
 	h.graphOnly = true
-	x := NewExact(dim)
+	x := newHalfRef(dim)
 	vecs := map[string][]float32{}
 	add := func(id string) {
 		v := g.next()
@@ -232,7 +233,7 @@ func TestHNSWRemoveAndReAdd(t *testing.T) {
 	check("shrunk")
 	q := g.next()
 	if got, want := h.Search("a", q, 30, nil), x.Search("a", q, 30, nil); !slices.Equal(got, want) {
-		t.Fatalf("after shrinking, results differ from Exact: %v vs %v", ids(got), ids(want))
+		t.Fatalf("after shrinking, results differ from an exact search: %v vs %v", ids(got), ids(want))
 	}
 	for i := n - 400; i < n; i++ {
 		remove(fmt.Sprint("p", i))
@@ -363,7 +364,7 @@ func TestHNSWConcurrent(t *testing.T) {
 func TestHNSWConcurrentLinking(t *testing.T) {
 	const dim, n = 16, 1500
 	h := NewHNSW(dim, WithExactBelow(300), WithM(8), WithEfConstruction(32), WithEfSearch(32))
-	x := NewExact(dim)
+	x := newHalfRef(dim) // read-only once filled, so the searching goroutines may share it
 	g := newTextLike(dim, 6)
 	addAlike(g, n, x, h)
 	var wg sync.WaitGroup
