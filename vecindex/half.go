@@ -25,19 +25,6 @@ func decodeHalf(dst []float32, h []uint16) []float32 {
 	return dst
 }
 
-// sameHalfBits reports whether a and b hold the same bits.
-func sameHalfBits(a, b []uint16) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // dotHalfGeneric is the portable dot product of q and the float16 vector h, in four lanes as
 // dotGeneric.
 func dotHalfGeneric(q []float32, h []uint16) float32 {

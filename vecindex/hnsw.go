@@ -265,7 +265,7 @@ func unchanged(stored []uint16, vec []float32) bool {
 		n, hn = buf[:len(vec)], hbuf[:len(vec)]
 	}
 	normalizeHalf(hn, vec, n)
-	return sameHalfBits(stored, hn)
+	return slices.Equal(stored, hn)
 }
 
 // linkHold bounds how long the background linker holds an agent's write lock: it links slots

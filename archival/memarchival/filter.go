@@ -32,12 +32,21 @@ func newFilter(q archival.Query) filter {
 	return f
 }
 
-// validOnly reports whether f keeps valid passages only (and then, by tags): no as_of, and not
-// include_invalid.
-func (f filter) validOnly() bool { return !f.hasAsOf && !f.includeInvalid }
-
-// all reports whether f keeps every passage: include_invalid, no as_of, no tags.
-func (f filter) all() bool { return !f.hasAsOf && f.includeInvalid && len(f.tags) == 0 }
+// indexKeep returns how an index search (vecindex, lexindex) answers f over the agent's
+// entries: shown is whether to search only what the index does not hide (the passages that are
+// not valid, see setEntry), and keep what is left to ask of each candidate (nil: nothing).
+// Without as_of or include_invalid only tags are left; with include_invalid and no tags,
+// nothing.
+func (f filter) indexKeep(ents map[string]*entry) (keep func(id string) bool, shown bool) {
+	validOnly := !f.hasAsOf && !f.includeInvalid
+	if len(f.tags) == 0 && !f.hasAsOf {
+		return nil, validOnly
+	}
+	return func(id string) bool {
+		e := ents[id]
+		return e != nil && f.keep(e)
+	}, validOnly
+}
 
 // keep reports whether the passage described by e passes f.
 func (f filter) keep(e *entry) bool {

@@ -63,21 +63,11 @@ func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*archiva
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ents := s.meta[q.AgentID]
-	keep := func(id string) bool {
-		e := ents[id]
-		return e != nil && f.keep(e)
-	}
+	keep, shown := f.indexKeep(ents)
 	var res []vecindex.Result
-	switch {
-	case f.all():
-		res = s.idx.Search(q.AgentID, q.Vector, depth, nil)
-	case f.validOnly():
-		// The index hides what is not valid (setEntry); only tags are left to keep.
-		if len(f.tags) == 0 {
-			keep = nil
-		}
+	if shown {
 		res = s.idx.SearchShown(q.AgentID, q.Vector, depth, keep)
-	default:
+	} else {
 		res = s.idx.Search(q.AgentID, q.Vector, depth, keep)
 	}
 	scores := make([]float64, len(res))
@@ -86,7 +76,7 @@ func (s *Store) dense(q archival.Query, f filter, depth int) map[string]*archiva
 	}
 	ranks := rank.Ranks(scores)
 	for i, r := range res {
-		if e := ents[r.ID]; e != nil { // always, as the index and meta change together under mu
+		if e := ents[r.ID]; e != nil { // always: the index and meta change together under mu
 			cands[r.ID] = &archival.Candidate{ID: r.ID, Dense: r.Score, DenseRank: ranks[i], CreatedAt: e.createdAt}
 		}
 	}
@@ -108,26 +98,21 @@ func (s *Store) lexical(q archival.Query, f filter, depth int, cands map[string]
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ents := s.meta[q.AgentID]
-	keep := func(id string) bool {
-		e := ents[id]
-		return e != nil && f.keep(e)
-	}
+	keep, shown := f.indexKeep(ents)
 	var res []lexindex.Result
-	switch {
-	case f.all():
-		res = s.lex.Search(q.AgentID, q.Text, depth, nil)
-	case f.validOnly():
-		if len(f.tags) == 0 {
-			keep = nil
-		}
+	if shown {
 		res = s.lex.SearchShown(q.AgentID, q.Text, depth, keep)
-	default:
+	} else {
 		res = s.lex.Search(q.AgentID, q.Text, depth, keep)
 	}
 	for i, r := range res {
+		e := ents[r.ID]
+		if e == nil { // never: the index and meta change together under mu
+			continue
+		}
 		c := cands[r.ID]
 		if c == nil {
-			c = &archival.Candidate{ID: r.ID, CreatedAt: ents[r.ID].createdAt}
+			c = &archival.Candidate{ID: r.ID, CreatedAt: e.createdAt}
 			cands[r.ID] = c
 		}
 		c.Lexical, c.LexicalRank = r.Score, i+1
