@@ -12,7 +12,7 @@ type NeighborQuery struct {
 	Vectors [][]float32
 	// K is as Query.K: the neighbours of a vector are among its K best hits.
 	K int
-	// MinDense keeps only the neighbours whose cosine is at least this.
+	// MinDense keeps only the neighbours whose cosine (a hit's Dense, see Hit) is at least this.
 	MinDense float64
 }
 

@@ -61,12 +61,19 @@ func predicateMatch(q string, cands []Candidate, subjects []string) ([]float64, 
 	}
 	terms := make([]map[string]bool, len(cands))
 	df := map[string]int{}
+	slots := map[string]map[string]bool{} // a key's words, from its SlotTexts, worked out once
 	for i, c := range cands {
 		terms[i] = predicateTerms(c.Key, c.Text, skip)
-		if c.Key != "" {
-			for _, t := range c.SlotTexts {
-				maps.Copy(terms[i], predicateTerms("", t, skip))
+		if c.Key != "" && len(c.SlotTexts) > 0 {
+			st, ok := slots[c.Key]
+			if !ok {
+				st = map[string]bool{}
+				for _, t := range c.SlotTexts {
+					maps.Copy(st, predicateTerms("", t, skip))
+				}
+				slots[c.Key] = st
 			}
+			maps.Copy(terms[i], st)
 		}
 		for t := range qt {
 			if terms[i][t] {

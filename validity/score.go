@@ -37,8 +37,9 @@ type Candidate struct {
 	// as statements dated by their day or session are. 0 when unknown.
 	Written int64
 	// SlotTexts are the texts of the memories stored under Key, of every status (the values its
-	// slot has had), when the caller has them; the predicate term reads them as the memory's own
-	// words. Ignored without a key.
+	// slot has had, the newest archival.KeyTextsPerKey), when the caller has them; the predicate
+	// term reads them as the memory's own words. Candidates with one key carry the same texts.
+	// Ignored without a key.
 	SlotTexts []string
 	// AttributeCosine is the cosine between the embeddings of the query and of the attribute
 	// the memory's key names (KeyAttribute), when the caller computes it; 0 when unknown.

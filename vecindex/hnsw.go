@@ -9,15 +9,17 @@ import (
 )
 
 // HNSW is an approximate Index: per agent a hierarchical navigable small-world graph (Malkov &
-// Yashunin, 2016) over L2-normalized vectors, searched by dot product. It keeps Exact's contract
-// (cosine scores in [-1, 1], zero vectors score 0, equal scores by id ascending, Add replaces,
-// safe for concurrent use), with two differences that follow from being approximate: a search of
+// Yashunin, 2016) over L2-normalized vectors held as float16 (half.go), searched by dot product
+// with a float32 query. It keeps Exact's contract (cosine scores in [-1, 1], zero vectors score
+// 0, equal scores by id ascending, Add replaces, safe for concurrent use), with three
+// differences: a score is the cosine within 1e-3 (the rounding to float16), a search of
 // a large agent may miss some true neighbours (recall@10 about 0.97 on crowded text-like
 // vectors at 100k, see TestHNSWRecall and BenchmarkHNSWSearch), and its cost grows with the
 // search width ef rather than linearly with the agent's size.
 //
-// Small agents: an agent with fewer than ExactBelow live vectors has no graph and is searched
-// by the same scan as Exact, so its results are exact. The graph is started when the agent
+// Small agents: an agent with fewer than ExactBelow live vectors has no graph and is scanned
+// whole, so its results are exact over the float16 vectors it holds (they can differ from
+// Exact's on near-ties, within 1e-3). The graph is started when the agent
 // reaches ExactBelow vectors and dropped (the agent goes back to exact scans) when it falls
 // below ExactBelow/2. Even with a graph, a query scans instead when the scan is expected to be
 // as cheap: a search of width ef costs about as much as scanning ef·scanWorkPerEf/dim vectors
@@ -32,10 +34,10 @@ import (
 // linked yet, and scans everything while that would be cheaper (a new graph, or a linker far
 // behind). Flush links everything pending at once.
 //
-// Layout: an agent's vectors lie in one contiguous float32 slab indexed by slot; layer-0
+// Layout: an agent's vectors lie in one contiguous float16 slab indexed by slot; layer-0
 // neighbour lists lie in one int32 slab of 2M+1 entries per slot (a count, then the neighbours);
 // the rare upper layers have a small int32 slice per slot that reaches them. At dimension 100
-// and M=32 that is about 830 heap bytes per vector, ids and id map included (vectors 400,
+// and M=32 that is about 630 heap bytes per vector, ids and id map included (vectors 200,
 // layer-0 links 260).
 //
 // Deletion is lazy: Remove (and Add of an existing id) tombstones the slot. A tombstoned vector
@@ -229,7 +231,7 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 			a.vecs = append(a.vecs, make([]uint16, d)...)
 			a.hidden = append(a.hidden, false)
 		}
-		normalizeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec, make([]float32, d))
+		storeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec)
 		if a.live() >= h.cfg.ExactBelow {
 			h.buildGraph(a)
 		}
@@ -245,7 +247,7 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 	}
 	i := a.appendSlot(id, h.dim, h.m0)
 	a.hidden[i] = hidden
-	normalizeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec, make([]float32, d))
+	storeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec)
 	a.pos[id] = i
 	if a.ndead > a.live()/2 {
 		h.rebuild(a)
@@ -714,7 +716,9 @@ func (h *HNSW) searchGraph(a *hnswAgent, q []float32, k int, keep func(string) b
 // per unit of ef. Measured (M=32, efConstruction=200, text-like vectors): a graph search costs
 // about 4.5 µs per unit of ef at both dimension 100 (100k vectors) and 512 (20k vectors) -- it
 // waits on memory more than it computes -- while a scan costs about 0.15 ns per float. So a
-// search of width ef is worth a scan of ef·30,000/dim vectors: 300 at dimension 100.
+// search of width ef is worth a scan of ef·30,000/dim vectors: 300 at dimension 100. Both were
+// measured on float32 vectors; float16 halves what both read (BenchmarkDotRowsHalf: a 100k scan
+// 1.8 → 0.7 ms), so the crossover has moved little, and it was not measured again.
 const scanWorkPerEf = 30_000
 
 // ef returns the search width of a query for k results. Top-k recall at width k is poor on

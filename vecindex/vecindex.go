@@ -1,13 +1,17 @@
 // Package vecindex is memsvc's in-process vector index: per-agent sets of vectors searched by
 // cosine similarity. Two implementations: Exact, a brute-force scan over L2-normalized vectors
-// (AVX2 dot products on amd64), and HNSW, a per-agent approximate graph index that scans
-// exactly below a size threshold and where a scan would be as cheap (see HNSW). The embedded
-// store uses HNSW; Exact is the reference its tests and benchmarks compare with.
+// (AVX2 dot products on amd64), and HNSW, a per-agent approximate graph index over float16
+// vectors that scans them all below a size threshold and where a scan would be as cheap (see
+// HNSW). The embedded store uses HNSW; Exact, float32 throughout, is the reference its recall
+// tests and benchmarks compare with (its exactness tests compare with an exact search over the
+// same float16 vectors).
 //
 // Contract, for every Index:
 //   - Vectors are grouped by agent; a search never sees another agent's vectors.
-//   - Add copies the vector and replaces any vector already stored under that id.
-//   - Scores are cosine similarities in [-1, 1]; a zero vector (stored or queried) scores 0.
+//   - Add copies the vector (HNSW: normalized and rounded to float16) and replaces any vector
+//     already stored under that id.
+//   - Scores are cosine similarities in [-1, 1] (HNSW: within 1e-3, see half.go); a zero vector
+//     (stored or queried) scores 0.
 //   - Search returns at most k results, best first; equal scores are ordered by id ascending.
 //   - The index is safe for concurrent use. It holds no durable state: its owner rebuilds it from
 //     the rows it keeps elsewhere.

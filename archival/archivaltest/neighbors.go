@@ -180,4 +180,13 @@ func testKeyTexts(t *testing.T, s archival.Store) {
 	if got, err := archival.KeyTexts(ctx, s, "a", nil); err != nil || len(got) != 0 {
 		t.Fatalf("KeyTexts of no keys = %q, %v; want nothing", got, err)
 	}
+	// The newest perKey values of each key, still oldest first.
+	got, err = s.(archival.KeyTexter).KeyTexts(ctx, "a", []string{"k1", "k2"}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string][]string{"k1": {"Alice lives in Rome", "Alice moved to Berlin"}, "k2": {"Alice works at Acme"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("KeyTexts, 2 per key = %q, want %q", got, want)
+	}
 }

@@ -22,12 +22,17 @@ func (s *Store) setEntry(e *entry) {
 		m = make(map[string]*entry)
 		s.meta[e.agentID] = m
 	}
+	old := m[e.id]
 	m[e.id] = e
 	// A search without as_of or include_invalid keeps valid passages only: both indexes skip
-	// the others themselves (SearchShown) instead of asking keep of each candidate.
+	// the others themselves (SearchShown) instead of asking keep of each candidate. An index
+	// shows what it is given, and a new vector or text under the same id keeps the flag, so
+	// the flag changes only with the status (most writes leave it).
 	hidden := e.status != archival.StatusValid
-	s.idx.SetHidden(e.agentID, e.id, hidden)
-	s.lex.SetHidden(e.agentID, e.id, hidden)
+	if hidden != (old != nil && old.status != archival.StatusValid) {
+		s.idx.SetHidden(e.agentID, e.id, hidden)
+		s.lex.SetHidden(e.agentID, e.id, hidden)
+	}
 }
 
 // removeEntry forgets one passage; the caller holds mu for writing.

@@ -1,8 +1,9 @@
 // Package memarchival is the embedded archival backend: passages live in the `passages` table of
 // memsvc's SQLite database (see package sqlitedb), lexical search uses an in-process per-agent
 // BM25 index (lexindex: each agent's statistics are its own, and a search costs the agent's
-// postings of the query's terms), and dense search uses an in-process vecindex.HNSW: exact scans
-// for small agents (below about 60k passages at dimension 100, 10k at 612) and a graph beyond,
+// postings of the query's terms), and dense search uses an in-process vecindex.HNSW over float16
+// vectors (scores within 1e-3 of the cosine): whole scans for small agents (below about 60k
+// passages at dimension 100, 10k at 612) and a graph beyond,
 // linked in the background, so that writes, which update the indexes under the store's write
 // lock, never wait for a graph.
 //

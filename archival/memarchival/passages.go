@@ -296,21 +296,25 @@ func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]
 
 var _ archival.KeyTexter = (*Store)(nil)
 
-// KeyTexts returns the texts of the passages of agentID under each of keys, of every status,
-// oldest first (archival.KeyTexter), from the (agent_id, key) index.
-func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (map[string][]string, error) {
+// KeyTexts returns the texts of the newest perKey passages of agentID under each of keys, of
+// every status, oldest first (archival.KeyTexter), from the (agent_id, key) index.
+func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string, perKey int) (map[string][]string, error) {
 	out := map[string][]string{}
 	for len(keys) > 0 {
 		chunk := keys[:min(getManyChunk, len(keys))]
 		keys = keys[len(chunk):]
-		args := make([]any, 0, len(chunk)+1)
+		args := make([]any, 0, len(chunk)+2)
 		args = append(args, agentID)
 		for _, k := range chunk {
 			args = append(args, k)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT key, text FROM passages
-			WHERE agent_id = ? AND key <> '' AND key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)
-			ORDER BY key, valid_from, id`, args...)
+		args = append(args, perKey)
+		rows, err := s.db.QueryContext(ctx, `SELECT key, text FROM (
+				SELECT key, text, valid_from, id,
+					row_number() OVER (PARTITION BY key ORDER BY valid_from DESC, id DESC) AS n
+				FROM passages
+				WHERE agent_id = ? AND key <> '' AND key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`))
+			WHERE n <= ? ORDER BY key, valid_from, id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("memarchival: key texts: %w", dbErr(ctx, err))
 		}

@@ -161,12 +161,15 @@ func (s *Store) List(ctx context.Context, agentID, cursor string, limit int) ([]
 
 var _ archival.KeyTexter = (*Store)(nil)
 
-// KeyTexts returns the texts of the passages of agentID under each of keys, of every status,
-// oldest first (archival.KeyTexter), in one query on the (agent_id, key) index.
-func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (map[string][]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT key, text FROM passages
-		WHERE agent_id = $1 AND key <> '' AND key = ANY($2)
-		ORDER BY key, valid_from, id COLLATE "C"`, agentID, keys)
+// KeyTexts returns the texts of the newest perKey passages of agentID under each of keys, of
+// every status, oldest first (archival.KeyTexter), in one query on the (agent_id, key) index.
+func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string, perKey int) (map[string][]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT key, text FROM (
+			SELECT key, text, valid_from, id,
+				row_number() OVER (PARTITION BY key ORDER BY valid_from DESC, id COLLATE "C" DESC) AS n
+			FROM passages
+			WHERE agent_id = $1 AND key <> '' AND key = ANY($2)) t
+		WHERE n <= $3 ORDER BY key, valid_from, id COLLATE "C"`, agentID, keys, perKey)
 	if err != nil {
 		return nil, fmt.Errorf("pgarchival: key texts: %w", dbErr(ctx, err))
 	}

@@ -214,9 +214,10 @@ var _ archival.KeyTexter = (*Store)(nil)
 // keyTextFields are what KeyTexts reads of a passage.
 var keyTextFields = qdrant.NewWithPayloadInclude(fieldAgent, fieldID, fieldKey, fieldText, fieldCreatedAt, fieldValidFrom)
 
-// KeyTexts returns the texts of the passages of agentID under each of keys, of every status,
-// oldest first (archival.KeyTexter): one scroll over the points that match any of the keys.
-func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (map[string][]string, error) {
+// KeyTexts returns the texts of the newest perKey passages of agentID under each of keys, of
+// every status, oldest first (archival.KeyTexter): one scroll over the points that match any
+// of the keys.
+func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string, perKey int) (map[string][]string, error) {
 	if len(keys) == 0 {
 		return map[string][]string{}, nil
 	}
@@ -251,7 +252,7 @@ func (s *Store) KeyTexts(ctx context.Context, agentID string, keys []string) (ma
 			}
 			return strings.Compare(a.ID, b.ID)
 		})
-		for _, p := range ps {
+		for _, p := range ps[max(0, len(ps)-perKey):] {
 			out[k] = append(out[k], p.Text)
 		}
 	}
