@@ -468,11 +468,9 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 // is about when the key does not say ("k17"). A store without archival.KeyTexter leaves them
 // out.
 func (s *Service) slotTexts(ctx context.Context, agentID string, cands []validity.Candidate) error {
-	var keys []string
-	seen := map[string]bool{}
+	var keys []string // archival.KeyTexts drops the duplicates
 	for _, c := range cands {
-		if c.Key != "" && !seen[c.Key] {
-			seen[c.Key] = true
+		if c.Key != "" {
 			keys = append(keys, c.Key)
 		}
 	}

@@ -45,22 +45,20 @@ func dotRows(q, rows []float32, out []float32) {
 // useF16C selects the half-precision kernels, which widen float16 with F16C.
 var useF16C = useAVX2 && cpu.X86.HasF16C
 
-// dotHalfAVX2 returns the dot product of q[:n] and the float16 vector h[:n].
-//
-//go:noescape
-func dotHalfAVX2(q *float32, h *uint16, n int) float32
-
 // dotRowsHalfAVX2 writes to out[:n] the dot products of q[:dim] with the float16 rows
-// rows[j*dim:(j+1)*dim], each exactly as dotHalfAVX2 computes it.
+// rows[j*dim:(j+1)*dim].
 //
 //go:noescape
 func dotRowsHalfAVX2(q *float32, rows *uint16, dim, n int, out *float32)
 
-// dotHalf returns the dot product of q and the float16 vector h (of q's length).
+// dotHalf returns the dot product of q and the float16 vector h (of q's length): the rows
+// kernel over one row, so that it is bit for bit what dotRowsHalf gives that row.
 func dotHalf(q []float32, h []uint16) float32 {
 	if useF16C && len(q) >= 8 {
 		h = h[:len(q)]
-		return dotHalfAVX2(&q[0], &h[0], len(q))
+		var out float32
+		dotRowsHalfAVX2(&q[0], &h[0], len(q), 1, &out)
+		return out
 	}
 	return dotHalfGeneric(q, h)
 }

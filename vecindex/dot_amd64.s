@@ -136,74 +136,11 @@ rowsdone:
 	VZEROUPPER
 	RET
 
-// func dotHalfAVX2(q *float32, h *uint16, n int) float32
-//
-// The dot product of q[:n] (float32) and h[:n] (float16 bits), eight lanes at a time: F16C
-// widens eight halves to floats, FMA accumulates them.
-TEXT ·dotHalfAVX2(SB), NOSPLIT, $0-28
-	MOVQ q+0(FP), SI
-	MOVQ h+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-
-hloop32:
-	CMPQ CX, $32
-	JL   hloop8
-	VCVTPH2PS (DI), Y4
-	VCVTPH2PS 16(DI), Y5
-	VCVTPH2PS 32(DI), Y6
-	VCVTPH2PS 48(DI), Y7
-	VFMADD231PS (SI), Y4, Y0
-	VFMADD231PS 32(SI), Y5, Y1
-	VFMADD231PS 64(SI), Y6, Y2
-	VFMADD231PS 96(SI), Y7, Y3
-	ADDQ $128, SI
-	ADDQ $64, DI
-	SUBQ $32, CX
-	JMP  hloop32
-
-hloop8:
-	CMPQ CX, $8
-	JL   hreduce
-	VCVTPH2PS (DI), Y4
-	VFMADD231PS (SI), Y4, Y0
-	ADDQ $32, SI
-	ADDQ $16, DI
-	SUBQ $8, CX
-	JMP  hloop8
-
-hreduce:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
-	VHADDPS X0, X0, X0
-	VHADDPS X0, X0, X0
-
-htail:
-	CMPQ CX, $0
-	JE   hdone
-	MOVWLZX (DI), AX
-	VMOVD AX, X1
-	VCVTPH2PS X1, X1
-	VFMADD231SS (SI), X1, X0
-	ADDQ $4, SI
-	ADDQ $2, DI
-	DECQ CX
-	JMP  htail
-
-hdone:
-	VZEROUPPER
-	MOVSS X0, ret+24(FP)
-	RET
-
 // func dotRowsHalfAVX2(q *float32, rows *uint16, dim, n int, out *float32)
 //
-// out[j] = dotHalfAVX2(q, rows+j*dim, dim) for j < n, bit for bit (dim must be at least 8).
+// out[j] is the dot product of q[:dim] (float32) and the float16 row rows[j*dim:(j+1)*dim], for
+// j < n (dim must be at least 8): F16C widens eight halves to floats, FMA accumulates them, the
+// same instructions in the same order for every row.
 TEXT ·dotRowsHalfAVX2(SB), NOSPLIT, $0-40
 	MOVQ q+0(FP), R8
 	MOVQ rows+8(FP), DI

@@ -82,14 +82,6 @@ func (r *halfRef) Search(agentID string, query []float32, k int, keep func(id st
 			out = append(out, Result{ID: id, Score: math.Max(-1, math.Min(1, float64(dotHalf(q, h))))})
 		}
 	}
-	slices.SortFunc(out, func(a, b Result) int {
-		if worse(b, a) {
-			return -1
-		}
-		if worse(a, b) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, bestFirst)
 	return out[:min(k, len(out))]
 }

@@ -258,15 +258,14 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 
 // unchanged reports whether stored, a normalized float16 vector, is what normalizing vec gives.
 func unchanged(stored []uint16, vec []float32) bool {
-	var buf [1024]float32
-	var hbuf [1024]uint16
-	n, hn := buf[:0], hbuf[:0]
+	var buf [1024]uint16
+	hn := buf[:0]
 	if len(vec) > len(buf) {
-		n, hn = make([]float32, len(vec)), make([]uint16, len(vec))
+		hn = make([]uint16, len(vec))
 	} else {
-		n, hn = buf[:len(vec)], hbuf[:len(vec)]
+		hn = buf[:len(vec)]
 	}
-	normalizeHalf(hn, vec, n)
+	storeHalf(hn, vec)
 	return slices.Equal(stored, hn)
 }
 
@@ -700,15 +699,7 @@ func (h *HNSW) searchGraph(a *hnswAgent, q []float32, k int, keep func(string) b
 	for j, c := range ctx.w {
 		res[j] = Result{ID: a.ids[c.id], Score: float64(c.sim)}
 	}
-	slices.SortFunc(res, func(x, y Result) int {
-		if worse(y, x) {
-			return -1
-		}
-		if worse(x, y) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(res, bestFirst)
 	return res[:k], true
 }
 

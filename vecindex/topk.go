@@ -18,6 +18,17 @@ func worse(a, b Result) bool {
 	return a.ID > b.ID
 }
 
+// bestFirst orders results best first, as worse defines (for slices.SortFunc).
+func bestFirst(x, y Result) int {
+	if worse(y, x) {
+		return -1
+	}
+	if worse(x, y) {
+		return 1
+	}
+	return 0
+}
+
 // full reports whether the heap holds k results.
 func (t *topK) full() bool { return len(t.h) == t.k }
 
