@@ -196,13 +196,20 @@ func TestHNSWRemoveAndReAdd(t *testing.T) {
 		if r := float64(hit) / float64(total); r < 0.9 {
 			t.Errorf("%s: recall@10 = %.3f", stage, r)
 		}
-		// Every live vector finds itself first (or a tie scoring 1).
+		// Live vectors find themselves first (or a tie scoring 1). A graph search is
+		// approximate: with M=8 about 0.3% of the vectors of a fresh 3,000-vector graph
+		// miss themselves at ef 64 (measured over seeds 4-7), so this asks for 99% of all
+		// of them rather than all of one drawn at random.
+		var self int
 		for id, v := range vecs {
-			if got := h.Search("a", v, 1, nil); len(got) != 1 || (got[0].ID != id && got[0].Score < 1-1e-6) {
-				t.Fatalf("%s: self-search of %s = %v", stage, id, got)
+			if got := h.Search("a", v, 1, nil); len(got) == 1 && (got[0].ID == id || got[0].Score >= 1-1e-6) {
+				self++
 			}
-			break
 		}
+		if r := float64(self) / float64(len(vecs)); r < 0.99 {
+			t.Errorf("%s: %d of %d live vectors find themselves first (%.4f)", stage, self, len(vecs), r)
+		}
+		t.Logf("%s: self-recall %d/%d", stage, self, len(vecs))
 	}
 	for i := range n {
 		add(fmt.Sprint("p", i))
