@@ -13,7 +13,7 @@ import (
 // (no eviction), on the embedded store. Embedding happens off the request path and is excluded:
 // the background embedder is not started.
 func BenchmarkAppend(b *testing.B) {
-	svc, _, _ := newTestService(&testing.T{})
+	svc := newBenchService(b)
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a, err := svc.CreateAgent(ctx, AgentSpec{Name: "bench", System: "You are a helpful assistant.", ContextWindow: MaxContextWindow})
 	if err != nil {
@@ -36,7 +36,7 @@ func BenchmarkAppend(b *testing.B) {
 // BenchmarkAppendPaging is the same with a 2,000-token window, so appends regularly evict and
 // summarize.
 func BenchmarkAppendPaging(b *testing.B) {
-	svc, _, _ := newTestService(&testing.T{})
+	svc := newBenchService(b)
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	no := false
 	a, err := svc.CreateAgent(ctx, AgentSpec{Name: "bench", ContextWindow: 2000, ToolsInContext: &no})
@@ -55,7 +55,7 @@ func BenchmarkAppendPaging(b *testing.B) {
 // BenchmarkAppendParallel appends from concurrent goroutines, each to its own agent, so commits
 // are shared (group commit). ns/op is wall time per message across all goroutines.
 func BenchmarkAppendParallel(b *testing.B) {
-	svc, _, _ := newTestService(&testing.T{})
+	svc := newBenchService(b)
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	var next atomic.Int64
 	b.SetParallelism(32) // 64 appenders on 2 cores
@@ -80,7 +80,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 
 // BenchmarkAppendBatch16 appends 16 messages per call; ns/op is per message.
 func BenchmarkAppendBatch16(b *testing.B) {
-	svc, _, _ := newTestService(&testing.T{})
+	svc := newBenchService(b)
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a, err := svc.CreateAgent(ctx, AgentSpec{Name: "bench", ContextWindow: MaxContextWindow})
 	if err != nil {

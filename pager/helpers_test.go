@@ -2,6 +2,7 @@ package pager
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -17,7 +18,25 @@ import (
 
 // newTestService returns a Service on a fresh embedded store in a temp dir, with the built-in
 // embedder, the extractive summarizer and a clock the test can move.
-func newTestService(t *testing.T) (*Service, *sqlitestate.Store, *time.Time) {
+func newTestService(t testing.TB) (*Service, *sqlitestate.Store, *time.Time) {
+	svc, st, now, _ := newTestServiceDB(t)
+	return svc, st, now
+}
+
+// newBenchService is newTestService with the write-ahead log checkpointed in the background, as
+// `memsvc serve` does (stores.Open): without it the log of a long benchmark only grows, and every
+// page read searches it (sqlite's walFindFrame was a fifth of BenchmarkAppend's CPU).
+func newBenchService(b *testing.B) *Service {
+	svc, _, _, db := newTestServiceDB(b)
+	c := &sqlitedb.Checkpointer{DB: db}
+	if err := c.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Stop() })
+	return svc
+}
+
+func newTestServiceDB(t testing.TB) (*Service, *sqlitestate.Store, *time.Time, *sql.DB) {
 	t.Helper()
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	db, err := sqlitedb.Open(ctx, t.TempDir())
@@ -36,7 +55,7 @@ func newTestService(t *testing.T) (*Service, *sqlitestate.Store, *time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc, st, &now
+	return svc, st, &now, db
 }
 
 func intp(i int) *int { return &i }
