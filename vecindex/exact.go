@@ -268,19 +268,22 @@ func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) 
 // about ids that would enter the current top k.
 func scanTopK(q []float32, dim int, ids []string, vecs []uint16, k int, keep func(id string) bool, dead, hidden []bool) []Result {
 	top := newTopK(min(k, len(ids)))
+	cut := top.floor() // below this nothing enters top now
 	var block [manyBlock]float32
 	for b := 0; b < len(ids); b += manyBlock {
 		e := min(b+manyBlock, len(ids))
 		dotRowsHalf(q, vecs[b*dim:e*dim], block[:e-b])
-		for i := b; i < e; i++ {
-			if (dead != nil && dead[i]) || (hidden != nil && hidden[i]) {
+		for j, s := range block[:e-b] {
+			score, i := float64(s), b+j
+			if score < cut || (dead != nil && dead[i]) || (hidden != nil && hidden[i]) {
 				continue
 			}
-			score, id := float64(block[i-b]), ids[i]
+			id := ids[i]
 			if !top.admits(score, id) || (keep != nil && !keep(id)) {
 				continue
 			}
 			top.push(Result{ID: id, Score: score})
+			cut = top.floor()
 		}
 	}
 	return top.sorted()

@@ -1,5 +1,7 @@
 package vecindex
 
+import "math"
+
 // QueriesPerPass is how many queries of agentID SearchMany answers under one hold of the
 // agent's read lock: fewer the more each costs (a scan of the agent, or a graph walk), so
 // that a large batch does not keep the agent's writers waiting for long. A caller that holds a
@@ -27,6 +29,16 @@ const manyPassFloats = manyPass * 100
 // Queries that Search would answer by a scan are scanned together, a block of vectors at a time
 // for every query of the group, with the same scores. A query of another length answers nil.
 func (h *HNSW) SearchMany(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool) [][]Result {
+	return h.searchMany(agentID, queries, k, minScore, keep, false)
+}
+
+// SearchManyShown is SearchMany among the vectors not hidden (SetHidden): res[i] is what
+// SearchShown answers, cut at minScore.
+func (h *HNSW) SearchManyShown(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool) [][]Result {
+	return h.searchMany(agentID, queries, k, minScore, keep, true)
+}
+
+func (h *HNSW) searchMany(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool, shownOnly bool) [][]Result {
 	out := make([][]Result, len(queries))
 	a := h.agent(agentID, false)
 	if k <= 0 || a == nil {
@@ -41,6 +53,10 @@ func (h *HNSW) SearchMany(agentID string, queries [][]float32, k int, minScore f
 		hi := min(lo+group, len(qs))
 		a.mu.RLock()
 		if !a.removed && a.live() > 0 {
+			var hidden []bool
+			if shownOnly {
+				hidden = a.hidden
+			}
 			clear(scan)
 			for i := lo; i < hi; i++ {
 				switch {
@@ -48,10 +64,10 @@ func (h *HNSW) SearchMany(agentID string, queries [][]float32, k int, minScore f
 				case h.scans(a, k):
 					scan[i-lo] = qs[i]
 				default:
-					out[i] = atLeast(h.searchAgent(a, qs[i], k, keep, nil, ctx), minScore)
+					out[i] = atLeast(h.searchAgent(a, qs[i], k, keep, hidden, ctx), minScore)
 				}
 			}
-			h.scanMany(a, scan[:hi-lo], out[lo:hi], k, minScore, keep)
+			h.scanMany(a, scan[:hi-lo], out[lo:hi], k, minScore, keep, hidden)
 		}
 		a.mu.RUnlock()
 	}
@@ -73,8 +89,9 @@ func atLeast(res []Result, minScore float64) []Result {
 // scanMany sets out[i] to what scanTopK answers for the normalized query qs[i] (nil: leave
 // out[i] alone), cut at minScore: every query of qs is scored against a block of manyBlock
 // vectors before the next block, so the block stays in cache, and keep is asked at most once
-// per vector. Call with a read-locked.
-func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, minScore float64, keep func(id string) bool) {
+// per vector. A vector hidden[g] (nil: none) is skipped as a dead one is. Call with a
+// read-locked.
+func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, minScore float64, keep func(id string) bool, hidden []bool) {
 	tops := make([]*topK, len(qs))
 	some := false
 	for i, q := range qs {
@@ -89,19 +106,36 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 	if keep != nil {
 		kept = &keptMemo{m: make([]uint8, len(a.ids))}
 	}
+	// atLeast cuts Search's clamped scores: a score clamps below minScore exactly when it is
+	// below lo.
+	lo := minScore
+	switch {
+	case minScore <= -1:
+		lo = math.Inf(-1)
+	case minScore > 1:
+		lo = math.Inf(1)
+	}
+	cuts := make([]float64, len(qs)) // per query: below this nothing enters its top now
+	for i := range cuts {
+		cuts[i] = lo
+	}
 	d := h.dim
 	scores := make([]float32, manyBlock)
-	for b := 0; b < len(a.ids); b += manyBlock {
+	for b := 0; b < len(a.ids) && lo != math.Inf(1); b += manyBlock {
 		e := min(b+manyBlock, len(a.ids))
 		for qi, q := range qs {
 			if q == nil {
 				continue
 			}
-			top := tops[qi]
+			top, cut := tops[qi], cuts[qi]
 			dotRowsHalf(q, a.vecs[b*d:e*d], scores[:e-b])
-			for g := b; g < e; g++ {
-				score := float64(scores[g-b])
-				if max(-1, min(1, score)) < minScore || (a.dead != nil && a.dead[g]) { // as atLeast cuts Search's clamped scores
+			for j, s := range scores[:e-b] {
+				score := float64(s)
+				if score < cut {
+					continue
+				}
+				g := b + j
+				if (a.dead != nil && a.dead[g]) || (hidden != nil && hidden[g]) {
 					continue
 				}
 				id := a.ids[g]
@@ -109,7 +143,9 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 					continue
 				}
 				top.push(Result{ID: id, Score: score})
+				cut = max(lo, top.floor())
 			}
+			cuts[qi] = cut
 		}
 	}
 	for i, top := range tops {

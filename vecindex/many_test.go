@@ -73,6 +73,12 @@ func testSearchManyMatchesSearch(t *testing.T, x manySearcher, midway, ready fun
 	for i := 0; i < 1000; i += 7 {
 		x.Remove("a", fmt.Sprintf("p%04d", i))
 	}
+	h, _ := x.(*HNSW)
+	if h != nil {
+		for i := 1; i < 1000; i += 3 { // hidden from the Shown searches only
+			h.SetHidden("a", fmt.Sprintf("p%04d", i), true)
+		}
+	}
 	if ready != nil {
 		ready()
 	}
@@ -96,6 +102,16 @@ func testSearchManyMatchesSearch(t *testing.T, x manySearcher, midway, ready fun
 					}
 					if !slices.Equal(got[i], want[:n]) && !(len(got[i]) == 0 && n == 0) {
 						t.Fatalf("k=%d min=%v query %d: got %v, want %v", k, minScore, i, got[i], want[:n])
+					}
+				}
+				if h == nil {
+					continue
+				}
+				got = h.SearchManyShown("a", queries, k, minScore, kp)
+				for i, q := range queries {
+					want := atLeast(h.SearchShown("a", q, k, kp), minScore)
+					if !slices.Equal(got[i], want) {
+						t.Fatalf("shown, k=%d min=%v query %d: got %v, want %v", k, minScore, i, got[i], want)
 					}
 				}
 			}

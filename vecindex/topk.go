@@ -1,6 +1,9 @@
 package vecindex
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // topK keeps the k best results seen so far in a min-heap whose root is the worst kept result.
 type topK struct {
@@ -31,6 +34,18 @@ func bestFirst(x, y Result) int {
 
 // full reports whether the heap holds k results.
 func (t *topK) full() bool { return len(t.h) == t.k }
+
+// floor is the score below which no result enters the heap now: the worst kept score once the
+// heap is full, -Inf before (+Inf for a heap of none). A result scoring exactly floor may still enter (ties go by id).
+func (t *topK) floor() float64 {
+	switch {
+	case len(t.h) < t.k:
+		return math.Inf(-1)
+	case t.k == 0:
+		return math.Inf(1)
+	}
+	return t.h[0].Score
+}
 
 // admits reports whether a result with this score and id would enter the heap now.
 func (t *topK) admits(score float64, id string) bool {

@@ -75,11 +75,12 @@ func (s *Store) denseMany(agentID string, vecs [][]float32, depth, k int, minDen
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ents := s.meta[agentID]
-	keep := func(id string) bool {
-		e := ents[id]
-		return e != nil && f.keep(e)
+	keep, shown := f.indexKeep(ents)
+	search := s.idx.SearchMany
+	if shown {
+		search = s.idx.SearchManyShown
 	}
-	for i, res := range s.idx.SearchMany(agentID, vecs, depth, minDense, keep) {
+	for i, res := range search(agentID, vecs, depth, minDense, keep) {
 		if vecs[i] == nil || len(res) == 0 {
 			continue
 		}
