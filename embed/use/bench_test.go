@@ -45,9 +45,15 @@ func sentenceOf(tb testing.TB, enc *Encoder, n, off int) string {
 // -cpu 1 for the one-core figure (ms/sentence: wall time; cpu-ms/sentence:
 // the process's CPU time, which a machine shared with other work inflates
 // less).
-func BenchmarkSentence40(b *testing.B) {
+func BenchmarkSentence40(b *testing.B) { benchSentence(b, 40) }
+
+// BenchmarkQuery10 embeds one 10-token text per call, the length of a
+// search query: what the default embedder adds to a search's latency.
+func BenchmarkQuery10(b *testing.B) { benchSentence(b, 10) }
+
+func benchSentence(b *testing.B, tokens int) {
 	enc := New()
-	text := sentenceOf(b, enc, 40, 0)
+	text := sentenceOf(b, enc, tokens, 0)
 	ctx := context.Background()
 	if _, err := enc.Embed(ctx, []string{text}); err != nil {
 		b.Fatal(err)
