@@ -77,8 +77,11 @@ func New() *Index {
 }
 
 // Add indexes text under (agentID, id), replacing what id held.
-func (x *Index) Add(agentID, id, text string) {
-	terms := textproc.Terms(text)
+func (x *Index) Add(agentID, id, text string) { x.AddTerms(agentID, id, textproc.Terms(text)) }
+
+// AddTerms is Add of a text whose terms (textproc.Terms) the caller has worked out, say before
+// taking a lock of its own.
+func (x *Index) AddTerms(agentID, id string, terms []string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := x.agents[agentID]

@@ -291,3 +291,59 @@ func TestConcurrentWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRewriteRenewsTheLexicalEntryOnlyWithTheText: a passage written again with the same text
+// (a supersession mark, a status change) keeps its lexical entry, and one written with a new
+// text is found by the new words only.
+func TestRewriteRenewsTheLexicalEntryOnlyWithTheText(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, openDB(t, t.TempDir()))
+	if err := s.Upsert(ctx, []archival.Passage{
+		{ID: "p1", AgentID: "a", Text: "alpha bravo", Vector: unit(0)},
+		{ID: "p2", AgentID: "a", Text: "charlie delta", Vector: unit(1)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lexical := func(text string, invalid bool) string {
+		t.Helper()
+		hits, err := s.Search(ctx, archival.Query{AgentID: "a", Text: text, K: 10, IncludeInvalid: invalid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.Passage.ID)
+		}
+		return fmt.Sprint(ids)
+	}
+	rewrite := func(change func(p *archival.Passage)) {
+		t.Helper()
+		err := s.Update(ctx, "a", []string{"p1"}, func(ps []*archival.Passage) ([]archival.Passage, error) {
+			p := *ps[0]
+			change(&p)
+			return []archival.Passage{p}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := memarchival.Consistent(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewrite(func(p *archival.Passage) { p.PossiblySupersededBy, p.Confidence = "p2", 0.5 })
+	if got := lexical("alpha", false); got != "[p1]" {
+		t.Fatalf("after a mark, alpha finds %s", got)
+	}
+	rewrite(func(p *archival.Passage) { p.Status = archival.StatusInvalidated })
+	if got, all := lexical("alpha", false), lexical("alpha", true); got != "[]" || all != "[p1]" {
+		t.Fatalf("after invalidation, alpha finds %s (valid) and %s (all)", got, all)
+	}
+	rewrite(func(p *archival.Passage) { p.Text, p.Status = "echo foxtrot", archival.StatusValid })
+	if old, cur := lexical("alpha", true), lexical("echo", false); old != "[]" || cur != "[p1]" {
+		t.Fatalf("after a new text, alpha finds %s and echo %s", old, cur)
+	}
+	rewrite(func(p *archival.Passage) { p.Text = "alpha bravo" })
+	if old, cur := lexical("echo", true), lexical("bravo", false); old != "[]" || cur != "[p1]" {
+		t.Fatalf("after the first text again, echo finds %s and bravo %s", old, cur)
+	}
+}

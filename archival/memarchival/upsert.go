@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/memsvc/memsvc/archival"
+	"github.com/memsvc/memsvc/textproc"
 )
 
 // row is a validated passage ready to store, with defaults applied.
@@ -138,15 +140,31 @@ func (s *Store) writeGated(ctx context.Context, op string, plan func(*sql.Tx) ([
 }
 
 // remember brings the memory copy in step with passages a committed write left.
+// The texts' terms are worked out before taking mu, so searches do not wait on them, and a
+// passage rewritten with the same text (a supersession mark, a status change) keeps its
+// lexical entry.
 func (s *Store) remember(ws []written) {
+	sums := make([]uint64, len(ws))
+	terms := make([][]string, len(ws))
+	for i, w := range ws {
+		sums[i] = textSum(w.p.Text)
+		if old := s.entryOf(w.p.AgentID, w.p.ID); old == nil || old.textSum != sums[i] {
+			terms[i] = textproc.Terms(w.p.Text)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, w := range ws {
+	for i, w := range ws {
 		p := w.p
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
-		s.lex.Add(p.AgentID, p.ID, p.Text)
+		if old := s.meta[p.AgentID][p.ID]; old == nil || old.textSum != sums[i] {
+			if terms[i] == nil { // changed since the look before the lock: only a writer changes it
+				terms[i] = textproc.Terms(p.Text)
+			}
+			s.lex.AddTerms(p.AgentID, p.ID, terms[i])
+		}
 		e := &entry{agentID: p.AgentID, id: p.ID, createdAt: p.CreatedAt.UnixNano(),
-			validFrom: p.ValidFrom.UnixNano(), status: p.Status, tags: slices.Clone(p.Tags)}
+			validFrom: p.ValidFrom.UnixNano(), status: p.Status, tags: slices.Clone(p.Tags), textSum: sums[i]}
 		if p.ValidTo != nil {
 			e.validTo, e.hasValidTo = p.ValidTo.UnixNano(), true
 		}
@@ -154,6 +172,20 @@ func (s *Store) remember(ws []written) {
 		s.near.update(p.AgentID, p.ID, p.Key, p.Text)
 	}
 }
+
+// entryOf returns the entry of (agentID, id), nil when none, under a read hold of mu.
+func (s *Store) entryOf(agentID, id string) *entry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.meta[agentID][id]
+}
+
+// sumSeed keys textSum: random per process, so no text can be made to collide with another.
+var sumSeed = maphash.MakeSeed()
+
+// textSum identifies a text for remember: equal sums mean the lexical index already holds it.
+// 0 is kept for "not known".
+func textSum(text string) uint64 { return max(maphash.String(sumSeed, text), 1) }
 
 // prepare validates p and applies the defaults (archival.Check; memarchival holds any string and
 // nanosecond times as they are).
