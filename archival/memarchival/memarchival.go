@@ -120,6 +120,7 @@ func (s *Store) load(ctx context.Context) error {
 		}
 		s.idx.Add(e.agentID, e.id, decodeVector(blob))
 		s.lex.Add(e.agentID, e.id, text)
+		e.textSum = textSum(text)
 		s.setEntry(&e)
 	}
 	return dbErr(ctx, rows.Err())

@@ -140,25 +140,27 @@ func (s *Store) writeGated(ctx context.Context, op string, plan func(*sql.Tx) ([
 }
 
 // remember brings the memory copy in step with passages a committed write left.
-// The texts' terms are worked out before taking mu, so searches do not wait on them, and a
-// passage rewritten with the same text (a supersession mark, a status change) keeps its
-// lexical entry.
+// The texts' terms are worked out before taking mu for writing, so searches do not wait on
+// them, and a passage rewritten with the same text (a supersession mark, a status change) keeps
+// its lexical entry.
 func (s *Store) remember(ws []written) {
 	sums := make([]uint64, len(ws))
 	terms := make([][]string, len(ws))
+	s.mu.RLock()
 	for i, w := range ws {
 		sums[i] = textSum(w.p.Text)
-		if old := s.entryOf(w.p.AgentID, w.p.ID); old == nil || old.textSum != sums[i] {
+		if old := s.meta[w.p.AgentID][w.p.ID]; old == nil || old.textSum != sums[i] {
 			terms[i] = textproc.Terms(w.p.Text)
 		}
 	}
+	s.mu.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, w := range ws {
 		p := w.p
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
 		if old := s.meta[p.AgentID][p.ID]; old == nil || old.textSum != sums[i] {
-			if terms[i] == nil { // changed since the look before the lock: only a writer changes it
+			if terms[i] == nil { // an earlier passage of ws wrote this id with another text
 				terms[i] = textproc.Terms(p.Text)
 			}
 			s.lex.AddTerms(p.AgentID, p.ID, terms[i])
@@ -173,19 +175,12 @@ func (s *Store) remember(ws []written) {
 	}
 }
 
-// entryOf returns the entry of (agentID, id), nil when none, under a read hold of mu.
-func (s *Store) entryOf(agentID, id string) *entry {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.meta[agentID][id]
-}
-
 // sumSeed keys textSum: random per process, so no text can be made to collide with another.
 var sumSeed = maphash.MakeSeed()
 
-// textSum identifies a text for remember: equal sums mean the lexical index already holds it.
-// 0 is kept for "not known".
-func textSum(text string) uint64 { return max(maphash.String(sumSeed, text), 1) }
+// textSum identifies a text: an entry whose textSum equals that of a text being written holds
+// that text in the lexical index already.
+func textSum(text string) uint64 { return maphash.String(sumSeed, text) }
 
 // prepare validates p and applies the defaults (archival.Check; memarchival holds any string and
 // nanosecond times as they are).
