@@ -68,8 +68,9 @@ type Config struct {
 	Weights Weights
 	// HalfLife is how fast an older memory fades against a newer competitor for its slot.
 	HalfLife time.Duration
-	// GroupCosine is the cosine at and above which two memories about one subject compete for
-	// one slot (memories with one key always compete).
+	// GroupCosine is the least average cosine of the memories of one slot: single statements
+	// about one subject join a slot by average linkage down to it (see slotGroups; memories
+	// with one key always compete).
 	GroupCosine float64
 	// Softness scales the penalty of a possible supersession: validity = 1 - Softness·confidence.
 	Softness float64
@@ -149,6 +150,10 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	pred, qt, idf := predicateMatch(q.Text, cands, subjects)
 	attributeMatch(pred, cands, cfg.AttributeTemperature, cfg.AttributeShare)
 	qIDs := textproc.Identifiers(q.Text)
+	var groups []int
+	if !cfg.GlobalRecency {
+		groups = slotGroups(cands, subjects, whole, cfg.GroupCosine)
+	}
 	out := make([]Result, len(cands))
 	for i, c := range cands {
 		s := Scores{
@@ -160,7 +165,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 		if cfg.GlobalRecency {
 			s.Recency = decay(q.Now.Sub(c.ValidFrom), cfg.HalfLife)
 		} else {
-			s.Recency = slotRecency(i, cands, subjects, whole, cfg)
+			s.Recency = slotRecency(i, cands, groups, cfg)
 		}
 		w := cfg.Weights
 		score := math.Pow(math.Max(s.Relevance, 0), w.Relevance)
@@ -258,17 +263,16 @@ func newer(b, a Candidate) bool {
 	return b.Written > a.Written
 }
 
-// slotRecency compares a memory with the others that compete for its slot: the same key, or the
-// same subject and similar content. The newest of a slot scores 1. whole holds MayCompareWhole
-// of each candidate's text.
-func slotRecency(i int, cands []Candidate, subjects []string, whole []bool, cfg Config) float64 {
+// slotRecency compares a memory with the others that compete for its slot (competes): the
+// newest of a slot scores 1. groups holds each candidate's slotGroups group.
+func slotRecency(i int, cands []Candidate, groups []int, cfg Config) float64 {
 	c := cands[i]
 	newest := c.ValidFrom
 	for j, o := range cands {
 		if j == i || !o.ValidFrom.After(newest) {
 			continue
 		}
-		if competes(c, o, subjects[i], subjects[j], whole[i], whole[j], cfg.GroupCosine) {
+		if competes(c, o, groups[i], groups[j]) {
 			newest = o.ValidFrom
 		}
 	}
@@ -277,16 +281,13 @@ func slotRecency(i int, cands []Candidate, subjects []string, whole []bool, cfg 
 
 // competes reports whether b competes with a for a's slot. A declared slot (a key) is resolved
 // by the key rule: only a passage of the same key competes with it. A memory without a key
-// competes by subject and similarity, with keyed and unkeyed memories alike; wa and wb are
-// MayCompareWhole of their texts.
-func competes(a, b Candidate, sa, sb string, wa, wb bool, minCos float64) bool {
+// competes with the memories of its slotGroups group ga (gb is b's), keyed and unkeyed alike:
+// single statements about its subject that are as similar as cfg.GroupCosine on average.
+func competes(a, b Candidate, ga, gb int) bool {
 	if a.Key != "" {
 		return a.Key == b.Key
 	}
-	if sa == "" || sa != sb || len(a.Vector) == 0 || len(a.Vector) != len(b.Vector) || !wa || !wb {
-		return false
-	}
-	return Cosine(a.Vector, b.Vector) >= minCos
+	return ga >= 0 && ga == gb
 }
 
 // maxStatementWords is the longest sentence taken as one statement: past it, a sentence holds

@@ -243,3 +243,65 @@ func TestIdentifierNamedInTheQuery(t *testing.T) {
 		t.Fatalf("top hit %q without an identifier", cands[got[0].Index].Text)
 	}
 }
+
+// One pair of different slots crossing GroupCosine does not make them one slot: the current
+// employer (newest of its pair) is like a newer, unrelated memory of Alice's, but far from the
+// older employer; on average it belongs with the employers, and keeps recency 1. Under a
+// pairwise rule the newer memory would age it.
+func TestASlotTakesAMemoryInByItsAverage(t *testing.T) {
+	unit := func(deg float64) []float32 {
+		r := deg * math.Pi / 180
+		return []float32{float32(math.Cos(r)), float32(math.Sin(r))}
+	}
+	// cos(0°, 25°) = 0.91, cos(25°, 70°) = 0.71 (≥ 0.7), cos(0°, 70°) = 0.34: the employers'
+	// average with the third is 0.52.
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "Alice works at Acme.", Vector: unit(0), Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.8, Text: "Alice took a job at Globex.", Vector: unit(25), Status: Valid, ValidFrom: t2025},
+		{Relevance: 0.7, Text: "Alice adopted a cat.", Vector: unit(70), Status: Valid, ValidFrom: t2025.AddDate(0, 3, 0)},
+	}
+	byIndex := func(res []Result) map[int]Result {
+		m := map[int]Result{}
+		for _, r := range res {
+			m[r.Index] = r
+		}
+		return m
+	}
+	got := byIndex(Rank(Query{Text: "Where does Alice work?", Now: now}, cands, Default))
+	if got[1].Scores.Recency != 1 || got[2].Scores.Recency != 1 {
+		t.Fatalf("the current employer and the cat are different slots: %+v", got)
+	}
+	if got[0].Scores.Recency >= 0.01 {
+		t.Fatalf("the older employer is aged by the newer: %+v", got[0])
+	}
+	// Were the cat nearer both employers, the three would be one slot.
+	cands[2].Vector = unit(12)
+	got = byIndex(Rank(Query{Text: "Where does Alice work?", Now: now}, cands, Default))
+	if got[1].Scores.Recency >= 1 || got[2].Scores.Recency != 1 {
+		t.Fatalf("a memory near every member of a slot joins it: %+v", got)
+	}
+	// Memories of different subjects never share a slot, however alike.
+	cands[2].Text = "Bob adopted a cat."
+	got = byIndex(Rank(Query{Text: "Where does Alice work?", Now: now}, cands, Default))
+	if got[1].Scores.Recency != 1 {
+		t.Fatalf("another subject's memory must not age Alice's: %+v", got[1])
+	}
+}
+
+func TestSlotGroups(t *testing.T) {
+	v := func(x, y float32) []float32 { return []float32{x, y} }
+	cands := []Candidate{
+		{Text: "a", Vector: v(1, 0)},
+		{Text: "b", Vector: v(0, 1)},
+		{Text: "c", Vector: v(0.99, 0.1)},
+		{Text: "d", Vector: v(1, 0)},      // another subject
+		{Text: "e", Vector: v(1, 0)},      // not a single statement
+		{Text: "f", Vector: []float32{1}}, // another dimension: never like the others
+	}
+	subjects := []string{"alice", "alice", "alice", "bob", "alice", "alice"}
+	whole := []bool{true, true, true, true, false, true}
+	g := slotGroups(cands, subjects, whole, 0.7)
+	if g[0] < 0 || g[0] != g[2] || g[1] == g[0] || g[3] == g[0] || g[3] < 0 || g[4] != -1 || g[5] == g[0] || g[5] == g[1] {
+		t.Fatalf("groups %v", g)
+	}
+}
