@@ -42,14 +42,16 @@ func BenchmarkRank(b *testing.B) {
 	}
 }
 
-// BenchmarkRankStatements scores n single statements about eight people, each with a 612-d
-// vector (the default embedder's size), as the stale suite's agents hold them: every pair of
-// one person's statements is compared, and slotGroups clusters each person's.
+// BenchmarkRankStatements scores n single statements about eight people (or one: the largest
+// pool, 400 candidates for k = 100, all about one person), each with a 612-d vector (the
+// default embedder's size), as the stale suite's agents hold them: every pair of one person's
+// statements is compared, and slotGroups clusters each person's.
 func BenchmarkRankStatements(b *testing.B) {
 	people := []string{"Alice", "Bob", "Carol", "David", "Emma", "Frank", "Grace", "Henry"}
 	verbs := []string{"lives in", "works at", "drives a", "adopted a", "plays", "is learning", "uses a", "loves"}
 	objects := []string{"Paris", "Acme", "Volvo", "beagle", "tennis", "Dutch", "Pixel", "ramen", "Oslo", "Globex"}
-	for _, n := range []int{40, 120} {
+	for _, c := range []struct{ n, people int }{{40, 8}, {120, 8}, {400, 1}} {
+		n := c.n
 		rng := rand.New(rand.NewPCG(uint64(n), 9))
 		day := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		cands := make([]Candidate, n)
@@ -58,12 +60,12 @@ func BenchmarkRankStatements(b *testing.B) {
 			for j := range vec {
 				vec[j] = float32(rng.NormFloat64())
 			}
-			text := fmt.Sprintf("%s %s %s.", people[rng.IntN(len(people))], verbs[rng.IntN(len(verbs))], objects[rng.IntN(len(objects))])
+			text := fmt.Sprintf("%s %s %s.", people[rng.IntN(c.people)], verbs[rng.IntN(len(verbs))], objects[rng.IntN(len(objects))])
 			cands[i] = Candidate{Relevance: 1 - float64(i)/float64(2*n), Text: text, Vector: vec, Status: Valid,
 				ValidFrom: day.AddDate(0, 0, i), Written: int64(i)}
 		}
 		q := Query{Text: "Where does Alice live?", Now: day.AddDate(1, 0, 0)}
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("n=%d/people=%d", n, c.people), func(b *testing.B) {
 			for b.Loop() {
 				Rank(q, cands, Default)
 			}

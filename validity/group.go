@@ -42,14 +42,20 @@ func slotGroups(cands []Candidate, subjects []string, whole []bool, minCos float
 func averageLinkage(cands []Candidate, idx []int, minCos float64, out []int, first int) int {
 	n := len(idx)
 	sim := make([][]float64, n)
+	norm := make([]float64, n)
 	for a := range n {
 		sim[a] = make([]float64, n)
+		v := cands[idx[a]].Vector
+		norm[a] = math.Sqrt(dot(v, v))
 	}
 	for a := range n {
 		for b := a + 1; b < n; b++ {
 			x := math.Inf(-1)
 			if va, vb := cands[idx[a]].Vector, cands[idx[b]].Vector; len(va) == len(vb) {
-				x = Cosine(va, vb)
+				x = 0 // as Cosine: 0 for a zero vector
+				if norm[a] > 0 && norm[b] > 0 {
+					x = dot(va, vb) / (norm[a] * norm[b])
+				}
 			}
 			sim[a][b], sim[b][a] = x, x
 		}
@@ -100,4 +106,21 @@ func averageLinkage(cands []Candidate, idx []int, minCos float64, out []int, fir
 		out[idx[a]] = g
 	}
 	return first
+}
+
+// dot is the dot product of two vectors of one length, summed in float64 four ways.
+func dot(a, b []float32) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += float64(a[i]) * float64(b[i])
+		s1 += float64(a[i+1]) * float64(b[i+1])
+		s2 += float64(a[i+2]) * float64(b[i+2])
+		s3 += float64(a[i+3]) * float64(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		s0 += float64(a[i]) * float64(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
