@@ -11,8 +11,10 @@
 //   - validity: 1 for a valid memory, 0 for a superseded, invalidated or expired one, and
 //     1 - Softness·confidence for one that is only possibly superseded;
 //   - recency: applied only among memories shown to compete for one slot: the same key; or,
-//     without a key, two short single statements about one named subject whose embeddings are
-//     close (MayCompareWhole); the newest scores 1 and older ones decay with HalfLife. Memories
+//     without a key, short single statements about one named subject (MayCompareWhole) that
+//     fall into one slot: slotGroups clusters each subject's by average linkage of their
+//     cosines down to GroupCosine, so that one chance likeness between two slots does not join
+//     them; the newest of a slot scores 1 and older ones decay with HalfLife. Memories
 //     without competitors are not touched, because evidence spread evenly through time (as in
 //     long conversations) must not be pushed down for being old. Longer memories (messages)
 //     compete only on sentence-level evidence (slot.go): a near-duplicate of the older one that
