@@ -36,7 +36,8 @@ func bestFirst(x, y Result) int {
 func (t *topK) full() bool { return len(t.h) == t.k }
 
 // floor is the score below which no result enters the heap now: the worst kept score once the
-// heap is full, -Inf before (+Inf for a heap of none). A result scoring exactly floor may still enter (ties go by id).
+// heap is full, -Inf before (+Inf for a heap of none). A result scoring exactly floor may still
+// enter (ties go by id).
 func (t *topK) floor() float64 {
 	switch {
 	case len(t.h) < t.k:

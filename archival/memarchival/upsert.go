@@ -149,7 +149,7 @@ func (s *Store) remember(ws []written) {
 	s.mu.RLock()
 	for i, w := range ws {
 		sums[i] = textSum(w.p.Text)
-		if old := s.meta[w.p.AgentID][w.p.ID]; old == nil || old.textSum != sums[i] {
+		if s.newText(w.p.AgentID, w.p.ID, sums[i]) {
 			terms[i] = textproc.Terms(w.p.Text)
 		}
 	}
@@ -159,7 +159,7 @@ func (s *Store) remember(ws []written) {
 	for i, w := range ws {
 		p := w.p
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
-		if old := s.meta[p.AgentID][p.ID]; old == nil || old.textSum != sums[i] {
+		if s.newText(p.AgentID, p.ID, sums[i]) {
 			if terms[i] == nil { // an earlier passage of ws wrote this id with another text
 				terms[i] = textproc.Terms(p.Text)
 			}
@@ -173,6 +173,13 @@ func (s *Store) remember(ws []written) {
 		s.setEntry(e)
 		s.near.update(p.AgentID, p.ID, p.Key, p.Text)
 	}
+}
+
+// newText reports whether a text whose textSum is sum is not what the lexical index holds for
+// passage id of agentID. The caller holds mu.
+func (s *Store) newText(agentID, id string, sum uint64) bool {
+	old := s.meta[agentID][id]
+	return old == nil || old.textSum != sum
 }
 
 // sumSeed keys textSum: random per process, so no text can be made to collide with another.
