@@ -26,7 +26,9 @@
 //     query's content words other than names, stemmed and weighted by their rarity among the
 //     candidates, are looked up in the memory's words and in its key's attribute ("alice/city"
 //     → "city"), never in other subjects' memories. A keyed memory also matches, up to AttributeShare, by the
-//     cosine of its attribute to the query when the caller provides it. Subject and predicate
+//     cosine of its attribute to the query when the caller provides it. Without keys, the
+//     statements of the slot group whose member is nearest the query (Candidate.QueryCosine)
+//     among the asked subject's match up to AttributeShare too (askedSlot). Subject and predicate
 //     together tell "Alice drives a Volvo" (the right subject, another attribute) from "Alice
 //     lives in Rome" for "Where does Alice live?".
 package validity

@@ -44,6 +44,9 @@ type Candidate struct {
 	// AttributeCosine is the cosine between the embeddings of the query and of the attribute
 	// the memory's key names (KeyAttribute), when the caller computes it; 0 when unknown.
 	AttributeCosine float64
+	// QueryCosine is the cosine between the embeddings of the query and of the memory, when the
+	// caller computes it (see askedSlot); 0 when unknown.
+	QueryCosine float64
 }
 
 // Query is what a search asks.
@@ -88,7 +91,8 @@ type Config struct {
 	// words alone.
 	AttributeTemperature float64
 	// AttributeShare is the most predicate match a keyed memory gets from its attribute's
-	// closeness to the query in meaning alone, without the query's words.
+	// closeness to the query in meaning alone, without the query's words; the statements of the
+	// slot a query asks about, found by meaning without a key (askedSlot), get as much.
 	AttributeShare float64
 }
 
@@ -154,6 +158,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	if !cfg.GlobalRecency {
 		groups = slotGroups(cands, subjects, whole, cfg.GroupCosine)
 	}
+	askedSlot(pred, cands, subjects, qNames, groups, cfg.AttributeShare)
 	out := make([]Result, len(cands))
 	for i, c := range cands {
 		s := Scores{

@@ -305,3 +305,63 @@ func TestSlotGroups(t *testing.T) {
 		t.Fatalf("groups %v", g)
 	}
 }
+
+func TestTheNearestStatementNamesTheAskedSlot(t *testing.T) {
+	unit := func(deg float64) []float32 {
+		r := deg * math.Pi / 180
+		return []float32{float32(math.Cos(r)), float32(math.Sin(r))}
+	}
+	// The employers are one slot (cos 0.94); the husky is another. No candidate shares a word
+	// with the question but the name.
+	fresh := func() []Candidate {
+		return []Candidate{
+			{Relevance: 0.5, Text: "Alice works at Acme.", Vector: unit(0), Status: Valid, ValidFrom: t2024, QueryCosine: 0.55},
+			{Relevance: 0.5, Text: "Alice joined Globex this month.", Vector: unit(20), Status: Valid, ValidFrom: t2025, QueryCosine: 0.6},
+			{Relevance: 0.7, Text: "Alice brought home a husky.", Vector: unit(80), Status: Valid, ValidFrom: t2025.AddDate(0, 3, 0), QueryCosine: 0.4},
+		}
+	}
+	q := Query{Text: "Who is Alice's employer?", Now: now}
+	byIndex := func(res []Result) map[int]Result {
+		m := map[int]Result{}
+		for _, r := range res {
+			m[r.Index] = r
+		}
+		return m
+	}
+	res := Rank(q, fresh(), Default)
+	if res[0].Index != 1 {
+		t.Fatalf("the current employer must come first: %+v", res)
+	}
+	got := byIndex(res)
+	if got[0].Scores.Predicate < Default.AttributeShare || got[1].Scores.Predicate < Default.AttributeShare || got[2].Scores.Predicate != 0 {
+		t.Fatalf("the employers' slot matches, the husky does not: %+v", got)
+	}
+	if got[0].Scores.Recency >= 0.01 {
+		t.Fatalf("the older employer is aged by the newer: %+v", got[0])
+	}
+
+	// Without query cosines nothing is raised, and the more relevant husky wins.
+	cands := fresh()
+	for i := range cands {
+		cands[i].QueryCosine = 0
+	}
+	if res := Rank(q, cands, Default); res[0].Index != 2 || res[0].Scores.Predicate != 0 {
+		t.Fatalf("no query cosine, no slot found by meaning: %+v", res)
+	}
+
+	// A key about the subject leaves the slots to the keys.
+	cands = fresh()
+	cands[2].Key = "alice/pet"
+	for _, r := range Rank(q, cands, Default) {
+		if r.Index != 2 && r.Scores.Predicate != 0 {
+			t.Fatalf("a slot found by meaning beside a key: %+v", r)
+		}
+	}
+
+	// The nearest statement about another subject names no slot of Alice's.
+	cands = fresh()
+	cands = append(cands, Candidate{Relevance: 0.9, Text: "Bob adopted a cat.", Vector: unit(80), Status: Valid, ValidFrom: t2025, QueryCosine: 0.9})
+	if got := byIndex(Rank(q, cands, Default)); got[1].Scores.Predicate < Default.AttributeShare || got[3].Scores.Predicate != 0 {
+		t.Fatalf("only the asked subject's statements name the slot: %+v", got)
+	}
+}
