@@ -134,6 +134,12 @@ type Service struct {
 	// tokens before it takes the agent's lock without reading the agent first; a step that finds
 	// another model counts again.
 	models sync.Map
+	// embedAfter is the agent whose messages the embedder's last batch ended with: the next
+	// batch begins after it (UnembeddedMessages), so that agents take turns.
+	embedAfter struct {
+		sync.Mutex
+		agent string
+	}
 
 	mu     sync.Mutex
 	cancel context.CancelFunc

@@ -107,3 +107,51 @@ func TestBackgroundEmbedderKeepsItsShare(t *testing.T) {
 		t.Fatalf("the backlog was embedded in %v: the worker did not rest", d)
 	}
 }
+
+// Agents take turns at the embedder: a message appended to one agent after another agent's long
+// backlog is embedded in the next batch, not after the whole backlog; and every message is
+// embedded in the end, the turns wrapping around after the last agent.
+func TestAgentsTakeTurnsAtTheEmbedder(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	svc, _, _ := newTestService(t)
+	bulk := createAgent(t, svc, MaxContextWindow)
+	other := createAgent(t, svc, MaxContextWindow)
+	if other.ID < bulk.ID { // the turns follow agent IDs: let the bulk agent's come first
+		bulk, other = other, bulk
+	}
+	var msgs []MessageInput
+	for i := range 4 * embedBatch {
+		msgs = append(msgs, MessageInput{Role: "user", Content: fmt.Sprintf("imported note %d about the harbour", i)})
+	}
+	if _, err := svc.Append(ctx, bulk.ID, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Append(ctx, other.ID, []MessageInput{{Role: "user", Content: "Where did we park the van?"}}); err != nil {
+		t.Fatal(err)
+	}
+	pending := func(a AgentView) int {
+		t.Helper()
+		n, err := svc.PendingVectors(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for range 2 {
+		if _, err := svc.embedBatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := pending(other); got != 0 {
+		t.Fatalf("the other agent's message waits behind the backlog: %d pending after two batches", got)
+	}
+	if got := pending(bulk); got != 3*embedBatch {
+		t.Fatalf("the bulk agent has %d pending after one of its batches, want %d", got, 3*embedBatch)
+	}
+	if _, err := svc.EmbedPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(bulk); got != 0 {
+		t.Fatalf("%d of the bulk agent's messages never embedded", got)
+	}
+}

@@ -109,13 +109,26 @@ func (s *Service) EmbedPending(ctx context.Context) (int, error) {
 	}
 }
 
-// embedBatch embeds up to embedBatch messages that have no vector yet and returns how many.
+// embedBatch embeds up to embedBatch messages that have no vector yet and returns how many. It
+// takes agents in turns: each batch begins with the oldest pending messages of the agent after
+// the one the last batch ended with, and wraps around after the last agent, so that one agent's
+// long backlog (a bulk import) delays another agent's newest message by one batch, not by the
+// whole backlog.
 func (s *Service) embedBatch(ctx context.Context) (int, error) {
 	ctx = state.AllTenants(ctx) // internal work, over every tenant's agents
-	msgs, err := s.cfg.Store.UnembeddedMessages(ctx, embedBatch)
+	s.embedAfter.Lock()
+	after := s.embedAfter.agent
+	s.embedAfter.Unlock()
+	msgs, err := s.cfg.Store.UnembeddedMessages(ctx, after, embedBatch)
+	if err == nil && len(msgs) == 0 && after != "" {
+		msgs, err = s.cfg.Store.UnembeddedMessages(ctx, "", embedBatch)
+	}
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
+	s.embedAfter.Lock()
+	s.embedAfter.agent = msgs[len(msgs)-1].AgentID
+	s.embedAfter.Unlock()
 	texts := make([]string, len(msgs))
 	for i, m := range msgs {
 		texts[i] = m.Content

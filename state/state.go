@@ -218,8 +218,11 @@ type Store interface {
 	InContext(ctx context.Context, agentID string) ([]Message, error)
 	// SearchMessages returns up to q.K lexical and q.K dense candidates (merged, unfused).
 	SearchMessages(ctx context.Context, q RecallQuery) ([]MessageHit, error)
-	// UnembeddedMessages returns up to limit messages that have no vector yet, across agents.
-	UnembeddedMessages(ctx context.Context, limit int) ([]Message, error)
+	// UnembeddedMessages returns up to limit messages that have no vector yet, of the agents
+	// whose ID sorts after afterAgent ("" for every agent), by agent ID and then oldest first.
+	// The embedder takes agents in turns by passing on the last agent of one batch, so that one
+	// agent's backlog does not hold up every other agent's vectors.
+	UnembeddedMessages(ctx context.Context, afterAgent string, limit int) ([]Message, error)
 	// PendingVectors returns how many of an agent's messages have no vector yet: recall search
 	// finds them by their words only until the background embedder reaches them.
 	PendingVectors(ctx context.Context, agentID string) (int, error)

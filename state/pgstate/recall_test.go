@@ -84,7 +84,7 @@ func TestRecallEdges(t *testing.T) {
 			t.Fatalf("vector %v: %+v", v, hits)
 		}
 	}
-	if un, err := s.UnembeddedMessages(ctx, 10); err != nil || len(un) != 0 {
+	if un, err := s.UnembeddedMessages(ctx, "", 10); err != nil || len(un) != 0 {
 		t.Fatalf("unembedded after set: %+v, %v", un, err)
 	}
 }

@@ -248,9 +248,28 @@ func testRecall(t *testing.T, s state.Store) {
 	if len(hits) != 1 || hits[0].Message.ID != msgs[0].ID || hits[0].LexicalRank != 1 {
 		t.Fatalf("lexical recall: %+v", hits)
 	}
-	unembedded, err := s.UnembeddedMessages(ctx, 100)
+	unembedded, err := s.UnembeddedMessages(ctx, "", 100)
 	if err != nil || len(unembedded) != 4 {
 		t.Fatalf("unembedded: %d, %v", len(unembedded), err)
+	}
+	// By agent, oldest first within one; after an agent, only the agents that sort after it.
+	first, second := a.ID, b.ID
+	if second < first {
+		first, second = second, first
+	}
+	for i, m := range unembedded {
+		if i > 0 && (m.AgentID < unembedded[i-1].AgentID || m.AgentID == unembedded[i-1].AgentID && m.Seq <= unembedded[i-1].Seq) {
+			t.Fatalf("unembedded order: %+v", unembedded)
+		}
+	}
+	if got, err := s.UnembeddedMessages(ctx, first, 100); err != nil || len(got) == 0 || got[0].AgentID != second {
+		t.Fatalf("unembedded after %s: %+v, %v", first, got, err)
+	}
+	if got, err := s.UnembeddedMessages(ctx, second, 100); err != nil || len(got) != 0 {
+		t.Fatalf("unembedded after the last agent: %+v, %v", got, err)
+	}
+	if got, err := s.UnembeddedMessages(ctx, "", 2); err != nil || len(got) != 2 || got[0].ID != unembedded[0].ID || got[1].ID != unembedded[1].ID {
+		t.Fatalf("the first two unembedded: %+v, %v", got, err)
 	}
 	pending := func(agentID string, want int) {
 		t.Helper()
