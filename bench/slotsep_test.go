@@ -90,6 +90,9 @@ func auc(pos, neg []float64) float64 {
 // name in the texts and removed from them. It is the ceiling of a predicate match by meaning
 // among a subject's memories. Run it with -v to see the figures (bench/RESULTS.md).
 func TestQuestionFindsItsSlot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads USE-lite (about 3 s)")
+	}
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	u := use.New()
 	if err := u.Load(); err != nil {

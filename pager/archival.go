@@ -430,9 +430,7 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		if p.PossiblySupersededBy != "" {
 			cands[i].Confidence = p.Confidence
 		}
-		if len(vecs[0]) == len(p.Vector) {
-			cands[i].QueryCosine = validity.Cosine(vecs[0], p.Vector)
-		}
+		cands[i].QueryCosine = validity.Cosine(vecs[0], p.Vector) // 0 when either is missing
 	}
 	cfg := q.Weights.apply(s.cfg.Scoring)
 	if cfg.Weights.Predicate > 0 {

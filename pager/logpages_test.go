@@ -77,8 +77,9 @@ func TestLogPages(t *testing.T) {
 }
 
 // logPages counts the frames in db's write-ahead log by the b-tree (table or index, as SQLite's
-// dbstat names it) that each frame's page belongs to now; a page no b-tree holds (free, or the
-// database header's) counts under "other". A page written twice counts twice.
+// dbstat names it) that each frame's page belongs to now; page 1, the database header's, counts
+// under sqlite_schema (whose root it holds), and a page no b-tree holds now (freed) under
+// "other". A page written twice counts twice.
 func logPages(ctx context.Context, db *sql.DB) (map[string]int, error) {
 	var path string
 	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {

@@ -240,3 +240,52 @@ func testOpaqueKey(t *testing.T, svc *Service) {
 		}
 	}
 }
+
+// TestTheAskedSlotByMeaning: without keys, a statement that answers the question in other words
+// than the question's ("works as an accountant at Initech" for "employer") gets the predicate match of the slot the
+// query asks about (validity.askedSlot), which needs the pager to give every candidate its
+// cosine to the query; a statement of another slot gets none.
+func TestTheAskedSlotByMeaning(t *testing.T) { bothStores(t, testTheAskedSlotByMeaning) }
+
+func testTheAskedSlotByMeaning(t *testing.T, svc *Service) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	a := createAgent(t, svc, 8000)
+	ids := map[string]string{}
+	for _, text := range []string{
+		"Alice works as an accountant at Initech.",
+		"Alice adopted a kitten from the shelter.",
+		"Alice plays tennis on weekends.",
+	} {
+		p, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: text, ValidFrom: date(2025, 1, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[p.ID] = text
+	}
+	hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "Who is Alice's employer?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share := svc.cfg.Scoring.AttributeShare
+	if share <= 0 {
+		t.Fatalf("the scorer's AttributeShare is %v", share)
+	}
+	seen := 0
+	for _, h := range hits {
+		switch text := ids[h.Passage.ID]; {
+		case strings.Contains(text, "Initech"):
+			seen++
+			if h.Scores.Predicate < share {
+				t.Fatalf("the employer's statement matches %v, want at least %v: %+v", h.Scores.Predicate, share, hits)
+			}
+		case text != "":
+			seen++
+			if h.Scores.Predicate != 0 {
+				t.Fatalf("another slot's statement matches %v: %q", h.Scores.Predicate, text)
+			}
+		}
+	}
+	if seen != 3 || ids[hits[0].Passage.ID] != "Alice works as an accountant at Initech." {
+		t.Fatalf("the employer's statement must come first among the three: %+v", hits)
+	}
+}

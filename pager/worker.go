@@ -116,19 +116,10 @@ func (s *Service) EmbedPending(ctx context.Context) (int, error) {
 // whole backlog.
 func (s *Service) embedBatch(ctx context.Context) (int, error) {
 	ctx = state.AllTenants(ctx) // internal work, over every tenant's agents
-	s.embedAfter.Lock()
-	after := s.embedAfter.agent
-	s.embedAfter.Unlock()
-	msgs, err := s.cfg.Store.UnembeddedMessages(ctx, after, embedBatch)
-	if err == nil && len(msgs) == 0 && after != "" {
-		msgs, err = s.cfg.Store.UnembeddedMessages(ctx, "", embedBatch)
-	}
+	msgs, err := s.nextUnembedded(ctx)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
-	s.embedAfter.Lock()
-	s.embedAfter.agent = msgs[len(msgs)-1].AgentID
-	s.embedAfter.Unlock()
 	texts := make([]string, len(msgs))
 	for i, m := range msgs {
 		texts[i] = m.Content
@@ -145,6 +136,23 @@ func (s *Service) embedBatch(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return len(msgs), nil
+}
+
+// nextUnembedded reads the next batch of messages awaiting a vector, after the agent the last
+// batch ended with, and moves the turn on. The turn is held across the read, so that two
+// callers at once (the background worker and EmbedPending) take different batches.
+func (s *Service) nextUnembedded(ctx context.Context) ([]state.Message, error) {
+	s.embedAfter.Lock()
+	defer s.embedAfter.Unlock()
+	msgs, err := s.cfg.Store.UnembeddedMessages(ctx, s.embedAfter.agent, embedBatch)
+	if err == nil && len(msgs) == 0 && s.embedAfter.agent != "" {
+		msgs, err = s.cfg.Store.UnembeddedMessages(ctx, "", embedBatch)
+	}
+	if err != nil || len(msgs) == 0 {
+		return nil, err
+	}
+	s.embedAfter.agent = msgs[len(msgs)-1].AgentID
+	return msgs, nil
 }
 
 // embedBatch is how many message vectors one write stores. Small batches keep each write short, so

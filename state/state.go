@@ -220,7 +220,9 @@ type Store interface {
 	SearchMessages(ctx context.Context, q RecallQuery) ([]MessageHit, error)
 	// UnembeddedMessages returns up to limit messages that have no vector yet, of the agents
 	// whose ID sorts after afterAgent ("" for every agent), by agent ID and then oldest first.
-	// The embedder takes agents in turns by passing on the last agent of one batch, so that one
+	// "Sorts after" is in the store's own order of IDs (a PostgreSQL database's collation), so a
+	// caller passes on an agent ID the store returned rather than comparing IDs itself. The
+	// embedder takes agents in turns by passing on the last agent of one batch, so that one
 	// agent's backlog does not hold up every other agent's vectors.
 	UnembeddedMessages(ctx context.Context, afterAgent string, limit int) ([]Message, error)
 	// PendingVectors returns how many of an agent's messages have no vector yet: recall search

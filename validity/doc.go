@@ -28,7 +28,7 @@
 //     → "city"), never in other subjects' memories. A keyed memory also matches, up to AttributeShare, by the
 //     cosine of its attribute to the query when the caller provides it. Without keys, the
 //     statements of the slot group whose member is nearest the query (Candidate.QueryCosine)
-//     among the asked subject's match up to AttributeShare too (askedSlot). Subject and predicate
+//     among the asked subject's match at least AttributeShare (askedSlot). Subject and predicate
 //     together tell "Alice drives a Volvo" (the right subject, another attribute) from "Alice
 //     lives in Rome" for "Where does Alice live?".
 package validity

@@ -132,18 +132,21 @@ func attributeMatch(pred []float64, cands []Candidate, temperature, share float6
 // the predicate match of its statements to at least share. Among the candidates about a subject
 // the query names, the one nearest the query (Candidate.QueryCosine) names the slot: its
 // slotGroups group. Every member of that group, older values included (recency then orders
-// them), matches at share, whatever words it uses: "Alice joined Stonegate Media this month"
-// answers "Where does Alice work?" without the word "work", and "Alice brought home a husky"
-// shares "home" with "Where is Alice's home?" without answering it.
+// them), matches at least share, whatever words it uses: "Alice joined Stonegate Media this
+// month" answers "Where does Alice work?" without the word "work". A statement of another slot
+// that shares a word with the query by chance ("Alice brought home a husky" for "Where is
+// Alice's home?") keeps its word match; the raise only gives the asked slot a match to set
+// against it.
 //
-// The nearest single statement is a better guide than the query's words (under the default
-// embedder it is one of the slot's values for 0.93 of the stale suite's questions, against 0.65
-// under GloVe-SIF alone: TestQuestionFindsItsSlot), but one statement at a time it is often a
-// near tie, so the match goes to the group, as a slot, rather than to statements by their own
-// distance. Nothing changes when the nearest candidate is in no group (a message, a note), when
-// no candidate carries a query cosine, or when a candidate about the subject has a key: a key is
-// the agent's own declaration of a slot, which the key rule and attributeMatch already read,
-// and a slot guessed from meaning is not put above it.
+// The nearest statement is a better guide than the query's words (under the default embedder
+// it is one of the slot's values for 0.93 of the stale suite's questions when only the slots'
+// values are compared, against 0.65 under GloVe-SIF alone: TestQuestionFindsItsSlot; decoys in
+// the pool lower that), but one statement at a time it is often a near tie, so the match goes to
+// the group, as a slot, rather than to statements by their own distance. Nothing changes when
+// the nearest candidate about the subject is in no group (a message, a note), when no candidate
+// carries a query cosine, when groups are off (Config.GlobalRecency), or when a candidate about
+// the subject has a key: a key is the agent's own declaration of a slot, which the key rule and
+// attributeMatch already read, and a slot guessed from meaning is not put above it.
 func askedSlot(pred []float64, cands []Candidate, subjects, qNames []string, groups []int, share float64) {
 	if share <= 0 || len(groups) != len(cands) || len(qNames) == 0 {
 		return
@@ -160,7 +163,7 @@ func askedSlot(pred []float64, cands []Candidate, subjects, qNames []string, gro
 		if c.Key != "" {
 			return
 		}
-		if c.QueryCosine != 0 && (nearest < 0 || c.QueryCosine > cands[nearest].QueryCosine) {
+		if c.QueryCosine != 0 && !math.IsNaN(c.QueryCosine) && (nearest < 0 || c.QueryCosine > cands[nearest].QueryCosine) {
 			nearest = i
 		}
 	}

@@ -67,13 +67,13 @@ func (s *Store) ListMessages(ctx context.Context, agentID string, afterSeq int64
 		ORDER BY seq LIMIT $3`, agentID, afterSeq, limit)
 }
 
-// UnembeddedMessages implements state.Store (the messages_unembedded index, in its order).
+// UnembeddedMessages implements state.Store (the messages_pending index, in its order).
 func (s *Store) UnembeddedMessages(ctx context.Context, afterAgent string, limit int) ([]state.Message, error) {
 	return queryMessages(ctx, s.pool, "unembedded messages", `SELECT `+messageCols+` FROM messages m
 		WHERE embedding IS NULL AND agent_id > $1 ORDER BY agent_id, seq LIMIT $2`, afterAgent, limit)
 }
 
-// PendingVectors implements state.Store (the messages_unembedded index).
+// PendingVectors implements state.Store (the messages_pending index).
 func (s *Store) PendingVectors(ctx context.Context, agentID string) (int, error) {
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE agent_id = $1 AND embedding IS NULL`, agentID).Scan(&n); err != nil {

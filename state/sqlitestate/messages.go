@@ -63,13 +63,13 @@ func (s *Store) ListMessages(ctx context.Context, agentID string, afterSeq int64
 		agentID, afterSeq, limit)
 }
 
-// UnembeddedMessages implements state.Store (the messages_unembedded index, in its order).
+// UnembeddedMessages implements state.Store (the messages_pending index, in its order).
 func (s *Store) UnembeddedMessages(ctx context.Context, afterAgent string, limit int) ([]state.Message, error) {
 	return queryMessages(ctx, s.db, `SELECT `+messageCols+` FROM messages m WHERE vector IS NULL AND agent_id > ?
 		ORDER BY agent_id, seq LIMIT ?`, afterAgent, limit)
 }
 
-// PendingVectors implements state.Store (the messages_unembedded index).
+// PendingVectors implements state.Store (the messages_pending index).
 func (s *Store) PendingVectors(ctx context.Context, agentID string) (int, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE agent_id = ? AND vector IS NULL`, agentID).Scan(&n); err != nil {

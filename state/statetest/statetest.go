@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("ConcurrentFailuresStayAlone", func(t *testing.T) { testConcurrentFailures(t, newStore(t)) })
 	t.Run("RecallSearch", func(t *testing.T) { testRecall(t, newStore(t)) })
 	t.Run("RecallFollowsWritesPerAgent", func(t *testing.T) { testRecallFollowsWrites(t, newStore(t)) })
+	t.Run("UnembeddedByAgent", func(t *testing.T) { testUnembeddedByAgent(t, newStore(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
 	t.Run("EmbedderCheck", func(t *testing.T) { testEmbedder(t, newStore(t)) })
 	t.Run("DeleteAgentRemovesAll", func(t *testing.T) { testDelete(t, newStore(t)) })
@@ -252,25 +254,7 @@ func testRecall(t *testing.T, s state.Store) {
 	if err != nil || len(unembedded) != 4 {
 		t.Fatalf("unembedded: %d, %v", len(unembedded), err)
 	}
-	// By agent, oldest first within one; after an agent, only the agents that sort after it.
-	first, second := a.ID, b.ID
-	if second < first {
-		first, second = second, first
-	}
-	for i, m := range unembedded {
-		if i > 0 && (m.AgentID < unembedded[i-1].AgentID || m.AgentID == unembedded[i-1].AgentID && m.Seq <= unembedded[i-1].Seq) {
-			t.Fatalf("unembedded order: %+v", unembedded)
-		}
-	}
-	if got, err := s.UnembeddedMessages(ctx, first, 100); err != nil || len(got) == 0 || got[0].AgentID != second {
-		t.Fatalf("unembedded after %s: %+v, %v", first, got, err)
-	}
-	if got, err := s.UnembeddedMessages(ctx, second, 100); err != nil || len(got) != 0 {
-		t.Fatalf("unembedded after the last agent: %+v, %v", got, err)
-	}
-	if got, err := s.UnembeddedMessages(ctx, "", 2); err != nil || len(got) != 2 || got[0].ID != unembedded[0].ID || got[1].ID != unembedded[1].ID {
-		t.Fatalf("the first two unembedded: %+v, %v", got, err)
-	}
+
 	pending := func(agentID string, want int) {
 		t.Helper()
 		if n, err := s.PendingVectors(ctx, agentID); err != nil || n != want {
@@ -300,6 +284,49 @@ func testRecall(t *testing.T, s state.Store) {
 		if _, err := s.SearchMessages(ctx, state.RecallQuery{AgentID: a.ID, Text: q, K: 5}); err != nil {
 			t.Errorf("hostile query %q: %v", q, err)
 		}
+	}
+}
+
+// testUnembeddedByAgent: the messages awaiting a vector come by agent, in the store's order of
+// agent IDs, and oldest first within an agent, whatever order they were written in; after an
+// agent, only those of the agents after it.
+func testUnembeddedByAgent(t *testing.T, s state.Store) {
+	ctx := state.AllTenants(context.Background())
+	x, y := newAgent(t, s), newAgent(t, s)
+	// The store's own order of the two agents, from a read of one message each.
+	appendN(t, s, y.ID, "y1")
+	appendN(t, s, x.ID, "x1")
+	got, err := s.UnembeddedMessages(ctx, "", 10)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("unembedded: %+v, %v", got, err)
+	}
+	first, second := got[0].AgentID, got[1].AgentID
+	// The second agent's messages are written first, then the first agent's.
+	appendN(t, s, second, "s2", "s3")
+	appendN(t, s, first, "f2", "f3")
+	got, err = s.UnembeddedMessages(ctx, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, m := range got {
+		order = append(order, m.Content)
+	}
+	want := []string{"x1", "f2", "f3", "y1", "s2", "s3"}
+	if first == y.ID {
+		want = []string{"y1", "f2", "f3", "x1", "s2", "s3"}
+	}
+	if !slices.Equal(order, want) {
+		t.Fatalf("unembedded order %q, want %q", order, want)
+	}
+	if got, err := s.UnembeddedMessages(ctx, "", 2); err != nil || len(got) != 2 || got[0].Content != want[0] || got[1].Content != want[1] {
+		t.Fatalf("the first two: %+v, %v", got, err)
+	}
+	if got, err := s.UnembeddedMessages(ctx, first, 10); err != nil || len(got) != 3 || got[0].AgentID != second || got[0].Content != want[3] {
+		t.Fatalf("after %s: %+v, %v", first, got, err)
+	}
+	if got, err := s.UnembeddedMessages(ctx, second, 10); err != nil || len(got) != 0 {
+		t.Fatalf("after the last agent: %+v, %v", got, err)
 	}
 }
 
