@@ -430,6 +430,8 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 		if p.PossiblySupersededBy != "" {
 			cands[i].Confidence = p.Confidence
 		}
+		// Worked out here rather than read from h.Dense: a candidate found by the lexical list
+		// alone has no dense score, and askedSlot needs every candidate's.
 		cands[i].QueryCosine = validity.Cosine(vecs[0], p.Vector) // 0 when either is missing
 	}
 	cfg := q.Weights.apply(s.cfg.Scoring)

@@ -249,23 +249,12 @@ func TestIdentifierNamedInTheQuery(t *testing.T) {
 // older employer; on average it belongs with the employers, and keeps recency 1. Under a
 // pairwise rule the newer memory would age it.
 func TestASlotTakesAMemoryInByItsAverage(t *testing.T) {
-	unit := func(deg float64) []float32 {
-		r := deg * math.Pi / 180
-		return []float32{float32(math.Cos(r)), float32(math.Sin(r))}
-	}
 	// cos(0°, 25°) = 0.91, cos(25°, 70°) = 0.71 (≥ 0.7), cos(0°, 70°) = 0.34: the employers'
 	// average with the third is 0.52.
 	cands := []Candidate{
-		{Relevance: 0.9, Text: "Alice works at Acme.", Vector: unit(0), Status: Valid, ValidFrom: t2024},
-		{Relevance: 0.8, Text: "Alice took a job at Globex.", Vector: unit(25), Status: Valid, ValidFrom: t2025},
-		{Relevance: 0.7, Text: "Alice adopted a cat.", Vector: unit(70), Status: Valid, ValidFrom: t2025.AddDate(0, 3, 0)},
-	}
-	byIndex := func(res []Result) map[int]Result {
-		m := map[int]Result{}
-		for _, r := range res {
-			m[r.Index] = r
-		}
-		return m
+		{Relevance: 0.9, Text: "Alice works at Acme.", Vector: unitAt(0), Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.8, Text: "Alice took a job at Globex.", Vector: unitAt(25), Status: Valid, ValidFrom: t2025},
+		{Relevance: 0.7, Text: "Alice adopted a cat.", Vector: unitAt(70), Status: Valid, ValidFrom: t2025.AddDate(0, 3, 0)},
 	}
 	got := byIndex(Rank(Query{Text: "Where does Alice work?", Now: now}, cands, Default))
 	if got[1].Scores.Recency != 1 || got[2].Scores.Recency != 1 {
@@ -275,7 +264,7 @@ func TestASlotTakesAMemoryInByItsAverage(t *testing.T) {
 		t.Fatalf("the older employer is aged by the newer: %+v", got[0])
 	}
 	// Were the cat nearer both employers, the three would be one slot.
-	cands[2].Vector = unit(12)
+	cands[2].Vector = unitAt(12)
 	got = byIndex(Rank(Query{Text: "Where does Alice work?", Now: now}, cands, Default))
 	if got[1].Scores.Recency >= 1 || got[2].Scores.Recency != 1 {
 		t.Fatalf("a memory near every member of a slot joins it: %+v", got)
@@ -307,27 +296,16 @@ func TestSlotGroups(t *testing.T) {
 }
 
 func TestTheNearestStatementNamesTheAskedSlot(t *testing.T) {
-	unit := func(deg float64) []float32 {
-		r := deg * math.Pi / 180
-		return []float32{float32(math.Cos(r)), float32(math.Sin(r))}
-	}
 	// The employers are one slot (cos 0.94); the husky is another. No candidate shares a word
 	// with the question but the name.
 	fresh := func() []Candidate {
 		return []Candidate{
-			{Relevance: 0.5, Text: "Alice works at Acme.", Vector: unit(0), Status: Valid, ValidFrom: t2024, QueryCosine: 0.55},
-			{Relevance: 0.5, Text: "Alice joined Globex this month.", Vector: unit(20), Status: Valid, ValidFrom: t2025, QueryCosine: 0.6},
-			{Relevance: 0.7, Text: "Alice brought home a husky.", Vector: unit(80), Status: Valid, ValidFrom: t2025.AddDate(0, 3, 0), QueryCosine: 0.4},
+			{Relevance: 0.5, Text: "Alice works at Acme.", Vector: unitAt(0), Status: Valid, ValidFrom: t2024, QueryCosine: 0.55},
+			{Relevance: 0.5, Text: "Alice joined Globex this month.", Vector: unitAt(20), Status: Valid, ValidFrom: t2025, QueryCosine: 0.6},
+			{Relevance: 0.7, Text: "Alice brought home a husky.", Vector: unitAt(80), Status: Valid, ValidFrom: t2025.AddDate(0, 3, 0), QueryCosine: 0.4},
 		}
 	}
 	q := Query{Text: "Who is Alice's employer?", Now: now}
-	byIndex := func(res []Result) map[int]Result {
-		m := map[int]Result{}
-		for _, r := range res {
-			m[r.Index] = r
-		}
-		return m
-	}
 	res := Rank(q, fresh(), Default)
 	if res[0].Index != 1 {
 		t.Fatalf("the current employer must come first: %+v", res)
@@ -360,8 +338,23 @@ func TestTheNearestStatementNamesTheAskedSlot(t *testing.T) {
 
 	// The nearest statement about another subject names no slot of Alice's.
 	cands = fresh()
-	cands = append(cands, Candidate{Relevance: 0.9, Text: "Bob adopted a cat.", Vector: unit(80), Status: Valid, ValidFrom: t2025, QueryCosine: 0.9})
+	cands = append(cands, Candidate{Relevance: 0.9, Text: "Bob adopted a cat.", Vector: unitAt(80), Status: Valid, ValidFrom: t2025, QueryCosine: 0.9})
 	if got := byIndex(Rank(q, cands, Default)); got[1].Scores.Predicate < Default.AttributeShare || got[3].Scores.Predicate != 0 {
 		t.Fatalf("only the asked subject's statements name the slot: %+v", got)
 	}
+}
+
+// unitAt is the 2-d unit vector at deg degrees: cos(unitAt(a), unitAt(b)) = cos(a − b).
+func unitAt(deg float64) []float32 {
+	r := deg * math.Pi / 180
+	return []float32{float32(math.Cos(r)), float32(math.Sin(r))}
+}
+
+// byIndex keys Rank's results by the candidate's index.
+func byIndex(res []Result) map[int]Result {
+	m := map[int]Result{}
+	for _, r := range res {
+		m[r.Index] = r
+	}
+	return m
 }
