@@ -3,13 +3,16 @@
 // on the embedded store in a temporary directory or on PostgreSQL, and the load suite drives the
 // HTTP API itself.
 //
-// Three suites:
+// The suites (also RunBeam and RunSummary, in their files):
 //   - RunLocomo: LoCoMo evidence retrieval. One agent per conversation, one passage per turn, the
 //     questions asked the day after the last session; R@k, hit@k and session R@k per category, and
 //     wrong-speaker@1 on the adversarial category.
 //   - RunStale: seeded stale-fact streams shaped after MemoryAgentBench's FactConsolidation
 //     (single-valued attributes updated over time, keyed or not, in order or shuffled, and a
 //     two-hop chain); current@1, stale-in-top-5 and the MRR of the current fact.
+//   - RunUpdates: seeded short update chains of a technical fact (a version, an endpoint, a pool
+//     size…), unkeyed, alone in an agent and among unrelated memories; newest@1 and clean@5 (the
+//     newest first with no older value in the top 5).
 //   - RunLoad: concurrent agents appending and searching over HTTP, with per-endpoint latency
 //     percentiles, throughput, peak memory, and a corpus-size ladder of archival search latency.
 //

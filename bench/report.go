@@ -16,6 +16,7 @@ type Result interface {
 
 var (
 	_ Result = (*LocomoResult)(nil)
+	_ Result = (*UpdatesResult)(nil)
 	_ Result = (*StaleResult)(nil)
 	_ Result = (*LoadResult)(nil)
 )

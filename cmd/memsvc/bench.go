@@ -15,11 +15,12 @@ import (
 	"github.com/memsvc/memsvc/bench"
 )
 
-const benchUsage = `usage: memsvc bench <locomo|beam|stale|summary|load> [flags]
+const benchUsage = `usage: memsvc bench <locomo|beam|stale|updates|summary|load> [flags]
 
   locomo   LoCoMo evidence retrieval (R@k, hit@k, session R@k per category; wrong-speaker@1)
   beam     BEAM knowledge updates and contradictions (updated@10, current-first@10, both@10, marked@10)
   stale    seeded stale-fact streams (current@1, stale@5, MRR per variant)
+  updates  seeded update chains of technical facts, alone and among unrelated memories (newest@1, clean@5)
   summary  running summaries of LoCoMo conversations paged through a window: facts kept, evidence found in summaries
   load     concurrent agents over HTTP (p50/p95/p99, rps, peak RSS) and a corpus-size ladder
 
@@ -93,6 +94,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		run = func(c bench.Common) (bench.Result, error) {
 			return bench.RunStale(ctx, bench.StaleConfig{Common: c, Variants: splitList(*variants),
 				Gen: bench.StaleGenConfig{Subjects: *subjects, PerAgent: *perAgent, Updates: *updates, Decoys: *decoys, Noise: *noise}})
+		}
+	case "updates":
+		chains := fs.Int("chains", 120, "update chains in all")
+		perAgent := fs.Int("per-agent", 12, "chains per crowded agent")
+		filler := fs.Int("filler", 1000, "unrelated memories per crowded agent")
+		run = func(c bench.Common) (bench.Result, error) {
+			f := *filler
+			if f == 0 {
+				f = -1 // none: the generator's zero is its default
+			}
+			return bench.RunUpdates(ctx, bench.UpdatesConfig{Common: c,
+				Gen: bench.UpdatesGenConfig{Chains: *chains, PerAgent: *perAgent, Filler: f}})
 		}
 	case "summary":
 		data := fs.String("data", "", "LoCoMo JSON `FILE` (default ../shared/"+locomoRel+", or $MEMSVC_SHARED/"+locomoRel+")")

@@ -132,3 +132,38 @@ func BenchmarkHTTPAppendPeak(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "appends/s")
 }
+
+// `memsvc bench updates` runs the technical update chains on a small sample and prints one
+// JSON object with each variant's figures per mode.
+func TestBenchUpdatesJSON(t *testing.T) {
+	var out bytes.Buffer
+	args := []string{"updates", "--chains", "6", "--per-agent", "3", "--filler", "20", "--modes", "bm25,full", "--embedder", "glove", "--json", "--quiet"}
+	if err := runBench(t.Context(), args, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Suite    string                               `json:"suite"`
+		Chains   int                                  `json:"chains"`
+		Passages int                                  `json:"passages"`
+		Modes    map[string]map[string]map[string]any `json:"modes"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if res.Suite != "updates" || res.Chains != 6 || res.Passages < 6*2*2+2*20 {
+		t.Fatalf("suite %q, %d chains, %d passages", res.Suite, res.Chains, res.Passages)
+	}
+	for _, m := range []string{"bm25", "full"} {
+		for _, v := range []string{"alone", "crowded"} {
+			g := res.Modes[m][v]
+			if g["n"] != float64(6) {
+				t.Fatalf("%s %s: %v, want 6 questions", m, v, g)
+			}
+			for _, k := range []string{"newest@1", "clean@5", "first@5", "older@5", "mrr"} {
+				if x, ok := g[k].(float64); !ok || x < 0 || x > 1 {
+					t.Fatalf("%s %s %s = %v, want a share", m, v, k, g[k])
+				}
+			}
+		}
+	}
+}
