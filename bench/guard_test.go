@@ -105,6 +105,18 @@ func TestGuard(t *testing.T) {
 	pairs["stale current@1"] = [2]float64{stale.Modes[ModeHybrid].Current1, stale.Modes[ModeFull].Current1}
 	pairs["stale unkeyed current@1"] = [2]float64{stale.Modes[ModeHybrid].UnkeyedCurrent1, stale.Modes[ModeFull].UnkeyedCurrent1}
 
+	upd, err := RunUpdates(ctx, UpdatesConfig{Common: common, Gen: UpdatesGenConfig{Chains: 36, PerAgent: 12, Filler: 300}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range modes {
+		for _, v := range upd.Variants {
+			got["updates."+string(m)+"."+v+".newest@1"] = upd.Modes[m][v].Metrics["newest@1"]
+			pairs["updates "+v+" newest@1"] = [2]float64{upd.Modes[ModeHybrid][v].Metrics["newest@1"], upd.Modes[ModeFull][v].Metrics["newest@1"]}
+		}
+	}
+	got["updates.full.crowded.clean@5"] = upd.Modes[ModeFull]["crowded"].Metrics["clean@5"]
+
 	sum, err := RunSummary(ctx, SummaryConfig{Common: common, Path: locomoPath, Data: convs, Conversations: 1})
 	if err != nil {
 		t.Fatal(err)

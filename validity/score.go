@@ -160,10 +160,12 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	}
 	askedSlot(pred, cands, subjects, qNames, groups, cfg.AttributeShare)
 	out := make([]Result, len(cands))
+	idm := make([]float64, len(cands)) // how much of the query's identifiers each holds
 	for i, c := range cands {
+		idm[i] = identifierMatch(qIDs, keyWords.Replace(c.Key)+" "+c.Text)
 		s := Scores{
 			Predicate: pred[i],
-			Relevance: c.Relevance * identifierMatch(qIDs, keyWords.Replace(c.Key)+" "+c.Text),
+			Relevance: c.Relevance * idm[i],
 			Validity:  validityOf(c, q, cfg.Softness),
 			Subject:   subjectOf(subjects[i], c.Text, qNames, cfg.OtherSubject),
 		}
@@ -183,7 +185,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
 	if q.AsOf == nil && (cfg.Weights.Recency > 0 || cfg.Weights.Validity > 0) {
 		mark := cfg.Weights.Validity > 0
-		resolveSlots(out, cands, whole, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, mark)
+		resolveSlots(out, cands, whole, idm, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, cfg.Weights.Validity*cfg.Softness, mark)
 		if mark {
 			out = keepConflictsTogether(out)
 		}
@@ -309,11 +311,14 @@ func MayCompareWhole(text string) bool { return judge(text).whole }
 
 // mayCompareWhole is MayCompareWhole worked out, given SubjectOf("", text).
 func mayCompareWhole(text, subject string) bool {
+	return isStatement(text) && subject != "" && subject != FirstPerson
+}
+
+// isStatement reports whether text is one short sentence that states something: not a question,
+// not an utterance, at most maxStatementWords words.
+func isStatement(text string) bool {
 	t := strings.TrimSpace(text)
-	if IsUtterance(t) || strings.HasSuffix(t, "?") || len(textproc.Sentences(t)) != 1 || len(strings.Fields(t)) > maxStatementWords {
-		return false
-	}
-	return subject != "" && subject != FirstPerson
+	return !IsUtterance(t) && !strings.HasSuffix(t, "?") && len(textproc.Sentences(t)) == 1 && len(strings.Fields(t)) <= maxStatementWords
 }
 
 // decay is 2^(-age/halfLife), 1 for no age.

@@ -61,7 +61,22 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		// An opaque key names a slot, not a subject: the text says whom it is about.
 		{"k17", "Alice moved to Berlin", []string{"alice", "berlin"}, "alice"},
 		{"slot-3", "I moved to Berlin", []string{"berlin"}, FirstPerson},
+		// A sentence opening with a determiner is about a thing named by common nouns, no name
+		// (unless it is a name's: "The head office of Northwind"); a name later on is an
+		// object, a unit or a versioned product is a value, and a verb or noun that opens a
+		// note is no name.
 		{"", "the weather is nice", nil, ""},
+		{"", "The head office of Northwind Logistics is in Oslo.", []string{"northwind", "logistics", "oslo"}, "northwind"},
+		{"", "The webhook dispatcher belongs to team Orion.", []string{"orion"}, ""},
+		{"", "The pricing engine's backup moved to 02:30 UTC.", nil, ""},
+		{"", "The rate limit on the SMS gateway changed from 600 to 1200 per minute.", []string{"sms"}, "sms"},
+		{"", "The docs site is capped at 3072 MiB of RAM.", []string{"ram"}, ""},
+		{"", "Raised the admin console's memory limit to 512 MiB.", nil, ""},
+		{"", "Heads up, the mobile backend switched from port 10000 to 9443.", nil, ""},
+		{"", "As of today, the webhook dispatcher moved from the Payments Core team to Platform.", []string{"payments", "core", "platform"}, ""},
+		{"", "The feature-flag server runs on Redis 12.0.4.", nil, ""},
+		{"", "Backups of the support widget start at 02:00 UTC.", nil, ""},
+		{"", "In 2019, Alice moved to Oslo.", []string{"alice", "oslo"}, "alice"},
 		{"", "I think I saw it", nil, FirstPerson},
 		{"", "I'm trying to set up Redis on port 6379.", []string{"redis"}, FirstPerson},
 		{"", "Lately Alice's favourite dish is sushi.", []string{"alice"}, "alice"},

@@ -149,7 +149,10 @@ func differ(a, b map[string]bool) bool {
 // and marks contradictions (whole: MayCompareWhole of each candidate). Among the competitors that state values, the positions they hold
 // are kept and filled newest first. weight is the recency weight: 0 leaves the order alone.
 // mark is false for a scorer without validity: it neither marks nor moves contradictions.
-func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, weight float64, mark bool) {
+// idm holds each candidate's identifierMatch: a restatement holding less of the identifiers the
+// query names ("tulip3") than the memory it restates does not move above it, as the query asks
+// for that one by name.
+func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, ans []answer, weight, demote float64, mark bool) {
 	pos := map[int]int{} // candidate index -> position in out
 	for p, r := range out {
 		pos[r.Index] = p
@@ -186,6 +189,10 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 	// Short single statements about a named subject are compared whole instead (see
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
+	short := make([]bool, len(cands)) // one short sentence
+	for i, c := range cands {
+		short[i] = isStatement(c.Text)
+	}
 	done := map[int]bool{}
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
@@ -199,11 +206,14 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 		bestQ := -1
 		for q := p + 1; q < len(out); q++ {
 			b := out[q].Index
-			if !(ans[b].ok || ans[b].coverage >= slotFollowCoverage) || len(ans[b].values) == 0 || whole[b] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
+			if !(ans[b].ok || ans[b].coverage >= slotFollowCoverage) || len(ans[b].values) == 0 || whole[b] || idm[b] < idm[a] || !newer(cands[b], cands[a]) || !differ(ans[a].values, ans[b].values) {
 				continue
 			}
 			if bestQ >= 0 && !newer(cands[out[bestQ].Index], cands[b]) {
 				continue // not nearer than the successor found: spare the comparison
+			}
+			if short[a] && short[b] && !restatesStatement(ans[a], ans[b]) {
+				continue
 			}
 			if overlap(ans[a].frame, ans[b].frame) >= frameOverlap || swapsValue(ans[a], ans[b]) {
 				bestQ = q
@@ -216,6 +226,16 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, ans []answer, w
 		r.Score = out[p].Score
 		copy(out[p+1:bestQ+1], out[p:bestQ])
 		out[p] = r
+		if short[a] && short[out[p].Index] && demote > 0 {
+			// A written-down fact restated with a changed value is superseded: it takes the
+			// penalty of a possible supersession and falls to where its score now ranks.
+			o := &out[p+1]
+			o.Scores.Validity *= 1 - demote
+			o.Score *= 1 - demote
+			for k := p + 1; k+1 < len(out) && out[k+1].Score > out[k].Score; k++ {
+				out[k], out[k+1] = out[k+1], out[k]
+			}
+		}
 		p-- // the restatement moved up is looked at next, for a newer one of its own
 	}
 }
@@ -267,6 +287,24 @@ func swapsValue(a, b answer) bool {
 	}
 	return false
 }
+
+// restatesStatement reports whether b, newer, may restate a, both one short sentence (a note, a
+// fact written down, not a chatty message): a whole statement says its fact in full, so a
+// restatement of it answers the query nearly as fully (restateCoverage of a's coverage, the
+// query's words weighted by their rarity among the candidates). Two facts about one thing share
+// its name and little else: "The docs site listens on port 10000" does not say the "memory" of
+// "How much memory may the docs site use?" that "The docs site may use 4096 MiB of memory" says.
+// One fact about two things shares the attribute and not the name: "The rate limit of the
+// session store is 2000 requests a minute" does not say the "SMS gateway" of a question about
+// the SMS gateway's. A chatty message restates a fact in passing, in fewer of its words, and
+// is not held to this (slotFollowCoverage).
+func restatesStatement(aa, ab answer) bool {
+	return ab.coverage >= restateCoverage*aa.coverage
+}
+
+// restateCoverage is the least share of an answering statement's coverage of the query that a
+// short restatement of it must have.
+const restateCoverage = 0.8
 
 // overlap is |a∩b| / min(|a|, |b|), 0 when either is empty.
 func overlap(a, b map[string]bool) float64 {

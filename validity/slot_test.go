@@ -151,3 +151,42 @@ func TestAChainOfRestatementsComesNewestFirst(t *testing.T) {
 		t.Fatalf("want 25, 32, then 40 minutes: %v", got)
 	}
 }
+
+// Short written-down facts about things named by common nouns (no person's name) compete on
+// sentence-level evidence: a newer statement of the same fact with a changed value comes first
+// and the older one is suppressed, while a newer fact about the same thing's other attribute, or about another thing's same
+// attribute, moves nothing, however many words it shares with the older one.
+func TestAShortStatementRestatesOnlyItsOwnFact(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	q := Query{Text: "How much memory is the docs site allowed now?", Now: d(30)}
+	cands := []Candidate{
+		{Relevance: 0.95, Text: "The container of the docs site may use 4096 MiB of memory.", Status: Valid, ValidFrom: d(1)},
+		{Relevance: 0.9, Text: "The docs site listens on port 10000.", Status: Valid, ValidFrom: d(10)},
+		{Relevance: 0.85, Text: "The container of the search indexer may use 768 MiB of memory.", Status: Valid, ValidFrom: d(12)},
+		{Relevance: 0.8, Text: "Heads up, the docs site may now use 1024 MiB of memory.", Status: Valid, ValidFrom: d(20)},
+	}
+	for i, c := range cands {
+		if s := SubjectOf("", c.Text); s != "" {
+			t.Fatalf("cands[%d]: subject %q, want none: a thing named by common nouns", i, s)
+		}
+	}
+	res := Rank(q, cands, Default)
+	var got []int
+	for _, r := range res {
+		got = append(got, r.Index)
+	}
+	// The old limit, superseded, takes a possible supersession's penalty and falls below the
+	// facts it did not restate.
+	if !slices.Equal(got, []int{3, 1, 2, 0}) || res[3].Scores.Validity != 1-Default.Softness {
+		t.Fatalf("want the new memory limit first, the port and the other site's limit as relevance has them, the old limit last at validity %v: %+v", 1-Default.Softness, res)
+	}
+	off := Default
+	off.Weights.Validity = 0
+	got = got[:0]
+	for _, r := range Rank(q, cands, off) {
+		got = append(got, r.Index)
+	}
+	if !slices.Equal(got, []int{3, 0, 1, 2}) {
+		t.Fatalf("without validity the old limit stays just below the new one: %v", got)
+	}
+}

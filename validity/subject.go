@@ -1,6 +1,7 @@
 package validity
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,9 +40,10 @@ func setOf(words string) map[string]bool {
 func Entities(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, w := range strings.FieldsFunc(dropOpeners(text), func(r rune) bool {
+	tokens := strings.FieldsFunc(dropOpeners(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '-'
-	}) {
+	})
+	for i, w := range tokens {
 		w = strings.Trim(w, "'’-")
 		for _, suf := range []string{"'s", "’s"} {
 			w = strings.TrimSuffix(w, suf)
@@ -53,6 +55,12 @@ func Entities(text string) []string {
 		l := strings.ToLower(w)
 		if notNames[l] || textproc.IsStop(l) || seen[l] || isAllCaps(w) && len(w) <= 2 {
 			continue
+		}
+		if i > 0 && textproc.HasDigit(tokens[i-1]) && (isAllCaps(w) || hasInnerUpper(w)) {
+			continue // a unit after its number: "512 MiB", "23:30 UTC", "40 GB"
+		}
+		if i+1 < len(tokens) && startsWithDigit(tokens[i+1]) {
+			continue // a thing with its number, a value rather than a subject: "Redis 7.2", "Port 8080"
 		}
 		seen[l] = true
 		out = append(out, l)
@@ -75,6 +83,26 @@ func dropOpeners(text string) string {
 			s = strings.TrimSpace(rest)
 		}
 		f := strings.Fields(s)
+		if len(f) > 1 && openerBefore[strings.ToLower(strings.Trim(f[1], "\"'“‘,;:"))] && !strings.ContainsAny(f[0], ",;:") {
+			// A capitalized first word followed by an article or "of" is a verb or a noun
+			// ("Raised the limit", "Backups of the vault", "Heads up"), not a name.
+			f = f[1:]
+			if len(f) > 1 && strings.ContainsAny(f[0], ",:") {
+				f = f[1:] // "Heads up, the vault moved"
+			}
+			s = strings.Join(f, " ")
+		}
+		// A leading phrase set off by a comma that names nothing ("As of today, the vault
+		// moved", "In the end, …") is an adverbial.
+		for k := 0; k < min(len(f)-1, 4); k++ {
+			if strings.HasSuffix(f[k], ",") {
+				if k > 0 && len(Entities(strings.Join(f[:k+1], " "))) == 0 && !firstPerson[strings.ToLower(strings.Trim(f[0], ","))] {
+					f = f[k+1:]
+					s = strings.Join(f, " ")
+				}
+				break
+			}
+		}
 		if len(f) > 1 {
 			w := f[0]
 			next, _ := utf8.DecodeRuneInString(strings.TrimLeft(f[1], "\"'“‘"))
@@ -86,6 +114,25 @@ func dropOpeners(text string) string {
 		sents[i] = s
 	}
 	return strings.Join(sents, " ")
+}
+
+// openerBefore are words that follow a sentence's first word when it is a verb or a common noun
+// ("Raised the", "Backups of", "Heads up") and hardly ever when it is a name.
+var openerBefore = setOf(`the a an this these those our its their your of up`)
+
+// hasInnerUpper reports whether w has an upper-case letter after its first ("MiB", "GiB").
+func hasInnerUpper(w string) bool {
+	for i, r := range w {
+		if i > 0 && unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func startsWithDigit(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsDigit(r)
 }
 
 // FirstPerson is the subject of a memory written in the first person ("I moved to Berlin"): the
@@ -139,11 +186,91 @@ func subjectOfText(text string) string {
 	if isFirstPerson(text) {
 		return FirstPerson
 	}
+	if s, ok := commonNounSubject(text); ok {
+		// A thing named by common nouns ("the pricing engine") is no subject that scoring can
+		// compare: its words stay in the text's embedding, and a query names it in words.
+		if slices.Contains(Entities(text), s) {
+			return s
+		}
+		return ""
+	}
 	if names := Entities(text); len(names) > 0 {
 		return names[0]
 	}
 	return ""
 }
+
+// determiners open a sentence whose subject is a common noun phrase ("The nightly backup of the
+// vault runs at 02:00", "A new endpoint serves the API").
+var determiners = setOf(`the a an this that these those each every`)
+
+// timeNouns after a determiner make a time adverbial ("This week", "These days"), not a subject.
+var timeNouns = setOf(`day days week weeks weekend morning afternoon evening night year years month months
+time times season summer winter spring autumn fall quarter sprint`)
+
+// ownerWords join a noun phrase to what it belongs to: "the rate limit of the session store",
+// "the base image for the search indexer", "the rate limit on the SMS gateway".
+var ownerWords = setOf(`of for on`)
+
+// commonNounSubject reports whether text opens (past its openers) with a determiner: its subject
+// is then a thing named by a noun phrase, which it returns by its first word, as a key's subject
+// is ("northwind-logistics" → "northwind"). When the phrase belongs to something (a possessive,
+// or "of", "for", "on" within the first few words) the owner is the subject: "The head office of
+// Northwind is in Lisbon" and "Northwind's head office is in Lisbon" are about Northwind, "The
+// pricing engine's backup moved to 02:30" and "The backup of the pricing engine runs at 01:00"
+// about the pricing engine. A name later in the sentence is an object ("The webhook dispatcher
+// belongs to team Orion").
+func commonNounSubject(text string) (subject string, ok bool) {
+	sents := textproc.Sentences(dropOpeners(text))
+	if len(sents) == 0 {
+		return "", false
+	}
+	f := strings.Fields(sents[0])
+	if len(f) < 3 || !determiners[strings.ToLower(f[0])] || timeNouns[strings.ToLower(strings.Trim(f[1], ",;:"))] {
+		return "", false // "These days Alice's home is in Rome": a time, not the subject
+	}
+	for i := 1; i < min(len(f)-1, maxOwnerWord); i++ {
+		w := strings.ToLower(f[i])
+		if ownerWords[w] && i > 1 && ownerAfter(f[i-1], w) {
+			j := i + 1
+			if determiners[strings.ToLower(f[j])] && j+1 < len(f) {
+				j++
+			}
+			return phraseWord(f[j]), true
+		}
+		if strings.HasSuffix(w, "'s") || strings.HasSuffix(w, "’s") {
+			return phraseWord(f[1]), true
+		}
+		if strings.ContainsAny(w, ",;:") {
+			break
+		}
+	}
+	return phraseWord(f[1]), true
+}
+
+// ownerAfter reports whether the owner word w after prev joins two noun phrases ("limit on",
+// "office of") rather than follows a verb ("runs on", "is for"): prev is no function word, and
+// before "on", which verbs take most, not a word ending in -s.
+func ownerAfter(prev, w string) bool {
+	p := strings.ToLower(strings.Trim(prev, ",;:"))
+	if textproc.IsStop(p) {
+		return false
+	}
+	return w != "on" || !strings.HasSuffix(p, "s")
+}
+
+// phraseWord is a word of a noun phrase as a subject: lower-case, without punctuation or a
+// possessive.
+func phraseWord(w string) string {
+	w = strings.ToLower(strings.Trim(w, ".,;:!?\"'“”‘’()[]"))
+	for _, suf := range []string{"'s", "’s"} {
+		w = strings.TrimSuffix(w, suf)
+	}
+	return w
+}
+
+// maxOwnerWord is how far into a sentence the owner of its subject's phrase may be named.
+const maxOwnerWord = 8
 
 // DenseText is the text whose embedding stands for a memory (or a query) in dense retrieval:
 // the text without its subject's name, followed by the attribute its key names ("alice/city"
