@@ -77,6 +77,7 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "The feature-flag server runs on Redis 12.0.4.", nil, ""},
 		{"", "Backups of the support widget start at 02:00 UTC.", nil, ""},
 		{"", "In 2019, Alice moved to Oslo.", []string{"alice", "oslo"}, "alice"},
+		{"", "This is Alice's new phone number.", []string{"alice"}, "alice"},
 		{"", "I think I saw it", nil, FirstPerson},
 		{"", "I'm trying to set up Redis on port 6379.", []string{"redis"}, FirstPerson},
 		{"", "Lately Alice's favourite dish is sushi.", []string{"alice"}, "alice"},
@@ -372,4 +373,20 @@ func byIndex(res []Result) map[int]Result {
 		m[r.Index] = r
 	}
 	return m
+}
+
+// Subject detection reads any text a client stores or asks: it must never panic, whatever the
+// words, punctuation or their number.
+func FuzzSubjectOf(f *testing.F) {
+	for _, s := range []string{"", "The", "The ,", "The of", "The pool of", "Heads up,", "A b, c", "Raised the", "512 MiB",
+		"The head office of Northwind Logistics is in Oslo.", "As of today, the vault moved.", "This is", "\"'“ The x's y"} {
+		f.Add("", s)
+	}
+	f.Add("alice/city", "She moved to Berlin")
+	f.Fuzz(func(t *testing.T, key, text string) {
+		SubjectOf(key, text)
+		Entities(text)
+		DenseText(key, text)
+		MayCompareWhole(text)
+	})
 }

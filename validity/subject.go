@@ -226,8 +226,13 @@ func commonNounSubject(text string) (subject string, ok bool) {
 		return "", false
 	}
 	f := strings.Fields(sents[0])
-	if len(f) < 3 || !determiners[strings.ToLower(f[0])] || timeNouns[strings.ToLower(strings.Trim(f[1], ",;:"))] {
-		return "", false // "These days Alice's home is in Rome": a time, not the subject
+	if len(f) < 3 || !determiners[strings.ToLower(f[0])] {
+		return "", false
+	}
+	if second := strings.ToLower(strings.Trim(f[1], ",;:")); timeNouns[second] || textproc.IsStop(second) {
+		// "These days Alice's home is in Rome": a time, not the subject; "This is Alice's
+		// phone": no noun phrase.
+		return "", false
 	}
 	for i := 1; i < min(len(f)-1, maxOwnerWord); i++ {
 		w := strings.ToLower(f[i])
