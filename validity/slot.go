@@ -190,8 +190,10 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, 
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
 	short := make([]bool, len(cands)) // one short sentence
+	var best float64                  // the best coverage of the query
 	for i, c := range cands {
 		short[i] = isStatement(c.Text)
+		best = math.Max(best, ans[i].coverage)
 	}
 	done := map[int]bool{}
 	for p := 0; p < len(out); p++ {
@@ -212,7 +214,7 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, 
 			if bestQ >= 0 && !newer(cands[out[bestQ].Index], cands[b]) {
 				continue // not nearer than the successor found: spare the comparison
 			}
-			if short[a] && short[b] && !restatesStatement(ans[a], ans[b]) {
+			if short[a] && short[b] && !restatesStatement(ans[a], ans[b], best) {
 				continue
 			}
 			if overlap(ans[a].frame, ans[b].frame) >= frameOverlap || swapsValue(ans[a], ans[b]) {
@@ -298,8 +300,13 @@ func swapsValue(a, b answer) bool {
 // session store is 2000 requests a minute" does not say the "SMS gateway" of a question about
 // the SMS gateway's. A chatty message restates a fact in passing, in fewer of its words, and
 // is not held to this (slotFollowCoverage).
-func restatesStatement(aa, ab answer) bool {
-	return ab.coverage >= restateCoverage*aa.coverage
+//
+// Both must also be about what the query asks, a at restateCoverage of the best coverage among
+// the candidates: two facts about other things ("The rate limit of the session store …", "The
+// rate limit of the tax calculator …", for a question about the SMS gateway's) answer it equally
+// badly, and one is no restatement of the other.
+func restatesStatement(aa, ab answer, best float64) bool {
+	return aa.coverage >= restateCoverage*best && ab.coverage >= restateCoverage*aa.coverage
 }
 
 // restateCoverage is the least share of an answering statement's coverage of the query that a

@@ -190,3 +190,22 @@ func TestAShortStatementRestatesOnlyItsOwnFact(t *testing.T) {
 		t.Fatalf("without validity the old limit stays just below the new one: %v", got)
 	}
 }
+
+// Facts about other things than the one asked are not taken to restate one another: the newer
+// of two other services' rate limits is no update of the older, which keeps its validity.
+func TestOtherThingsFactsDoNotRestateEachOther(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	q := Query{Text: "What is the rate limit on the SMS gateway?", Now: d(30)}
+	cands := []Candidate{
+		{Relevance: 0.9, Text: "The rate limit on the SMS gateway is 600 requests per minute.", Status: Valid, ValidFrom: d(1)},
+		{Relevance: 0.8, Text: "The rate limit of the tax calculator is 500 requests per minute.", Status: Valid, ValidFrom: d(5)},
+		{Relevance: 0.7, Text: "The rate limit of the session store is 2000 requests per minute.", Status: Valid, ValidFrom: d(20)},
+		{Relevance: 0.6, Text: "The SMS gateway listens on port 8443.", Status: Valid, ValidFrom: d(2)},
+		{Relevance: 0.5, Text: "The SMS gateway is deployed in eu-west-1.", Status: Valid, ValidFrom: d(3)},
+	}
+	for _, r := range Rank(q, cands, Default) {
+		if r.Scores.Validity != 1 {
+			t.Errorf("%q suppressed (validity %v): no newer fact restates it", cands[r.Index].Text, r.Scores.Validity)
+		}
+	}
+}
