@@ -309,10 +309,10 @@ func genFiller(r *rand.Rand, cfg UpdatesGenConfig, own map[int]bool) []Fact {
 	span := int(cfg.Now().Sub(cfg.Start) / time.Hour)
 	at := func() time.Time { return cfg.Start.Add(time.Duration(r.IntN(span)) * time.Hour) }
 	for len(out) < cfg.Filler {
-		if len(out)%2 == 0 {
+		if len(out)%2 == 0 && len(own) < len(components)*len(techAttrs) {
 			p := r.IntN(len(components) * len(techAttrs))
 			if own[p] {
-				continue
+				continue // another pair: some are not the agent's, so this ends
 			}
 			comp, a := components[p/len(techAttrs)], techAttrs[p%len(techAttrs)]
 			param := ""
@@ -332,7 +332,7 @@ func genFiller(r *rand.Rand, cfg UpdatesGenConfig, own map[int]bool) []Fact {
 	return out
 }
 
-// intValue draws a value from xs other than the chain's previous ones where it can.
+// intValue draws a value from xs (genChain draws again when it repeats the chain's last).
 func intValue(xs ...int) func(*rand.Rand, string, []string) string {
 	s := make([]string, len(xs))
 	for i, x := range xs {

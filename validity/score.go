@@ -185,7 +185,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
 	if q.AsOf == nil && (cfg.Weights.Recency > 0 || cfg.Weights.Validity > 0) {
 		mark := cfg.Weights.Validity > 0
-		resolveSlots(out, cands, whole, idm, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, cfg.Weights.Validity*cfg.Softness, mark)
+		resolveSlots(out, cands, whole, idm, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, cfg.Softness, cfg.Weights.Validity, mark)
 		if mark {
 			out = keepConflictsTogether(out)
 		}

@@ -151,8 +151,10 @@ func differ(a, b map[string]bool) bool {
 // mark is false for a scorer without validity: it neither marks nor moves contradictions.
 // idm holds each candidate's identifierMatch: a restatement holding less of the identifiers the
 // query names ("tulip3") than the memory it restates does not move above it, as the query asks
-// for that one by name.
-func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, ans []answer, weight, demote float64, mark bool) {
+// for that one by name. A restated short fact (one sentence, isStatement: a note, or a short
+// first-person statement such as "I moved to Berlin") is superseded: its validity is multiplied
+// by 1 - softness and its score follows at validityWeight (supersede).
+func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, ans []answer, weight, softness, validityWeight float64, mark bool) {
 	pos := map[int]int{} // candidate index -> position in out
 	for p, r := range out {
 		pos[r.Index] = p
@@ -181,7 +183,9 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, 
 	// around a changed value: swapsValue) with the values changed. The nearest newer one (its
 	// direct successor) moves up to just above the older, then is looked at in turn (when it
 	// answers the query itself), so that a chain of restatements (40, then 32, then 25 minutes)
-	// ends newest first; each memory is looked at once, and nothing else moves. The chain goes
+	// ends newest first; each memory is looked at once, and nothing else moves up. A restated
+	// short fact also falls to where its penalized score ranks, and so does an older one whose
+	// successor has fallen (restatesStatement says when one short fact restates another). The chain goes
 	// through direct successors only: a newer restatement of the older one that does not
 	// restate its successor, or that follows a successor not answering the query, stays where
 	// it is (letting every restatement pull its own, answering or not, brought weakly relevant
@@ -196,6 +200,7 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, 
 		best = math.Max(best, ans[i].coverage)
 	}
 	done := map[int]bool{}
+	superseded := map[int]bool{} // short facts restated with a changed value, fallen
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
 		if done[a] {
@@ -224,21 +229,44 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, 
 		if bestQ < 0 {
 			continue
 		}
+		b := out[bestQ].Index
+		suppress := short[a] && short[b] && softness > 0 && validityWeight > 0
+		if superseded[b] {
+			// Its successor was restated in turn and has fallen: a is older still, and falls
+			// too; nothing moves up (the newest is already above).
+			if suppress {
+				superseded[a] = true
+				supersede(out, p, softness, validityWeight)
+				p-- // the memory now at p is looked at next
+			}
+			continue
+		}
 		r := out[bestQ]
 		r.Score = out[p].Score
 		copy(out[p+1:bestQ+1], out[p:bestQ])
 		out[p] = r
-		if short[a] && short[out[p].Index] && demote > 0 {
+		if suppress {
 			// A written-down fact restated with a changed value is superseded: it takes the
 			// penalty of a possible supersession and falls to where its score now ranks.
-			o := &out[p+1]
-			o.Scores.Validity *= 1 - demote
-			o.Score *= 1 - demote
-			for k := p + 1; k+1 < len(out) && out[k+1].Score > out[k].Score; k++ {
-				out[k], out[k+1] = out[k+1], out[k]
-			}
+			superseded[a] = true
+			supersede(out, p+1, softness, validityWeight)
 		}
 		p-- // the restatement moved up is looked at next, for a newer one of its own
+	}
+}
+
+// supersede gives the result at position p the penalty of a possible supersession (its validity
+// times 1 - softness, its score as Rank would have made it with that validity, at validityWeight)
+// and moves it down to where its score now ranks.
+func supersede(out []Result, p int, softness, validityWeight float64) {
+	o := &out[p]
+	before := 1 - validityWeight*(1-o.Scores.Validity)
+	o.Scores.Validity *= 1 - softness
+	if before > 0 {
+		o.Score *= (1 - validityWeight*(1-o.Scores.Validity)) / before
+	}
+	for k := p; k+1 < len(out) && out[k+1].Score > out[k].Score; k++ {
+		out[k], out[k+1] = out[k+1], out[k]
 	}
 }
 

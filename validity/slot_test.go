@@ -1,6 +1,7 @@
 package validity
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -206,6 +207,56 @@ func TestOtherThingsFactsDoNotRestateEachOther(t *testing.T) {
 	for _, r := range Rank(q, cands, Default) {
 		if r.Scores.Validity != 1 {
 			t.Errorf("%q suppressed (validity %v): no newer fact restates it", cands[r.Index].Text, r.Scores.Validity)
+		}
+	}
+}
+
+// A chain of three values, the middle one ranked first: the newest comes first and both older
+// values fall, each below the facts it did not restate; the middle one is not moved back up when
+// the oldest is looked at (its successor has fallen, so it falls too).
+func TestAllOlderValuesOfAShortFactFall(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	q := Query{Text: "What is the connection pool size of the billing service?", Now: d(30)}
+	cands := []Candidate{
+		{Relevance: 0.95, Text: "The billing service keeps a database connection pool of 40.", Status: Valid, ValidFrom: d(10)},
+		{Relevance: 0.9, Text: "The billing service keeps a database connection pool of 20.", Status: Valid, ValidFrom: d(1)},
+		{Relevance: 0.8, Text: "The billing service listens on port 8080.", Status: Valid, ValidFrom: d(2)},
+		{Relevance: 0.75, Text: "The billing service is deployed in eu-west-1.", Status: Valid, ValidFrom: d(3)},
+		{Relevance: 0.5, Text: "The billing service keeps a database connection pool of 64.", Status: Valid, ValidFrom: d(20)},
+	}
+	for _, cfg := range []Config{Default, func() Config { c := Default; c.Weights.Validity = 0.5; return c }()} {
+		res := Rank(q, cands, cfg)
+		var got []int
+		for i, r := range res {
+			got = append(got, r.Index)
+			if i > 0 && r.Score > res[i-1].Score {
+				t.Fatalf("validity weight %v: scores out of order: %+v", cfg.Weights.Validity, res)
+			}
+			want := 1.0
+			if r.Index == 0 || r.Index == 1 {
+				want = 1 - cfg.Softness
+			}
+			if r.Scores.Validity != want {
+				t.Fatalf("validity weight %v: %q at validity %v, want %v", cfg.Weights.Validity, cands[r.Index].Text, r.Scores.Validity, want)
+			}
+		}
+		// A fallen value's score is what its breakdown gives at the policy's weights.
+		for _, r := range res {
+			if r.Index != 0 && r.Index != 1 {
+				continue
+			}
+			w, sc := cfg.Weights, r.Scores
+			want := math.Pow(sc.Relevance, w.Relevance) * (1 - w.Validity*(1-sc.Validity)) * (1 - w.Recency*(1-sc.Recency)) *
+				(1 - w.Subject*(1-sc.Subject)) * (1 - w.Predicate*(1-sc.Predicate))
+			if math.Abs(r.Score-want) > 1e-9 {
+				t.Fatalf("validity weight %v: %q scores %v, its breakdown %v", w.Validity, cands[r.Index].Text, r.Score, want)
+			}
+		}
+		if got[0] != 4 {
+			t.Fatalf("validity weight %v: want the pool of 64 first: %v", cfg.Weights.Validity, got)
+		}
+		if cfg.Weights.Validity == 1 && (slices.Index(got, 1) < slices.Index(got, 2) || slices.Index(got, 0) < slices.Index(got, 2)) {
+			t.Fatalf("want both older pools below the port: %v (%+v)", got, res)
 		}
 	}
 }

@@ -35,15 +35,17 @@ func setOf(words string) map[string]bool {
 }
 
 // Entities returns the names a text mentions, lowercased, in order of first mention: words
-// that start with a capital letter and are not common capitalized words. A possessive "'s" is
-// dropped ("Alice's" → "alice").
+// that start with a capital letter and are not common capitalized words, units after a number
+// or things before their version (numbered). A possessive "'s" is dropped ("Alice's" →
+// "alice"), and what opens a sentence without naming anything is skipped (dropOpeners).
 func Entities(text string) []string {
 	var out []string
 	seen := map[string]bool{}
-	tokens := strings.FieldsFunc(dropOpeners(text), func(r rune) bool {
+	text = dropOpeners(text)
+	values, units := numbered(text)
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\'' && r != '’' && r != '-'
-	})
-	for i, w := range tokens {
+	}) {
 		w = strings.Trim(w, "'’-")
 		for _, suf := range []string{"'s", "’s"} {
 			w = strings.TrimSuffix(w, suf)
@@ -56,11 +58,8 @@ func Entities(text string) []string {
 		if notNames[l] || textproc.IsStop(l) || seen[l] || isAllCaps(w) && len(w) <= 2 {
 			continue
 		}
-		if i > 0 && textproc.HasDigit(tokens[i-1]) && (isAllCaps(w) || hasInnerUpper(w)) {
-			continue // a unit after its number: "512 MiB", "23:30 UTC", "40 GB"
-		}
-		if i+1 < len(tokens) && startsWithDigit(tokens[i+1]) {
-			continue // a thing with its number, a value rather than a subject: "Redis 7.2", "Port 8080"
+		if units[l] || values[l] {
+			continue // "512 MiB", "23:30 UTC"; "Redis 7.2", "Port 8080": a unit, a thing with its value
 		}
 		seen[l] = true
 		out = append(out, l)
@@ -72,9 +71,11 @@ func Entities(text string) []string {
 var labels = setOf(`update updated note correction edit reminder fyi todo important news ps re info`)
 
 // dropOpeners removes what opens a sentence without naming anything: a label with a colon
-// ("Update:"), and a sentence adverb ("Lately", "Currently,"): a capitalized word ending in "ly"
-// followed by a comma or by another capitalized word ("Lately Alice's favourite dish is sushi",
-// while "Emily lives in Rome" keeps Emily). Quotes around a sentence are dropped too.
+// ("Update:"), a verb or noun that opensNoName ("Raised the", "Heads up,"), a leading phrase set
+// off by a comma that names nothing ("As of today,"), and a sentence adverb ("Lately",
+// "Currently,"): a capitalized word ending in "ly" followed by a comma or by another capitalized
+// word ("Lately Alice's favourite dish is sushi", while "Emily lives in Rome" keeps Emily).
+// Quotes around a sentence are dropped too.
 func dropOpeners(text string) string {
 	sents := textproc.Sentences(text)
 	for i, s := range sents {
@@ -83,9 +84,10 @@ func dropOpeners(text string) string {
 			s = strings.TrimSpace(rest)
 		}
 		f := strings.Fields(s)
-		if len(f) > 1 && openerBefore[strings.ToLower(strings.Trim(f[1], "\"'“‘,;:"))] && !strings.ContainsAny(f[0], ",;:") {
-			// A capitalized first word followed by an article or "of" is a verb or a noun
-			// ("Raised the limit", "Backups of the vault", "Heads up"), not a name.
+		if len(f) > 1 && opensNoName(f[0], f[1]) {
+			// A first word followed by an article is a verb ("Raised the limit", "Call the
+			// vault"), one followed by "up" a phrase ("Heads up"), a plural, a participle or a
+			// past tense followed by "of" a noun or a verb ("Backups of the vault"): no name.
 			f = f[1:]
 			if len(f) > 1 && strings.ContainsAny(f[0], ",:") {
 				f = f[1:] // "Heads up, the vault moved"
@@ -116,23 +118,76 @@ func dropOpeners(text string) string {
 	return strings.Join(sents, " ")
 }
 
-// openerBefore are words that follow a sentence's first word when it is a verb or a common noun
-// ("Raised the", "Backups of", "Heads up") and hardly ever when it is a name.
-var openerBefore = setOf(`the a an this these those our its their your of up`)
-
-// hasInnerUpper reports whether w has an upper-case letter after its first ("MiB", "GiB").
-func hasInnerUpper(w string) bool {
-	for i, r := range w {
-		if i > 0 && unicode.IsUpper(r) {
-			return true
-		}
+// opensNoName reports whether a sentence's first word w, followed by next, is a verb or a common
+// noun rather than a name: before an article ("Raised the", "Call the") or "up" ("Heads up"), and
+// before "of" when it ends like a plural or a verb form ("Backups of", "Parts of"), which keeps
+// "Joan of Arc" and "Catherine of Aragon". A name is hardly ever followed by an article ("Alice
+// the baker" is the rare loss).
+func opensNoName(w, next string) bool {
+	if strings.ContainsAny(w, ",;:") {
+		return false
+	}
+	n := strings.ToLower(strings.Trim(next, "\"'“‘,;:"))
+	switch n {
+	case "the", "a", "an", "up":
+		return true
+	case "of":
+		l := strings.ToLower(w)
+		return strings.HasSuffix(l, "s") || strings.HasSuffix(l, "ed") || strings.HasSuffix(l, "ing")
 	}
 	return false
 }
 
-func startsWithDigit(w string) bool {
-	r, _ := utf8.DecodeRuneInString(w)
-	return unicode.IsDigit(r)
+// unitWords are units and time zones, which follow a number ("512 MiB", "23:30 UTC").
+var unitWords = setOf(`kb kib mb mib gb gib tb tib pb ms ns rpm rps qps cpu cpus vcpu vcpus utc gmt cet cest
+pst pdt est edt ist jst usd eur gbp jpy`)
+
+// numbered finds, among the words of text (lowercased), those that stand next to a number as no
+// name does: a unit right after a number ("512 MiB", "23:30 UTC"), and a word right before a
+// version or a number of three digits or more ("Redis 7.2.4", "Port 8080", "Room 101"), which
+// is a thing with its value. Words next to a small count or set off by a comma stay names
+// ("Alice 2 weeks ago", "Alice, 34, is a nurse").
+func numbered(text string) (values, units map[string]bool) {
+	f := strings.Fields(text)
+	for i := 0; i+1 < len(f); i++ {
+		w, next := f[i], strings.TrimRight(f[i+1], ".,;:!?)")
+		if r, _ := utf8.DecodeRuneInString(next); !unicode.IsDigit(r) || !isWord(w) {
+			if last, _ := utf8.DecodeLastRuneInString(w); unicode.IsDigit(last) && isWord(next) && unitWords[strings.ToLower(next)] {
+				if units == nil {
+					units = map[string]bool{}
+				}
+				units[strings.ToLower(next)] = true
+			}
+			continue
+		}
+		if strings.ContainsAny(next, ".:") || digits(next) >= 3 {
+			if values == nil {
+				values = map[string]bool{}
+			}
+			values[strings.ToLower(w)] = true
+		}
+	}
+	return values, units
+}
+
+// isWord reports whether w is letters alone (a hyphen or an apostrophe inside allowed).
+func isWord(w string) bool {
+	for _, r := range w {
+		if !unicode.IsLetter(r) && r != '-' && r != '\'' && r != '’' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+func digits(w string) int {
+	n := 0
+	for _, r := range w {
+		if unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // FirstPerson is the subject of a memory written in the first person ("I moved to Berlin"): the
@@ -229,7 +284,7 @@ func commonNounSubject(text string) (subject string, ok bool) {
 	if len(f) < 3 || !determiners[strings.ToLower(f[0])] {
 		return "", false
 	}
-	if second := strings.ToLower(strings.Trim(f[1], ",;:")); timeNouns[second] || textproc.IsStop(second) {
+	if second := strings.ToLower(strings.Trim(f[1], ",;:")); timeNouns[second] || notNames[second] || textproc.IsStop(second) {
 		// "These days Alice's home is in Rome": a time, not the subject; "This is Alice's
 		// phone": no noun phrase.
 		return "", false

@@ -162,6 +162,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench: --modes: %w", err)
 	}
 	if *plotPath != "" {
+		if suite == "beam" || suite == "updates" {
+			return fmt.Errorf("bench: %s draws no plot; use the table or --json", suite)
+		}
 		if ext := strings.ToLower(filepath.Ext(*plotPath)); ext != ".svg" && ext != ".png" {
 			return fmt.Errorf("bench: --plot %s: want a .svg or .png file", *plotPath)
 		}
