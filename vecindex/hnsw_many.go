@@ -120,6 +120,28 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 		cuts[i] = lo
 	}
 	d := h.dim
+	var bqs []*boundQuery
+	var sc *boundScratch
+	if a.bnd != nil {
+		sc = newBoundScratch()
+		bqs = make([]*boundQuery, len(qs))
+		for i, q := range qs {
+			if q != nil {
+				bqs[i] = a.bnd.basis.query(q)
+			}
+		}
+	}
+	offer := func(top *topK, score float64, g int, cut float64) float64 {
+		if (a.dead != nil && a.dead[g]) || (hidden != nil && hidden[g]) {
+			return cut
+		}
+		id := a.ids[g]
+		if !top.admits(score, id) || (keep != nil && !kept.keep(g, id, keep)) {
+			return cut
+		}
+		top.push(Result{ID: id, Score: score})
+		return max(lo, top.floor())
+	}
 	scores := make([]float32, manyBlock)
 	for b := 0; b < len(a.ids) && lo != math.Inf(1); b += manyBlock {
 		e := min(b+manyBlock, len(a.ids))
@@ -128,22 +150,25 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 				continue
 			}
 			top, cut := tops[qi], cuts[qi]
-			dotRowsHalf(q, a.vecs[b*d:e*d], scores[:e-b])
-			for j, s := range scores[:e-b] {
-				score := float64(s)
-				if score < cut {
-					continue
+			block := scores[:e-b]
+			switch {
+			case sc == nil || math.IsInf(cut, -1):
+				dotRowsHalf(q, a.vecs[b*d:e*d], block)
+			case boundScan(q, bqs[qi], a.bnd, a.vecs, b, e, cut, sc):
+				for t, g := range sc.idx {
+					if s := float64(sc.out[t]); s >= cut {
+						cut = offer(top, s, int(g), cut)
+					}
 				}
-				g := b + j
-				if (a.dead != nil && a.dead[g]) || (hidden != nil && hidden[g]) {
-					continue
+				cuts[qi] = cut
+				continue
+			default:
+				block = sc.scores[:e-b]
+			}
+			for j, s := range block {
+				if s := float64(s); s >= cut {
+					cut = offer(top, s, b+j, cut)
 				}
-				id := a.ids[g]
-				if !top.admits(score, id) || (keep != nil && !kept.keep(g, id, keep)) {
-					continue
-				}
-				top.push(Result{ID: id, Score: score})
-				cut = max(lo, top.floor())
 			}
 			cuts[qi] = cut
 		}
