@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// TestBoundSkipsOnlyLosers: a scan that skips vectors by their bound (bound.go) answers what the
-// exact float16 scan answers, bit for bit, for Search, SearchShown, SearchMany and
-// SearchManyShown, through slot moves (a packed agent's removals, a graph's rebuild), rewrites,
+// TestBoundSkipsOnlyLosers: a batch scan that skips vectors by their bound (bound.go) answers
+// what the exact float16 scan answers, bit for bit, for SearchMany and SearchManyShown (as do
+// Search and SearchShown), through slot moves (a packed agent's removals, a graph's rebuild), rewrites,
 // exact duplicates and near-duplicates (ties at the top's floor), a zero vector and keep filters;
 // and the bound does skip most of the crowded vectors, so the comparison tests the skipping.
 func TestBoundSkipsOnlyLosers(t *testing.T) {

@@ -262,59 +262,31 @@ func (s *shard) offer(top *topK, score float64, m []int32, keep func(id string) 
 	}
 }
 
-// scanTopK scores the float16 rows from.. of the slab vecs (row i, of length dim, belongs to
-// ids[i]) against the normalized query q and returns the k best rows for which keep (nil: all)
-// is true, best first, equal scores by id ascending. dead and hidden (nil: none) mark rows to
-// skip. keep is only asked about ids that would enter the current top k. With bq and bnd
-// (bound.go; nil: none), once the top is full it scores only the rows whose bound reaches its
-// floor; the result is the same.
-func scanTopK(q []float32, dim int, ids []string, vecs []uint16, from, k int, keep func(id string) bool, dead, hidden []bool, bq *boundQuery, bnd *bounds) []Result {
-	top := newTopK(min(k, len(ids)-from))
+// scanTopK scores every float16 row of the slab vecs (row i, of length dim, belongs to ids[i]) against
+// the normalized query q and returns the k best rows for which keep (nil: all) is true, best
+// first, equal scores by id ascending. dead and hidden (nil: none) mark rows to skip. keep is only asked
+// about ids that would enter the current top k.
+func scanTopK(q []float32, dim int, ids []string, vecs []uint16, k int, keep func(id string) bool, dead, hidden []bool) []Result {
+	top := newTopK(min(k, len(ids)))
 	cut := top.floor() // below this nothing enters top now
 	var block [manyBlock]float32
-	var sc *boundScratch
-	if bnd != nil {
-		sc = newBoundScratch()
-	}
-	for b := from; b < len(ids); {
-		e := min((b/manyBlock+1)*manyBlock, len(ids)) // blocks of the slab's own manyBlock
-		scores := block[:e-b]
-		if bnd != nil && !math.IsInf(cut, -1) {
-			if boundScan(q, bq, bnd, vecs, b, e, cut, sc) {
-				for t, i := range sc.idx {
-					if s := float64(sc.out[t]); s >= cut {
-						cut = scanOffer(top, s, int(i), cut, ids, keep, dead, hidden)
-					}
-				}
-				b = e
+	for b := 0; b < len(ids); b += manyBlock {
+		e := min(b+manyBlock, len(ids))
+		dotRowsHalf(q, vecs[b*dim:e*dim], block[:e-b])
+		for j, s := range block[:e-b] {
+			score, i := float64(s), b+j
+			if score < cut || (dead != nil && dead[i]) || (hidden != nil && hidden[i]) {
 				continue
 			}
-			scores = sc.scores[:e-b]
-		} else {
-			dotRowsHalf(q, vecs[b*dim:e*dim], scores)
-		}
-		for j, s := range scores {
-			if s := float64(s); s >= cut {
-				cut = scanOffer(top, s, b+j, cut, ids, keep, dead, hidden)
+			id := ids[i]
+			if !top.admits(score, id) || (keep != nil && !keep(id)) {
+				continue
 			}
+			top.push(Result{ID: id, Score: score})
+			cut = top.floor()
 		}
-		b = e
 	}
 	return top.sorted()
-}
-
-// scanOffer offers row i, scoring score (at least cut), to top as scanTopK does, and returns
-// the cut after it.
-func scanOffer(top *topK, score float64, i int, cut float64, ids []string, keep func(id string) bool, dead, hidden []bool) float64 {
-	if (dead != nil && dead[i]) || (hidden != nil && hidden[i]) {
-		return cut
-	}
-	id := ids[i]
-	if !top.admits(score, id) || (keep != nil && !keep(id)) {
-		return cut
-	}
-	top.push(Result{ID: id, Score: score})
-	return top.floor()
 }
 
 // clampScores pulls scores back into [-1, 1]: rounding can step just past ±1.

@@ -672,23 +672,21 @@ func (h *HNSW) search(agentID string, query []float32, k int, keep func(id strin
 // width ef plus an exact scan of the slots not linked yet (a graph that the linker has not caught
 // up with still answers, its newest vectors scanned), and scans every vector otherwise.
 func (h *HNSW) searchAgent(a *hnswAgent, q []float32, k int, keep func(string) bool, hidden []bool, ctx *searchCtx) []Result {
-	scan := func(from int) []Result {
-		var bq *boundQuery
-		if a.bnd != nil {
-			bq = a.bnd.basis.query(q)
-		}
-		return scanTopK(q, h.dim, a.ids, a.vecs, from, k, keep, a.dead, hidden, bq, a.bnd)
-	}
 	if h.scans(a, k) {
-		return clampScores(scan(0))
+		return clampScores(scanTopK(q, h.dim, a.ids, a.vecs, k, keep, a.dead, hidden))
 	}
 	pending := len(a.ids) - int(a.linked)
 	res, ok := h.searchGraph(a, q, k, keep, hidden, ctx)
 	if !ok {
-		return clampScores(scan(0))
+		return clampScores(scanTopK(q, h.dim, a.ids, a.vecs, k, keep, a.dead, hidden))
 	}
 	if pending > 0 {
-		res = mergeTop(res, scan(int(a.linked)), k)
+		l := int(a.linked)
+		var hid []bool
+		if hidden != nil {
+			hid = hidden[l:]
+		}
+		res = mergeTop(res, scanTopK(q, h.dim, a.ids[l:], a.vecs[l*h.dim:], k, keep, a.dead[l:], hid), k)
 	}
 	return clampScores(res)
 }
