@@ -9,8 +9,8 @@ import (
 )
 
 // TestBoundSkipsOnlyLosers: a batch scan that skips vectors by their bound (bound.go) answers
-// what the exact float16 scan answers, bit for bit, for SearchMany and SearchManyShown (as do
-// Search and SearchShown), through slot moves (a packed agent's removals, a graph's rebuild), rewrites,
+// what the exact float16 scan answers, bit for bit, for SearchMany, SearchManyShown and the
+// first results of SearchManyShownFirst (as do Search and SearchShown), through slot moves (a packed agent's removals, a graph's rebuild), rewrites,
 // exact duplicates and near-duplicates (ties at the top's floor), a zero vector and keep filters;
 // and the bound does skip most of the crowded vectors, so the comparison tests the skipping.
 func TestBoundSkipsOnlyLosers(t *testing.T) {
@@ -78,6 +78,8 @@ func TestBoundSkipsOnlyLosers(t *testing.T) {
 					for _, minScore := range []float64{-2, 0.65, 0.9} {
 						many := h.SearchMany("a", queries, k, minScore, kp)
 						manyShown := h.SearchManyShown("a", queries, k, minScore, kp)
+						n := max(1, k/3)
+						firstShown := h.SearchManyShownFirst("a", queries, k, n, minScore, kp)
 						for i, q := range queries {
 							want := ref.Search("a", q, k, kp)
 							wantShown := ref.Search("a", q, k, shownKeep)
@@ -94,6 +96,9 @@ func TestBoundSkipsOnlyLosers(t *testing.T) {
 							}
 							if got, w := manyShown[i], atLeast(wantShown, minScore); !slices.Equal(got, w) {
 								t.Fatalf("k=%d min %v query %d: SearchManyShown\n got %v\nwant %v", k, minScore, i, head(got), head(w))
+							}
+							if got, w := firstShown[i], atLeast(wantShown, minScore); !slices.Equal(got, w[:min(n, len(w))]) {
+								t.Fatalf("k=%d n=%d min %v query %d: SearchManyShownFirst\n got %v\nwant %v", k, n, minScore, i, head(got), head(w))
 							}
 						}
 					}
