@@ -15,8 +15,8 @@ import (
 var _ archival.NeighborSearcher = (*Store)(nil)
 
 // Neighbors answers q as archival.SearchNeighbors does by Search, with the query vectors searched
-// in groups (vecindex.HNSW.SearchMany, QueriesPerPass vectors under one hold of the read lock)
-// and, for the rows, one read of
+// in groups (vecindex.HNSW.SearchManyFirst, QueriesPerPass vectors under one hold of the read
+// lock, the first 2k candidates of each; see denseMany) and, for the rows, one read of
 // the id, key and text of every neighbour of all the vectors. The candidates below q.MinDense
 // are never looked up: in Search's order (archival.Order of the dense list) those at or above it
 // come first, so the answer is the same.
