@@ -37,3 +37,19 @@ func dotRowsHalfIdx(q []float32, rows []uint16, idx []int32, out []float32) {
 		out[j] = dotHalfGeneric(q, rows[int(i)*dim:(int(i)+1)*dim])
 	}
 }
+
+//go:noescape
+func decodeHalfAVX2(dst *float32, src *uint16, n int)
+
+// decodeHalfFast writes the float16 vector h into dst as float32 (exactly, as decodeHalf's
+// portable loop does) and returns it: F16C eight at a time, the rest by the loop.
+func decodeHalfFast(dst []float32, h []uint16) []float32 {
+	dst = dst[:len(h)]
+	n := len(h) &^ 7
+	if useF16C && n > 0 {
+		decodeHalfAVX2(&dst[0], &h[0], n)
+		decodeHalfGeneric(dst[n:], h[n:])
+		return dst
+	}
+	return decodeHalfGeneric(dst, h)
+}

@@ -179,3 +179,25 @@ irstore:
 irowsdone:
 	VZEROUPPER
 	RET
+
+// func decodeHalfAVX2(dst *float32, src *uint16, n int)
+//
+// dst[i] = src[i] widened from float16 (exactly, by F16C), for i < n, n a multiple of 8.
+TEXT ·decodeHalfAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+dloop:
+	CMPQ CX, $8
+	JL   ddone
+	VCVTPH2PS (SI), Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dloop
+
+ddone:
+	VZEROUPPER
+	RET

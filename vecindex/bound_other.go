@@ -17,3 +17,6 @@ func dotRowsHalfIdx(q []float32, rows []uint16, idx []int32, out []float32) {
 		out[j] = dotHalf(q, rows[int(i)*dim:(int(i)+1)*dim])
 	}
 }
+
+// decodeHalfFast is decodeHalf's portable loop here.
+func decodeHalfFast(dst []float32, h []uint16) []float32 { return decodeHalfGeneric(dst, h) }

@@ -249,3 +249,33 @@ func TestBoundKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeHalfExact: the fast widening gives every float16 value the bits the portable one
+// gives it (NaNs stay NaNs), at every length's tail.
+func TestDecodeHalfExact(t *testing.T) {
+	h := make([]uint16, 1<<16)
+	for i := range h {
+		h[i] = uint16(i)
+	}
+	got := decodeHalf(make([]float32, len(h)), h)
+	want := decodeHalfGeneric(make([]float32, len(h)), h)
+	for i := range h {
+		if math.IsNaN(float64(want[i])) {
+			if !math.IsNaN(float64(got[i])) {
+				t.Fatalf("%#04x: %v, want NaN", i, got[i])
+			}
+			continue
+		}
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%#04x: %v, want %v", i, got[i], want[i])
+		}
+	}
+	for n := range 20 {
+		got := decodeHalf(make([]float32, n), h[1000:1000+n])
+		for i := range n {
+			if got[i] != want[1000+i] {
+				t.Fatalf("length %d, element %d: %v, want %v", n, i, got[i], want[1000+i])
+			}
+		}
+	}
+}
