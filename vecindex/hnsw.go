@@ -167,6 +167,7 @@ type hnswAgent struct {
 	pos     map[string]int32 // live ids only
 	vecs    []uint16         // float16, see half.go
 	hidden  []bool           // per slot: hidden from SearchShown (SetHidden)
+	bnd     *bounds          // per slot: the scans' score bound (bound.go), from boundFrom slots
 
 	graph  bool
 	dead   []bool
@@ -232,6 +233,7 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 			a.hidden = append(a.hidden, false)
 		}
 		storeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec)
+		h.setBound(a, i)
 		if a.live() >= h.cfg.ExactBelow {
 			h.buildGraph(a)
 		}
@@ -248,12 +250,33 @@ func (h *HNSW) add(a *hnswAgent, id string, vec []float32) {
 	i := a.appendSlot(id, h.dim, h.m0)
 	a.hidden[i] = hidden
 	storeHalf(a.vecs[int(i)*d:(int(i)+1)*d], vec)
+	h.setBound(a, i)
 	a.pos[id] = i
 	if a.ndead > a.live()/2 {
 		h.rebuild(a)
 		return
 	}
 	h.startLinker(a)
+}
+
+// setBound works out slot i's score bound once the agent keeps bounds, and starts keeping them
+// (fitting the basis, about 10 ms at dimension 100) when it reaches boundFrom slots.
+func (h *HNSW) setBound(a *hnswAgent, i int32) {
+	if a.bnd != nil {
+		a.bnd.set(int(i), h.vec(a, i))
+		return
+	}
+	if len(a.ids) < boundFrom || h.dim < 2*boundDims || h.dim > boundMaxDim {
+		return
+	}
+	basis := fitBoundBasis(a.vecs, len(a.ids), h.dim)
+	if basis == nil {
+		return
+	}
+	a.bnd = &bounds{basis: basis}
+	for j := range a.ids {
+		a.bnd.set(j, h.vec(a, int32(j)))
+	}
 }
 
 // unchanged reports whether stored, a normalized float16 vector, is what normalizing vec gives.
@@ -420,12 +443,18 @@ func (h *HNSW) rebuild(a *hnswAgent) {
 		if a.dead[i] {
 			continue
 		}
+		if a.bnd != nil {
+			a.bnd.move(len(ids), i)
+		}
 		a.pos[id] = int32(len(ids))
 		ids = append(ids, id)
 		vecs = append(vecs, a.vecs[i*d:(i+1)*d]...)
 		hidden = append(hidden, a.hidden[i])
 	}
 	a.ids, a.vecs, a.hidden = ids, vecs, hidden
+	if a.bnd != nil {
+		a.bnd.truncate(live)
+	}
 	a.graph, a.dead, a.ndead, a.links0, a.upper, a.entry, a.top, a.linked = false, nil, 0, nil, nil, -1, 0, 0
 	if live > 0 && live >= h.cfg.ExactBelow {
 		h.buildGraph(a)
@@ -459,11 +488,17 @@ func (h *HNSW) Remove(agentID, id string) {
 			a.pos[moved] = i
 			copy(a.vecs[int(i)*d:(int(i)+1)*d], a.vecs[int(last)*d:])
 			a.hidden[i] = a.hidden[last]
+			if a.bnd != nil {
+				a.bnd.move(int(i), int(last))
+			}
 		}
 		a.ids[last] = ""
 		a.ids = a.ids[:last]
 		a.vecs = a.vecs[:int(last)*d]
 		a.hidden = a.hidden[:last]
+		if a.bnd != nil {
+			a.bnd.truncate(int(last))
+		}
 	}
 	empty := a.live() == 0
 	a.mu.Unlock()

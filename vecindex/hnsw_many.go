@@ -38,10 +38,31 @@ func (h *HNSW) SearchManyShown(agentID string, queries [][]float32, k int, minSc
 	return h.searchMany(agentID, queries, k, minScore, keep, true)
 }
 
+// SearchManyFirst is SearchMany with each answer cut to its first n results (1 ≤ n ≤ k): the
+// same prefixes, with the scan or walk chosen for k as SearchMany chooses it, but the scans keep
+// only n results, so that their floors rise faster and more vectors fall below them (bound.go).
+func (h *HNSW) SearchManyFirst(agentID string, queries [][]float32, k, n int, minScore float64, keep func(id string) bool) [][]Result {
+	return h.searchManyFirst(agentID, queries, k, n, minScore, keep, false)
+}
+
+// SearchManyShownFirst is SearchManyShown with each answer cut to its first n results, as
+// SearchManyFirst.
+func (h *HNSW) SearchManyShownFirst(agentID string, queries [][]float32, k, n int, minScore float64, keep func(id string) bool) [][]Result {
+	return h.searchManyFirst(agentID, queries, k, n, minScore, keep, true)
+}
+
 func (h *HNSW) searchMany(agentID string, queries [][]float32, k int, minScore float64, keep func(id string) bool, shownOnly bool) [][]Result {
+	return h.searchManyFirst(agentID, queries, k, k, minScore, keep, shownOnly)
+}
+
+// searchManyFirst answers the queries as SearchMany(Shown) for k, each answer cut to its first n:
+// a scanned query keeps a top of n (the first n of an exact top k, which orders every result
+// by score and then id), a walked one is cut after its walk for k.
+func (h *HNSW) searchManyFirst(agentID string, queries [][]float32, k, n int, minScore float64, keep func(id string) bool, shownOnly bool) [][]Result {
 	out := make([][]Result, len(queries))
 	a := h.agent(agentID, false)
-	if k <= 0 || a == nil {
+	n = min(n, k)
+	if n <= 0 || a == nil {
 		return out
 	}
 	ctx := ctxPool.Get().(*searchCtx)
@@ -64,10 +85,11 @@ func (h *HNSW) searchMany(agentID string, queries [][]float32, k int, minScore f
 				case h.scans(a, k):
 					scan[i-lo] = qs[i]
 				default:
-					out[i] = atLeast(h.searchAgent(a, qs[i], k, keep, hidden, ctx), minScore)
+					res := atLeast(h.searchAgent(a, qs[i], k, keep, hidden, ctx), minScore)
+					out[i] = res[:min(n, len(res))]
 				}
 			}
-			h.scanMany(a, scan[:hi-lo], out[lo:hi], k, minScore, keep, hidden)
+			h.scanMany(a, scan[:hi-lo], out[lo:hi], n, minScore, keep, hidden)
 		}
 		a.mu.RUnlock()
 	}
@@ -120,6 +142,28 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 		cuts[i] = lo
 	}
 	d := h.dim
+	var bqs []*boundQuery
+	var sc *boundScratch
+	if a.bnd != nil {
+		sc = newBoundScratch()
+		bqs = make([]*boundQuery, len(qs))
+		for i, q := range qs {
+			if q != nil {
+				bqs[i] = a.bnd.basis.query(q)
+			}
+		}
+	}
+	offer := func(top *topK, score float64, g int, cut float64) float64 {
+		if (a.dead != nil && a.dead[g]) || (hidden != nil && hidden[g]) {
+			return cut
+		}
+		id := a.ids[g]
+		if !top.admits(score, id) || (keep != nil && !kept.keep(g, id, keep)) {
+			return cut
+		}
+		top.push(Result{ID: id, Score: score})
+		return max(lo, top.floor())
+	}
 	scores := make([]float32, manyBlock)
 	for b := 0; b < len(a.ids) && lo != math.Inf(1); b += manyBlock {
 		e := min(b+manyBlock, len(a.ids))
@@ -128,22 +172,25 @@ func (h *HNSW) scanMany(a *hnswAgent, qs [][]float32, out [][]Result, k int, min
 				continue
 			}
 			top, cut := tops[qi], cuts[qi]
-			dotRowsHalf(q, a.vecs[b*d:e*d], scores[:e-b])
-			for j, s := range scores[:e-b] {
-				score := float64(s)
-				if score < cut {
-					continue
+			block := scores[:e-b]
+			switch {
+			case sc == nil || math.IsInf(cut, -1):
+				dotRowsHalf(q, a.vecs[b*d:e*d], block)
+			case boundScan(q, bqs[qi], a.bnd, a.vecs, b, e, cut, sc):
+				for t, g := range sc.idx {
+					if s := float64(sc.out[t]); s >= cut {
+						cut = offer(top, s, int(g), cut)
+					}
 				}
-				g := b + j
-				if (a.dead != nil && a.dead[g]) || (hidden != nil && hidden[g]) {
-					continue
+				cuts[qi] = cut
+				continue
+			default:
+				block = sc.scores[:e-b]
+			}
+			for j, s := range block {
+				if s := float64(s); s >= cut {
+					cut = offer(top, s, b+j, cut)
 				}
-				id := a.ids[g]
-				if !top.admits(score, id) || (keep != nil && !kept.keep(g, id, keep)) {
-					continue
-				}
-				top.push(Result{ID: id, Score: score})
-				cut = max(lo, top.floor())
 			}
 			cuts[qi] = cut
 		}

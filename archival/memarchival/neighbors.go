@@ -3,6 +3,7 @@ package memarchival
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,8 +15,8 @@ import (
 var _ archival.NeighborSearcher = (*Store)(nil)
 
 // Neighbors answers q as archival.SearchNeighbors does by Search, with the query vectors searched
-// in groups (vecindex.HNSW.SearchMany, QueriesPerPass vectors under one hold of the read lock)
-// and, for the rows, one read of
+// in groups (vecindex.HNSW.SearchManyFirst, QueriesPerPass vectors under one hold of the read
+// lock, the first 2k candidates of each; see denseMany) and, for the rows, one read of
 // the id, key and text of every neighbour of all the vectors. The candidates below q.MinDense
 // are never looked up: in Search's order (archival.Order of the dense list) those at or above it
 // come first, so the answer is the same.
@@ -49,7 +50,7 @@ func (s *Store) Neighbors(ctx context.Context, q archival.NeighborQuery) ([][]ar
 		hi := min(lo+group, len(vecs))
 		s.denseMany(q.AgentID, vecs[lo:hi], depth, q.K, q.MinDense, f, ranked[lo:hi])
 	}
-	out, err := s.neighborRows(ctx, q.AgentID, ranked, q.K)
+	out, err := s.neighborRows(ctx, q.AgentID, ranked, q.K, depth, q.MinDense)
 	if err != nil {
 		return nil, fmt.Errorf("memarchival: neighbors: %w", err)
 	}
@@ -59,41 +60,79 @@ func (s *Store) Neighbors(ctx context.Context, q archival.NeighborQuery) ([][]ar
 // rankedList is one vector's dense candidates scoring at least MinDense, in Search's order
 // (archival.Order of the list dense builds, cut at MinDense). cands is its head, enough for k
 // hits while none of them was deleted; all, when not nil, is the whole list (res, ranked),
-// worked out only when a deleted candidate leaves the head short.
+// worked out only when a deleted candidate leaves the head short. res may be only the first
+// results of the list the index answers for depth (cut): whole then asks the index again.
 type rankedList struct {
 	cands []*archival.Candidate
 	res   []vecindex.Result
 	all   bool
+	cut   bool
+	vec   []float32
 }
+
+// firstOf is how many of a vector's dense candidates denseMany asks the index for at first, for
+// k neighbours: its scans then keep a top of 2k rather than of the list's depth (5k, at least
+// 50), which is what most of a bulk insert's CPU went to in a large agent. The head needs
+// k and the candidates tied with the k-th; the rest is asked for only when a deleted
+// candidate leaves the head short.
+func firstOf(k, depth int) int { return min(depth, 2*k) }
 
 // denseMany fills ranked[i] with the dense candidates of vecs[i] (nil: none) scoring at least
 // minDense. Only the head that can hold Search's first k is ordered: the candidates scoring
 // within 2e-6 of the k-th best or better. A candidate below that cannot share a rank (rank.Ranks
 // ties scores within 1e-6 of a tie's best) with one of the first k, so Order puts it after
-// them, and the ranks of the head do not depend on what follows it.
+// them, and the ranks of the head do not depend on what follows it. The index answers the
+// first firstOf(k, depth) candidates of each list; a list whose head may go on past them is
+// asked again whole, under the same hold of the read lock.
 func (s *Store) denseMany(agentID string, vecs [][]float32, depth, k int, minDense float64, f filter, ranked []rankedList) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ents := s.meta[agentID]
 	keep, shown := f.indexKeep(ents)
-	search := s.idx.SearchMany
+	search := s.idx.SearchManyFirst
 	if shown {
-		search = s.idx.SearchManyShown
+		search = s.idx.SearchManyShownFirst
 	}
-	for i, res := range search(agentID, vecs, depth, minDense, keep) {
+	first := firstOf(k, depth)
+	lists := search(agentID, vecs, depth, first, minDense, keep)
+	cut := func(res []vecindex.Result) bool { return first < depth && len(res) == first }
+	var again []int
+	for i, res := range lists {
+		if vecs[i] != nil && cut(res) && headOf(res, k) == len(res) {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		qs := make([][]float32, len(again))
+		for j, i := range again {
+			qs[j] = vecs[i]
+		}
+		for j, res := range search(agentID, qs, depth, depth, minDense, keep) {
+			lists[again[j]] = res
+		}
+	}
+	for i, res := range lists {
 		if vecs[i] == nil || len(res) == 0 {
 			continue
 		}
-		head := len(res)
-		if head > k {
-			floor := res[k-1].Score - 2e-6
-			head = k
-			for head < len(res) && res[head].Score >= floor {
-				head++
-			}
-		}
-		ranked[i] = rankedList{cands: orderDense(res[:head], ents), res: res, all: head == len(res)}
+		head := headOf(res, k)
+		isCut := cut(res) && !slices.Contains(again, i)
+		ranked[i] = rankedList{cands: orderDense(res[:head], ents), res: res, all: head == len(res) && !isCut, cut: isCut, vec: vecs[i]}
 	}
+}
+
+// headOf is how many of res (best first) can hold Search's first k: the first k and those
+// scoring within 2e-6 of the k-th.
+func headOf(res []vecindex.Result, k int) int {
+	if len(res) <= k {
+		return len(res)
+	}
+	floor := res[k-1].Score - 2e-6
+	head := k
+	for head < len(res) && res[head].Score >= floor {
+		head++
+	}
+	return head
 }
 
 // orderDense returns the dense candidates of res (best first, as the index returns them) in
@@ -120,20 +159,32 @@ func orderDense(res []vecindex.Result, ents map[string]*entry) []*archival.Candi
 }
 
 // whole makes l's cands the whole list, when it is only the head: its order begins with the
-// head's.
-func (s *Store) whole(agentID string, l *rankedList) {
+// head's. When l holds only the first results of the list (cut), the index is asked again for
+// the whole list, now, and whole reports that l starts again: the caller takes its candidates
+// from the first, as a Search now would.
+func (s *Store) whole(agentID string, l *rankedList, depth int, minDense float64) (again bool) {
 	if l.all {
-		return
+		return false
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	l.cands, l.all = orderDense(l.res, s.meta[agentID]), true
+	ents := s.meta[agentID]
+	if l.cut {
+		keep, shown := newFilter(archival.Query{}).indexKeep(ents)
+		search := s.idx.SearchMany
+		if shown {
+			search = s.idx.SearchManyShown
+		}
+		l.res, l.cut, again = search(agentID, [][]float32{l.vec}, depth, minDense, keep)[0], false, true
+	}
+	l.cands, l.all = orderDense(l.res, ents), true
+	return again
 }
 
 // neighborRows reads the rows of the best k candidates of each list that still exist (a
 // candidate deleted since it was ranked is skipped and the next takes its place, as in
 // archival.Hits), all lists at once.
-func (s *Store) neighborRows(ctx context.Context, agentID string, ranked []rankedList, k int) ([][]archival.Neighbor, error) {
+func (s *Store) neighborRows(ctx context.Context, agentID string, ranked []rankedList, k, depth int, minDense float64) ([][]archival.Neighbor, error) {
 	out := make([][]archival.Neighbor, len(ranked))
 	next := make([]int, len(ranked)) // the first candidate of each list not yet read
 	rows := map[string]archival.Neighbor{}
@@ -142,7 +193,10 @@ func (s *Store) neighborRows(ctx context.Context, agentID string, ranked []ranke
 		asked := map[string]bool{}
 		for i := range ranked {
 			if len(out[i]) < k && next[i] == len(ranked[i].cands) {
-				s.whole(agentID, &ranked[i]) // the head ran out: a candidate was deleted
+				// The head ran out: a candidate was deleted.
+				if s.whole(agentID, &ranked[i], depth, minDense) {
+					out[i], next[i] = out[i][:0], 0
+				}
 			}
 			cands := ranked[i].cands
 			need := min(k-len(out[i]), len(cands)-next[i])

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/archival/memarchival"
@@ -116,5 +117,39 @@ func TestNeighborsConcurrentWrites(t *testing.T) {
 	}
 	if err := memarchival.Consistent(s); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNeighborsTiesPastTheFirstCandidates: the index answers Neighbors only the first 2k
+// candidates of each vector at first; when the candidates tied with the k-th go on past them,
+// Neighbors asks for the whole list, so that ties are broken as Search breaks them (the newer
+// passage first) and not by the index's order (the smaller id first).
+func TestNeighborsTiesPastTheFirstCandidates(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, openDB(t, t.TempDir()))
+	v := make([]float32, dim)
+	v[0], v[1] = 1, 0.5
+	var ps []archival.Passage
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 60 {
+		ps = append(ps, archival.Passage{ID: fmt.Sprintf("p%02d", i), AgentID: "a", Text: fmt.Sprintf("passage %d", i),
+			Vector: v, CreatedAt: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := s.Upsert(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{1, 5, 20} {
+		got, err := s.Neighbors(ctx, archival.NeighborQuery{AgentID: "a", Vectors: [][]float32{v}, K: k, MinDense: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hits, err := s.Search(ctx, archival.Query{AgentID: "a", Vector: v, K: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := archival.NeighborsOf(hits, 0.5)
+		if len(want) != k || !slices.Equal(got[0], want) {
+			t.Errorf("k=%d: got %+v, want %+v", k, got[0], want)
+		}
 	}
 }
