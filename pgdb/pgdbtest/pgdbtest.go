@@ -57,6 +57,17 @@ func Schema(t testing.TB) string {
 	if _, err := conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS vector SCHEMA public`); err != nil {
 		t.Fatalf("pgdbtest: create extension: %v", err)
 	}
+	// A test's schema comes first on its search path and public second (for the vector type),
+	// so memsvc's tables in public (left by a run of the service or the bench against the test
+	// database itself) would be found in place of the test's own and its migrations skipped.
+	var stray int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_name IN ('schema_migrations', 'meta', 'passages')`).Scan(&stray); err != nil {
+		t.Fatalf("pgdbtest: look for tables in public: %v", err)
+	}
+	if stray > 0 {
+		t.Fatalf("pgdbtest: the test database's public schema holds memsvc's tables (a run against it without a schema left them); drop them: psql %q -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public'", base)
+	}
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
 		t.Fatalf("pgdbtest: create schema: %v", err)
 	}
