@@ -2,13 +2,14 @@ package validity
 
 import "github.com/memsvc/memsvc/textproc"
 
-// judged is what validity reads off a memory's text alone: SubjectOf("", text) and
-// MayCompareWhole(text). Ranking asks both of every candidate on every search, and an insert
+// judged is what validity reads off a memory's text alone: SubjectOf("", text),
+// MayCompareWhole(text) and whether it is one short statement (isStatement). Ranking asks both of every candidate on every search, and an insert
 // asks them of its nearest neighbours, so the same texts come back again and again; working
 // them out (sentence splitting, names, openers) was a third of a search's CPU.
 type judged struct {
-	subject string
-	whole   bool
+	subject   string
+	whole     bool
+	statement bool // isStatement(text)
 }
 
 // maxJudgedText is the length of a text judge holds in its memo (longer ones are judged each
@@ -22,5 +23,6 @@ func judge(text string) judged { return judgedMemo.Get(text) }
 
 func judgeText(text string) judged {
 	s := subjectOfText(text)
-	return judged{subject: s, whole: mayCompareWhole(text, s)}
+	st := isStatement(text)
+	return judged{subject: s, whole: st && s != "" && s != FirstPerson, statement: st} // whole: MayCompareWhole
 }

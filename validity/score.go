@@ -144,9 +144,10 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	qNames := Entities(q.Text)
 	subjects := make([]string, len(cands))
 	whole := make([]bool, len(cands)) // MayCompareWhole of each text, asked once
+	short := make([]bool, len(cands)) // isStatement of each text
 	for i, c := range cands {
 		j := judge(c.Text)
-		subjects[i], whole[i] = j.subject, j.whole
+		subjects[i], whole[i], short[i] = j.subject, j.whole, j.statement
 		if c.Key != "" {
 			subjects[i] = SubjectOf(c.Key, c.Text)
 		}
@@ -185,7 +186,7 @@ func Rank(q Query, cands []Candidate, cfg Config) []Result {
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Score > out[b].Score })
 	if q.AsOf == nil && (cfg.Weights.Recency > 0 || cfg.Weights.Validity > 0) {
 		mark := cfg.Weights.Validity > 0
-		resolveSlots(out, cands, whole, idm, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, cfg.Softness, cfg.Weights.Validity, mark)
+		resolveSlots(out, cands, whole, short, idm, sentenceAnswers(q.Text, cands, subjects, qt, idf), cfg.Weights.Recency, cfg.Softness, cfg.Weights.Validity, mark)
 		if mark {
 			out = keepConflictsTogether(out)
 		}
@@ -308,11 +309,6 @@ const maxStatementWords = 25
 // they say; first-person text names no subject. Those compete only on the sentence-level
 // evidence of resolveSlots.
 func MayCompareWhole(text string) bool { return judge(text).whole }
-
-// mayCompareWhole is MayCompareWhole worked out, given SubjectOf("", text).
-func mayCompareWhole(text, subject string) bool {
-	return isStatement(text) && subject != "" && subject != FirstPerson
-}
 
 // isStatement reports whether text is one short sentence that states something: not a question,
 // not an utterance, at most maxStatementWords words.

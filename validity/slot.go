@@ -146,7 +146,8 @@ func differ(a, b map[string]bool) bool {
 }
 
 // resolveSlots reorders the results (best first) where candidates compete for the query's slot,
-// and marks contradictions (whole: MayCompareWhole of each candidate). Among the competitors that state values, the positions they hold
+// and marks contradictions (whole: MayCompareWhole of each candidate; short: one short
+// statement, isStatement). Among the competitors that state values, the positions they hold
 // are kept and filled newest first. weight is the recency weight: 0 leaves the order alone.
 // mark is false for a scorer without validity: it neither marks nor moves contradictions.
 // idm holds each candidate's identifierMatch: a restatement holding less of the identifiers the
@@ -154,7 +155,7 @@ func differ(a, b map[string]bool) bool {
 // for that one by name. A restated short fact (one sentence, isStatement: a note, or a short
 // first-person statement such as "I moved to Berlin") is superseded: its validity is multiplied
 // by 1 - softness and its score follows at validityWeight (supersede).
-func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, ans []answer, weight, softness, validityWeight float64, mark bool) {
+func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []float64, ans []answer, weight, softness, validityWeight float64, mark bool) {
 	pos := map[int]int{} // candidate index -> position in out
 	for p, r := range out {
 		pos[r.Index] = p
@@ -193,10 +194,8 @@ func resolveSlots(out []Result, cands []Candidate, whole []bool, idm []float64, 
 	// Short single statements about a named subject are compared whole instead (see
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
-	short := make([]bool, len(cands)) // one short sentence
-	var best float64                  // the best coverage of the query
-	for i, c := range cands {
-		short[i] = isStatement(c.Text)
+	var best float64 // the best coverage of the query
+	for i := range cands {
 		best = math.Max(best, ans[i].coverage)
 	}
 	done := map[int]bool{}
