@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/memsvc/memsvc/archival"
-	"github.com/memsvc/memsvc/textproc"
 	"github.com/memsvc/memsvc/validity"
 )
 
@@ -43,8 +42,8 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 		if !ask[i] || p.Key != "" {
 			continue
 		}
-		if j := judgeNeighbour(p.Text); j.whole {
-			vecs[i], subjects[i], asked = p.Vector, j.subject, true
+		if validity.MayCompareWhole(p.Text) {
+			vecs[i], subjects[i], asked = p.Vector, validity.SubjectOf("", p.Text), true
 		}
 	}
 	if !asked {
@@ -64,7 +63,7 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 			if conf == 0 || o.Key != "" {
 				continue
 			}
-			if j := judgeNeighbour(o.Text); j.subject != subjects[i] || sameText(o.Text, p.Text) || !j.whole {
+			if validity.SubjectOf("", o.Text) != subjects[i] || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
 				continue
 			}
 			out[i] = append(out[i], supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subjects[i], o.Dense)})
@@ -72,25 +71,6 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 	}
 	return out, nil
 }
-
-// neighbourJudgement is what supersessionCandidates reads off a passage's text alone.
-type neighbourJudgement struct {
-	subject string // validity.SubjectOf("", text)
-	whole   bool   // validity.MayCompareWhole(text)
-}
-
-// neighbourMemo holds the judgements of the texts supersessionCandidates meets: each new
-// passage's, and its nearest passages'. A bulk load into a large agent meets the same texts
-// again and again, spread over the whole agent (on the load ladder's 100k passages every
-// passage is among the 20 nearest of about 20 others), more than validity's own memo of 32,768
-// texts holds: it missed most of them, and judging (7 µs a text) was 14% of the fill's CPU.
-// This one holds 262,144 texts of at most 512 bytes, about 40 MiB when full.
-var neighbourMemo = textproc.NewMemo(1<<18, 512, func(text string) neighbourJudgement {
-	return neighbourJudgement{subject: validity.SubjectOf("", text), whole: validity.MayCompareWhole(text)}
-})
-
-// judgeNeighbour returns the judgement of text, worked out once while it stays in the memo.
-func judgeNeighbour(text string) neighbourJudgement { return neighbourMemo.Get(text) }
 
 // markSupersessions marks the older of p and each candidate possibly superseded by the newer,
 // with a confidence; nothing is invalidated. cur holds the candidates as they are now (nil for
