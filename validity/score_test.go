@@ -78,6 +78,9 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "As of today, the webhook dispatcher moved from the Payments Core team to Platform.", []string{"payments", "core", "platform"}, ""},
 		{"", "The feature-flag server runs on Redis 12.0.4.", nil, ""},
 		{"", "Backups of the support widget start at 02:00 UTC.", nil, ""},
+		{"", "Nightly backups of the session store run at 03:00 UTC from now on.", nil, ""},
+		{"", "Emily dreams of Rome.", []string{"emily", "rome"}, "emily"},
+		{"", "Emily's photos of the harbour are online.", []string{"emily"}, "emily"},
 		{"", "In 2019, Alice moved to Oslo.", []string{"alice", "oslo"}, "alice"},
 		{"", "This is Alice's new phone number.", []string{"alice"}, "alice"},
 		// Names next to small counts, set off by commas, or after a year stay names; a name

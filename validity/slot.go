@@ -3,6 +3,7 @@ package validity
 import (
 	"math"
 	"strings"
+	"unicode"
 
 	"github.com/memsvc/memsvc/textproc"
 )
@@ -36,9 +37,17 @@ type answer struct {
 	coverage float64
 	values   map[string]bool
 	frame    map[string]bool // content stems, other than values, of its sentence that says most of the query
+	// rest is frame without the query's terms: what the sentence says its value is the value
+	// of, in its own words ("listens" in "The warehouse listens on port 8443", asked "Which
+	// port does the warehouse use?").
+	rest map[string]bool
 	// around holds, for each value, the content stems within valueReach words of it in the
 	// sentences that say any of the query: what the value is the value of.
-	around  map[string]map[string]bool
+	around map[string]map[string]bool
+	// covers holds the query's terms the memory says, with their weights.
+	covers map[string]float64
+	// types holds the valueType of each value whose form says what kind it is.
+	types   map[string]bool
 	negated bool
 	ok      bool // covers the query enough to compete
 }
@@ -71,8 +80,8 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 		}
 		// Coverage is the whole memory's (a message says what it is about over several
 		// sentences); values and polarity are those of the sentences that say any of it.
-		a := answer{values: map[string]bool{}, around: map[string]map[string]bool{}}
-		seen := map[string]bool{}
+		a := answer{values: map[string]bool{}, around: map[string]map[string]bool{}, types: map[string]bool{}}
+		seen := map[string]float64{}
 		var cov, bestSentence float64
 		for _, s := range textproc.Sentences(c.Text) {
 			words := textproc.Words(s)
@@ -82,8 +91,8 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 				stems[k] = textproc.Stem(w)
 				if qt[stems[k]] {
 					hit = true
-					if !seen[stems[k]] {
-						seen[stems[k]] = true
+					if _, ok := seen[stems[k]]; !ok {
+						seen[stems[k]] = idf[stems[k]]
 						cov += idf[stems[k]]
 					}
 				}
@@ -102,7 +111,12 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 				}
 			}
 			if sc > bestSentence {
-				bestSentence, a.frame = sc, frame
+				bestSentence, a.frame, a.rest = sc, frame, map[string]bool{}
+				for w := range frame {
+					if !qt[w] {
+						a.rest[w] = true
+					}
+				}
 			}
 			for k, w := range words {
 				if textproc.IsNegation(w) {
@@ -110,6 +124,9 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 				}
 				if (textproc.HasDigit(w) || names[strings.ToLower(w)]) && !qWords[stems[k]] {
 					a.values[stems[k]] = true
+					if t := valueType(words, k); t != "" {
+						a.types[t] = true
+					}
 					ctx := a.around[stems[k]]
 					if ctx == nil {
 						ctx = map[string]bool{}
@@ -123,7 +140,7 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 				}
 			}
 		}
-		a.coverage = cov / total
+		a.coverage, a.covers = cov/total, seen
 		out[i] = a
 		best = math.Max(best, out[i].coverage)
 	}
@@ -191,6 +208,8 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 	// restate its successor, or that follows a successor not answering the query, stays where
 	// it is (letting every restatement pull its own, answering or not, brought weakly relevant
 	// messages up from far down the list: see bench/RESULTS.md).
+	// Between two short statements, sameKind is evidence too: values of one kind about one
+	// thing, in other words than the query's (see sameKind, kindRelevance and sameThing).
 	// Short single statements about a named subject are compared whole instead (see
 	// MayCompareWhole and slotRecency): among them a decoy ("Alice's sister lives in Rome")
 	// shares the words of the fact it is not.
@@ -200,14 +219,33 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 	}
 	done := map[int]bool{}
 	superseded := map[int]bool{} // short facts restated with a changed value, fallen
+	chained := map[int]bool{}    // restatements moved up to just above what they restate
+	head := map[int]int{}        // for each of them, the memory its chain of restatements began with
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
 		if done[a] {
 			continue
 		}
 		done[a] = true
-		if !ans[a].ok || len(ans[a].values) == 0 || whole[a] {
+		// A short statement that says less of the query than an answer must (weak) competes
+		// all the same when it is about what the query asks as much as any candidate is
+		// (restateCoverage of the best) and a newer one states a value of the same kind
+		// (sameKind): "The partner API runs out of eu-central-1" and "… now lives in
+		// ca-central-1", asked "Which region is the partner API deployed in?", say none of
+		// "region" and "deployed". A restatement moved up in a chain has been judged to state
+		// the query's slot: its own successor need only touch the query as it did (a chain of
+		// three short facts, the last two in fewer of the query's words than the first).
+		about := ans[a].coverage >= restateCoverage*best || chained[a]
+		weak := !ans[a].ok && short[a] && ans[a].coverage >= slotFollowCoverage && about
+		if !(ans[a].ok || weak) || len(ans[a].values) == 0 || whole[a] {
 			continue
+		}
+		// A chain stays with the thing it began with: each restatement in it is held to the
+		// first memory's relevance and coverage as well as its predecessor's, so that one
+		// thing's facts do not lead, a link at a time, to another's.
+		h := a
+		if chained[a] {
+			h = head[a]
 		}
 		bestQ := -1
 		for q := p + 1; q < len(out); q++ {
@@ -218,7 +256,8 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 			if bestQ >= 0 && !newer(cands[out[bestQ].Index], cands[b]) {
 				continue // not nearer than the successor found: spare the comparison
 			}
-			if short[a] && short[b] && !restatesStatement(ans[a], ans[b], best) {
+			kind := short[a] && short[b] && about && sameKind(ans[a], ans[b]) && cands[b].Relevance >= kindRelevance*cands[h].Relevance && sameThing(ans[h], ans[b])
+			if weak && !kind || short[a] && short[b] && !kind && !restatesStatement(ans[a], ans[b], best) {
 				continue
 			}
 			if overlap(ans[a].frame, ans[b].frame) >= frameOverlap || swapsValue(ans[a], ans[b]) {
@@ -241,6 +280,7 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 			continue
 		}
 		r := out[bestQ]
+		chained[b], head[b] = true, h
 		r.Score = out[p].Score
 		copy(out[p+1:bestQ+1], out[p:bestQ])
 		out[p] = r
@@ -384,4 +424,134 @@ func keepConflictsTogether(out []Result) []Result {
 		}
 	}
 	return out
+}
+
+// valueType is the kind of value words[k] is, as far as its form says: the token's shape (runs
+// of digits as "9", of letters as "a", other characters kept: "23:30" → "9:9", "eu-west-1" →
+// "a-a-9", "4.6.1" → "9.9.9", "alpine:3.18" → "a:9.9"; a URL is "url") and, after a number, the
+// word that follows it, its unit ("512 MiB" → "9 mib", "1200 requests" → "9 request"). It is ""
+// where the form says nothing: a bare number ("8080", "150"), a name, a word. Two values of one
+// type stand for the same kind of thing (a time, a region, a memory size), which is what an
+// update swaps: "The container may use 256 MiB of memory" and, later, "… is capped at 384 MiB
+// of RAM" say few of the same words, and state the same kind of value.
+func valueType(words []string, k int) string {
+	w := words[k]
+	if strings.Contains(w, "://") {
+		return "url"
+	}
+	var b strings.Builder
+	var last rune
+	punct := false
+	for _, r := range w {
+		c := r
+		switch {
+		case unicode.IsDigit(r):
+			c = '9'
+		case unicode.IsLetter(r):
+			c = 'a'
+		default:
+			punct = true
+		}
+		if c != last || (c != '9' && c != 'a') {
+			b.WriteRune(c)
+		}
+		last = c
+	}
+	shape := b.String()
+	if i := strings.IndexByte(w, '-'); shape == "9-a" && i > 0 {
+		return "9 " + textproc.Stem(w[i+1:]) // "a 120-second timeout": 120 seconds
+	}
+	if shape == "9" || shape == "9.9" {
+		if k+1 < len(words) && isWord(words[k+1]) && !textproc.IsStop(words[k+1]) {
+			return shape + " " + textproc.Stem(words[k+1])
+		}
+	}
+	if !punct || !textproc.HasDigit(w) {
+		return "" // a bare number, a word, a name: any kind of thing
+	}
+	return shape
+}
+
+// sameKind reports whether two short statements, a and b, about what a query asks state values
+// of one kind about one thing: b names the thing a names (sameThing), and, on evidence in their
+// own words rather than the query's:
+//
+//   - values of one form (valueType): "… may use 256 MiB of memory", "… is capped at 384 MiB
+//     of RAM";
+//   - b carries a's value on to a new one: "… is rate-limited to 100 requests per minute",
+//     "The rate limit … changed from 100 to 5000 per minute";
+//   - their words other than the query's overlap (frameOverlap): "The warehouse listens on
+//     port 8443", "The warehouse now listens on 4000", asked "Where do I connect to the
+//     warehouse, which port?". Two facts about one thing share the query's words (its name)
+//     and differ in their own ("listens on port 10000", "may use 4096 MiB of memory").
+func sameKind(a, b answer) bool {
+	if !sameThing(a, b) {
+		return false // not about the same thing: "The ledger database has a memory limit of 768 MiB"
+	}
+	for t := range a.types {
+		if b.types[t] {
+			return true
+		}
+	}
+	return carriesValue(a, b) || len(a.rest) > 0 && overlap(a.rest, b.rest) >= frameOverlap
+}
+
+// shared reports how many of the query's terms that a says b does not say, and the share of a's
+// coverage of the query that b covers too (the terms weighted by rarity among the candidates).
+// Two statements about one thing both name it as the query does; a restatement in other words
+// may say its attribute in others ("memory" → "RAM"), while a fact about another thing shares
+// at most the attribute's words ("memory limit"), which many things have.
+func shared(a, b answer) (missing int, share float64) {
+	var all, both float64
+	for t, w := range a.covers {
+		all += w
+		if _, ok := b.covers[t]; ok {
+			both += w
+		} else {
+			missing++
+		}
+	}
+	if all == 0 {
+		return missing, 0
+	}
+	return missing, both / all
+}
+
+// kindRelevance is the least relevance, as a share of the older statement's, of a newer one that
+// sameKind links to it: the query that finds a statement about a thing finds another about that
+// thing nearly as readily, and a fact about another thing with a value of the same kind (another
+// service's memory limit, far down the candidates) is no restatement, whatever words it shares.
+const kindRelevance = 0.5
+
+// sameThing reports whether b names the thing a names, as far as the query's words tell: it
+// says all but at most one of the query's terms that a says, and at least sharedCoverage of
+// their weight.
+func sameThing(a, b answer) bool {
+	missing, share := shared(a, b)
+	return missing <= 1 && share >= sharedCoverage
+}
+
+// sharedCoverage is the least share of an answering statement's coverage of the query that a
+// statement of the same kind of value must cover too (shared).
+const sharedCoverage = 0.5
+
+// carriesValue reports whether b states one of a's values that has at least two digits (a count
+// of one digit is said of many things) besides a value of its own.
+func carriesValue(a, b answer) bool {
+	carried := false
+	for v := range a.values {
+		if b.values[v] && digits(v) >= 2 {
+			carried = true
+			break
+		}
+	}
+	if !carried {
+		return false
+	}
+	for v := range b.values {
+		if !a.values[v] {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package validity
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -257,6 +258,91 @@ func TestAllOlderValuesOfAShortFactFall(t *testing.T) {
 		}
 		if cfg.Weights.Validity == 1 && (slices.Index(got, 1) < slices.Index(got, 2) || slices.Index(got, 0) < slices.Index(got, 2)) {
 			t.Fatalf("want both older pools below the port: %v (%+v)", got, res)
+		}
+	}
+}
+
+// Short statements of one thing's value in other words than the question's compete when they
+// state a value of one kind: of one form ("256 MiB", "384 MiB"), one carried on to another
+// ("changed from 100 to 5000"), or said in the same words of their own ("listens"). Each pair is
+// alone in its agent, the older first by relevance; the newer comes first and the older falls.
+func TestAStatementOfTheSameKindOfValueRestatesIt(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct{ q, older, newer string }{
+		{"How much memory is the search indexer allowed now?", "The container of the search indexer may use 256 MiB of memory.", "The search indexer is capped at 384 MiB of RAM."},
+		{"Which region is the partner API deployed in?", "The partner API runs out of eu-central-1.", "The partner API now lives in ca-central-1."},
+		{"How many requests per minute does the support widget accept?", "The support widget is rate-limited to 100 requests per minute.", "The rate limit on the support widget changed from 100 to 5000 per minute."},
+		{"Where do I connect to the analytics warehouse, which port?", "The analytics warehouse listens on port 8443.", "The analytics warehouse now listens on 4000."},
+		{"What is the request timeout of the test service?", "The test service has a 120-second request timeout.", "The timeout on the test service is now 30 seconds."},
+	} {
+		cands := []Candidate{
+			{Relevance: 1, Text: tc.older, Status: Valid, ValidFrom: d(1)},
+			{Relevance: 0.97, Text: tc.newer, Status: Valid, ValidFrom: d(20)},
+		}
+		res := Rank(Query{Text: tc.q, Now: d(30)}, cands, Default)
+		if res[0].Index != 1 || res[1].Scores.Validity != 1-Default.Softness {
+			t.Errorf("%q: want %q first and the older value fallen: %+v", tc.q, tc.newer, res)
+		}
+		off := Default
+		off.Weights.Recency, off.Weights.Validity = 0, 0
+		if Rank(Query{Text: tc.q, Now: d(30)}, cands, off)[0].Index != 0 {
+			t.Errorf("%q: without recency and validity the more relevant older one stays first", tc.q)
+		}
+	}
+}
+
+// A value of the same kind is no restatement when it is another thing's (its statement says the
+// query's attribute, not its thing, and the query finds it far less readily), or when the newer
+// statement says a value of another kind about the same thing.
+func TestAValueOfTheSameKindAboutAnotherThingDoesNotRestate(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	q := Query{Text: "What is the memory limit of the checkout service?", Now: d(30)}
+	for _, rel := range []float64{0.4, 0.9} { // far down the candidates, or near the top
+		sameKindAboutAnotherThing(t, q, rel)
+	}
+}
+
+func sameKindAboutAnotherThing(t *testing.T, q Query, rel float64) {
+	t.Helper()
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	cands := []Candidate{
+		{Relevance: 1, Text: "The container of the checkout service may use 8192 MiB of memory.", Status: Valid, ValidFrom: d(1)},
+		{Relevance: 0.9, Text: "The checkout service listens on port 8443.", Status: Valid, ValidFrom: d(15)},
+		{Relevance: 0.85, Text: "The checkout service runs out of eu-west-1.", Status: Valid, ValidFrom: d(18)},
+		{Relevance: rel, Text: "The container of the ledger database may use 768 MiB of memory.", Status: Valid, ValidFrom: d(20)},
+	}
+	res := Rank(q, cands, Default)
+	if res[0].Index != 0 {
+		t.Fatalf("relevance %v: the checkout service's own limit must stay first: %+v", rel, res)
+	}
+	for _, r := range res {
+		if r.Scores.Validity != 1 {
+			t.Errorf("relevance %v: %q suppressed (validity %v): nothing restates it", rel, cands[r.Index].Text, r.Scores.Validity)
+		}
+	}
+}
+
+func TestValueType(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		k    int
+		want string
+	}{
+		{"backup at 23:30 UTC", 2, "9:9"},
+		{"runs out of eu-west-1", 3, "a-a-9"},
+		{"PostgreSQL 15.4.2 now", 1, "9.9.9"},
+		{"based on alpine:3.18", 2, "a:9.9"},
+		{"served at https://api.example.com/v2/items", 2, "url"},
+		{"may use 512 MiB of memory", 2, "9 mib"},
+		{"accepts 1200 requests per minute", 1, "9 request"},
+		{"a 120-second request timeout", 1, "9 second"},
+		{"listens on 8080", 2, ""},       // a bare number: any kind of thing
+		{"pool of 150 .", 2, ""},         // a stop word after it: no unit
+		{"belongs to team Orion", 3, ""}, // a name
+	} {
+		words := strings.Fields(tc.text)
+		if got := valueType(words, tc.k); got != tc.want {
+			t.Errorf("valueType(%q, %d) = %q, want %q", tc.text, tc.k, got, tc.want)
 		}
 	}
 }

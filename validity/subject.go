@@ -84,6 +84,12 @@ func dropOpeners(text string) string {
 			s = strings.TrimSpace(rest)
 		}
 		f := strings.Fields(s)
+		if len(f) > 3 && strings.HasSuffix(strings.ToLower(f[0]), "ly") && isLowerWord(f[1]) && opensNoName(f[1], f[2]) && strings.ToLower(f[2]) == "of" && determiners[strings.ToLower(f[3])] {
+			// An adjective in -ly before a plural and "of the" modifies a common noun ("Nightly
+			// backups of the vault", "Weekly reports of the team"): no name. "Emily" before a
+			// verb and "of" is kept unless "of the" follows ("Emily dreams of Rome").
+			f = f[1:]
+		}
 		if len(f) > 1 && opensNoName(f[0], f[1]) {
 			// A first word followed by an article is a verb ("Raised the limit", "Call the
 			// vault"), one followed by "up" a phrase ("Heads up"), a plural, a participle or a
@@ -168,6 +174,12 @@ func numbered(text string) (values, units map[string]bool) {
 		}
 	}
 	return values, units
+}
+
+// isLowerWord reports whether w is a word in lower case ("backups", not "Backups" or "API").
+func isLowerWord(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return isWord(w) && unicode.IsLower(r)
 }
 
 // isWord reports whether w is letters alone (a hyphen or an apostrophe inside allowed).
