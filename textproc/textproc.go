@@ -88,6 +88,10 @@ func Stem(w string) string {
 // 32 bytes.
 var stems = NewMemo(1<<16, 32, func(w string) string { return english.Stem(w, true) })
 
+// IsWord reports whether w is a word: letters, with a hyphen or an apostrophe inside allowed
+// ("mid-size", "don't"); not a number, a code or punctuation.
+func IsWord(w string) bool { return w != "" && isAlpha(w) }
+
 func isAlpha(w string) bool {
 	for _, r := range w {
 		if !unicode.IsLetter(r) && r != '\'' && r != '’' && r != '-' {
@@ -96,6 +100,21 @@ func isAlpha(w string) bool {
 	}
 	return true
 }
+
+// Compound returns the stem of the noun a verb and its particle make ("backed up" → "backup",
+// "set up" → "setup", "rolled out" → "rollout", "shut down" → "shutdown"), or "" when next is
+// no particle (up, out, down, off; not "in", which follows "lives" far more often than it makes
+// "login") or w no word: "When does the backup run?" and "The
+// vault is backed up every night" say the same thing in words that share no stem. An irregular
+// verb makes no such noun ("took over" → "tookov"), which matches nothing and costs nothing.
+func Compound(w, next string) string {
+	if !particles[strings.ToLower(next)] || HasDigit(w) || !isAlpha(w) || IsStop(w) {
+		return ""
+	}
+	return Stem(Stem(w) + strings.ToLower(next))
+}
+
+var particles = setOf(`up out down off`)
 
 // IsStop reports whether w (any case) is a function word that carries no content. Negations
 // ("not", "never", "no") are not stop words: they change what a sentence says.

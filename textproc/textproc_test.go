@@ -75,3 +75,23 @@ func TestIdentifiers(t *testing.T) {
 		t.Fatalf("Identifiers of a question without codes = %q", got)
 	}
 }
+
+func TestCompound(t *testing.T) {
+	for _, tc := range []struct{ w, next, want string }{
+		{"backed", "up", "backup"},
+		{"Backup", "of", ""},
+		{"set", "up", "setup"},
+		{"logged", "in", ""}, // "in" is a preposition far more often: "lives in"
+		{"rolled", "out", "rollout"},
+		{"shut", "down", "shutdown"},
+		{"is", "up", ""}, // a stop word
+		{"v2", "up", ""},
+	} {
+		if got := Compound(tc.w, tc.next); got != tc.want {
+			t.Errorf("Compound(%q, %q) = %q, want %q", tc.w, tc.next, got, tc.want)
+		}
+	}
+	if Compound("backed", "up") != Stem("backup") {
+		t.Fatal("the compound must stem as the noun does")
+	}
+}

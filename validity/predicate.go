@@ -16,10 +16,21 @@ import (
 // predicateMatch adds the words of a keyed memory's slot (Candidate.SlotTexts): a key declares
 // one slot, so the words of one of its values ("Alice lives in Paris") describe the others
 // ("Alice moved to Berlin"), whatever key the agent chose ("k17").
-func predicateTerms(key, text string, skip map[string]bool) map[string]bool {
+//
+// A memory's text also says the nouns its verbs and particles make ("is backed up" says
+// "backup": textproc.Compound), so that it answers a question asking for the noun; a question's
+// own phrasal verbs are taken as written (compounds false), so that "Have I set up X?" asks
+// for "set" as it did, and a memory that says "set up" does not count twice.
+func predicateTerms(key, text string, skip map[string]bool, compounds bool) map[string]bool {
 	out := map[string]bool{}
 	add := func(s string) {
-		for _, w := range textproc.Words(s) {
+		words := textproc.Words(s)
+		for i, w := range words {
+			if compounds && i+1 < len(words) {
+				if c := textproc.Compound(w, words[i+1]); c != "" {
+					out[c] = true // "backed up" says "backup"
+				}
+			}
 			w = strings.ToLower(w)
 			if notNames[w] || textproc.IsStop(w) || skip[w] {
 				continue
@@ -51,7 +62,7 @@ func predicateMatch(q string, cands []Candidate, subjects []string) ([]float64, 
 			skip[n] = true
 		}
 	}
-	qt := predicateTerms("", q, skip)
+	qt := predicateTerms("", q, skip, false)
 	out := make([]float64, len(cands))
 	if len(qt) == 0 {
 		for i := range out {
@@ -63,13 +74,13 @@ func predicateMatch(q string, cands []Candidate, subjects []string) ([]float64, 
 	df := map[string]int{}
 	slots := map[string]map[string]bool{} // a key's words, from its SlotTexts, worked out once
 	for i, c := range cands {
-		terms[i] = predicateTerms(c.Key, c.Text, skip)
+		terms[i] = predicateTerms(c.Key, c.Text, skip, true)
 		if c.Key != "" && len(c.SlotTexts) > 0 {
 			st, ok := slots[c.Key]
 			if !ok {
 				st = map[string]bool{}
 				for _, t := range c.SlotTexts {
-					maps.Copy(st, predicateTerms("", t, skip))
+					maps.Copy(st, predicateTerms("", t, skip, true))
 				}
 				slots[c.Key] = st
 			}

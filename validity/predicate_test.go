@@ -13,9 +13,9 @@ func TestPredicateStemsInflections(t *testing.T) {
 		{"study", "studies", "studied"},
 		{"move", "moved", "moves"},
 	} {
-		want := predicateTerms("", g[0], nil)
+		want := predicateTerms("", g[0], nil, false)
 		for _, w := range g[1:] {
-			got := predicateTerms("", w, nil)
+			got := predicateTerms("", w, nil, false)
 			if len(got) != 1 || len(want) != 1 || !sameKeys(got, want) {
 				t.Errorf("predicateTerms(%q) = %v, (%q) = %v: want one stem", w, got, g[0], want)
 			}

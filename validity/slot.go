@@ -46,10 +46,14 @@ type answer struct {
 	around map[string]map[string]bool
 	// covers holds the query's terms the memory says, with their weights.
 	covers map[string]float64
-	// types holds the valueType of each value whose form says what kind it is.
-	types   map[string]bool
-	negated bool
-	ok      bool // covers the query enough to compete
+	// types holds the valueType of the values, in every sentence that says any of the query,
+	// whose form says what kind they are.
+	types map[string]bool
+	// from and to hold the values said right after "from" and after "to" ("changed from 100
+	// to 5000"): a change stated as one.
+	from, to map[string]bool
+	negated  bool
+	ok       bool // covers the query enough to compete
 }
 
 // sentenceAnswers finds, for each candidate, its sentence that covers the query's content terms
@@ -80,20 +84,30 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 		}
 		// Coverage is the whole memory's (a message says what it is about over several
 		// sentences); values and polarity are those of the sentences that say any of it.
-		a := answer{values: map[string]bool{}, around: map[string]map[string]bool{}, types: map[string]bool{}}
+		a := answer{values: map[string]bool{}, around: map[string]map[string]bool{}, types: map[string]bool{}, from: map[string]bool{}, to: map[string]bool{}}
 		seen := map[string]float64{}
 		var cov, bestSentence float64
 		for _, s := range textproc.Sentences(c.Text) {
 			words := textproc.Words(s)
 			stems := make([]string, len(words))
+			compounds := map[int]string{} // "backed up" → "backup", where the query asks it
 			hit := false
+			say := func(t string) {
+				hit = true
+				if _, ok := seen[t]; !ok {
+					seen[t] = idf[t]
+					cov += idf[t]
+				}
+			}
 			for k, w := range words {
 				stems[k] = textproc.Stem(w)
 				if qt[stems[k]] {
-					hit = true
-					if _, ok := seen[stems[k]]; !ok {
-						seen[stems[k]] = idf[stems[k]]
-						cov += idf[stems[k]]
+					say(stems[k])
+				}
+				if k+1 < len(words) {
+					if c := textproc.Compound(w, words[k+1]); qt[c] {
+						compounds[k] = c
+						say(c)
 					}
 				}
 			}
@@ -102,6 +116,9 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 			}
 			var sc float64
 			frame := map[string]bool{}
+			for _, c := range compounds {
+				sc += idf[c]
+			}
 			for k, w := range words {
 				if qt[stems[k]] {
 					sc += idf[stems[k]]
@@ -124,6 +141,14 @@ func sentenceAnswers(q string, cands []Candidate, subjects []string, qt map[stri
 				}
 				if (textproc.HasDigit(w) || names[strings.ToLower(w)]) && !qWords[stems[k]] {
 					a.values[stems[k]] = true
+					if k > 0 {
+						switch strings.ToLower(words[k-1]) {
+						case "from":
+							a.from[stems[k]] = true
+						case "to":
+							a.to[stems[k]] = true
+						}
+					}
 					if t := valueType(words, k); t != "" {
 						a.types[t] = true
 					}
@@ -256,7 +281,7 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 			if bestQ >= 0 && !newer(cands[out[bestQ].Index], cands[b]) {
 				continue // not nearer than the successor found: spare the comparison
 			}
-			kind := short[a] && short[b] && about && sameKind(ans[a], ans[b]) && cands[b].Relevance >= kindRelevance*cands[h].Relevance && sameThing(ans[h], ans[b])
+			kind := short[a] && short[b] && about && sameKind(ans[a], ans[b]) && cands[b].Relevance >= kindRelevance*cands[h].Relevance && (h == a || sameThing(ans[h], ans[b]))
 			if weak && !kind || short[a] && short[b] && !kind && !restatesStatement(ans[a], ans[b], best) {
 				continue
 			}
@@ -428,12 +453,15 @@ func keepConflictsTogether(out []Result) []Result {
 
 // valueType is the kind of value words[k] is, as far as its form says: the token's shape (runs
 // of digits as "9", of letters as "a", other characters kept: "23:30" → "9:9", "eu-west-1" →
-// "a-a-9", "4.6.1" → "9.9.9", "alpine:3.18" → "a:9.9"; a URL is "url") and, after a number, the
-// word that follows it, its unit ("512 MiB" → "9 mib", "1200 requests" → "9 request"). It is ""
-// where the form says nothing: a bare number ("8080", "150"), a name, a word. Two values of one
-// type stand for the same kind of thing (a time, a region, a memory size), which is what an
-// update swaps: "The container may use 256 MiB of memory" and, later, "… is capped at 384 MiB
-// of RAM" say few of the same words, and state the same kind of value.
+// "a-a-9", "alpine:3.18" → "a:9.9"; a URL that textproc.Words keeps whole, one with a digit, is
+// "url"), after a number the word that follows it, its unit ("512 MiB" → "9 mib", "1200
+// requests" → "9 request"), and, for a version or a number without a unit, the word before it,
+// what it is the version or number of ("Redis 7.2.4" → "redi 9.9.9", "port 8080" → "port 9").
+// It is "" where the form says nothing: a number alone ("listens on 8080", "a pool of 150"), a
+// name, a word. Two values of one type stand for the same kind of thing (a time, a region, a
+// memory size), which is what an update swaps: "The container may use 256 MiB of memory" and,
+// later, "… is capped at 384 MiB of RAM" say few of the same words, and state the same kind of
+// value.
 func valueType(words []string, k int) string {
 	w := words[k]
 	if strings.Contains(w, "://") {
@@ -462,9 +490,15 @@ func valueType(words []string, k int) string {
 		return "9 " + textproc.Stem(w[i+1:]) // "a 120-second timeout": 120 seconds
 	}
 	if shape == "9" || shape == "9.9" {
-		if k+1 < len(words) && isWord(words[k+1]) && !textproc.IsStop(words[k+1]) {
+		if k+1 < len(words) && textproc.IsWord(words[k+1]) && !textproc.IsStop(words[k+1]) {
 			return shape + " " + textproc.Stem(words[k+1])
 		}
+	}
+	if strings.Trim(shape, "9.") == "" && k > 0 && textproc.IsWord(words[k-1]) && !textproc.IsStop(words[k-1]) {
+		// A version is a version of something: "Postgres 15.4" and "Django 4.2" are two
+		// things' versions, "Redis 7.2.4" and "Redis 7.4.0" one thing's; so is a number
+		// ("port 8080").
+		return textproc.Stem(words[k-1]) + " " + shape
 	}
 	if !punct || !textproc.HasDigit(w) {
 		return "" // a bare number, a word, a name: any kind of thing
@@ -535,12 +569,14 @@ func sameThing(a, b answer) bool {
 // statement of the same kind of value must cover too (shared).
 const sharedCoverage = 0.5
 
-// carriesValue reports whether b states one of a's values that has at least two digits (a count
-// of one digit is said of many things) besides a value of its own.
+// carriesValue reports whether b states a change from one of a's values, of at least two digits
+// (a count of one digit is said of many things), to a value of its own: "… is rate-limited to
+// 100 requests per minute", then "The rate limit … changed from 100 to 5000 per minute". Two
+// numbers side by side ("keeps 100 idle connections and 20 spare ones") are no change.
 func carriesValue(a, b answer) bool {
 	carried := false
 	for v := range a.values {
-		if b.values[v] && digits(v) >= 2 {
+		if b.from[v] && digits(v) >= 2 {
 			carried = true
 			break
 		}
@@ -548,7 +584,7 @@ func carriesValue(a, b answer) bool {
 	if !carried {
 		return false
 	}
-	for v := range b.values {
+	for v := range b.to {
 		if !a.values[v] {
 			return true
 		}

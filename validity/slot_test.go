@@ -264,7 +264,8 @@ func TestAllOlderValuesOfAShortFactFall(t *testing.T) {
 
 // Short statements of one thing's value in other words than the question's compete when they
 // state a value of one kind: of one form ("256 MiB", "384 MiB"), one carried on to another
-// ("changed from 100 to 5000"), or said in the same words of their own ("listens"). Each pair is
+// ("changed from 100 to 5000"), or said in the same words of their own ("listens"); "backed up"
+// says "backup" (textproc.Compound). Each pair is
 // alone in its agent, the older first by relevance; the newer comes first and the older falls.
 func TestAStatementOfTheSameKindOfValueRestatesIt(t *testing.T) {
 	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
@@ -273,6 +274,7 @@ func TestAStatementOfTheSameKindOfValueRestatesIt(t *testing.T) {
 		{"Which region is the partner API deployed in?", "The partner API runs out of eu-central-1.", "The partner API now lives in ca-central-1."},
 		{"How many requests per minute does the support widget accept?", "The support widget is rate-limited to 100 requests per minute.", "The rate limit on the support widget changed from 100 to 5000 per minute."},
 		{"Where do I connect to the analytics warehouse, which port?", "The analytics warehouse listens on port 8443.", "The analytics warehouse now listens on 4000."},
+		{"When does the backup of the ledger database run?", "The nightly backup of the ledger database runs at 03:00 UTC.", "The ledger database is backed up every night at 04:15 UTC."},
 		{"What is the request timeout of the test service?", "The test service has a 120-second request timeout.", "The timeout on the test service is now 30 seconds."},
 	} {
 		cands := []Candidate{
@@ -322,6 +324,26 @@ func sameKindAboutAnotherThing(t *testing.T, q Query, rel float64) {
 	}
 }
 
+// Two values of one form are not one thing's value when their forms say two things: versions of
+// two products, or two numbers side by side that are no change from one to the other.
+func TestValuesOfOtherThingsDoNotRestate(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2024, 6, day, 0, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct{ q, older, newer string }{
+		{"Which Postgres version does the billing service run?", "The billing service runs Postgres 15.4.", "The billing service runs Django 4.2."},
+		{"What is the max connection count of the ledger database?", "The ledger database allows 100 connections.", "The ledger database pool keeps 100 idle connections and 20 spare ones."},
+	} {
+		cands := []Candidate{
+			{Relevance: 1, Text: tc.older, Status: Valid, ValidFrom: d(1)},
+			{Relevance: 0.9, Text: tc.newer, Status: Valid, ValidFrom: d(20)},
+		}
+		for _, r := range Rank(Query{Text: tc.q, Now: d(30)}, cands, Default) {
+			if r.Scores.Validity != 1 {
+				t.Errorf("%q: %q suppressed: %q states another thing", tc.q, cands[r.Index].Text, tc.newer)
+			}
+		}
+	}
+}
+
 func TestValueType(t *testing.T) {
 	for _, tc := range []struct {
 		text string
@@ -330,13 +352,15 @@ func TestValueType(t *testing.T) {
 	}{
 		{"backup at 23:30 UTC", 2, "9:9"},
 		{"runs out of eu-west-1", 3, "a-a-9"},
-		{"PostgreSQL 15.4.2 now", 1, "9.9.9"},
+		{"PostgreSQL 15.4.2 now", 1, "postgresql 9.9.9"}, // a version of something
+		{"upgraded to 15.4.2 now", 2, "9.9.9"},
 		{"based on alpine:3.18", 2, "a:9.9"},
 		{"served at https://api.example.com/v2/items", 2, "url"},
 		{"may use 512 MiB of memory", 2, "9 mib"},
 		{"accepts 1200 requests per minute", 1, "9 request"},
 		{"a 120-second request timeout", 1, "9 second"},
-		{"listens on 8080", 2, ""},       // a bare number: any kind of thing
+		{"listens on 8080", 2, ""}, // a bare number: any kind of thing
+		{"listens on port 8080", 3, "port 9"},
 		{"pool of 150 .", 2, ""},         // a stop word after it: no unit
 		{"belongs to team Orion", 3, ""}, // a name
 	} {
@@ -345,4 +369,36 @@ func TestValueType(t *testing.T) {
 			t.Errorf("valueType(%q, %d) = %q, want %q", tc.text, tc.k, got, tc.want)
 		}
 	}
+}
+
+// FuzzRankStatements ranks a query over three short statements of fuzzed text: every candidate
+// comes back once, with a finite score, and valueType never fails on a word of theirs.
+func FuzzRankStatements(f *testing.F) {
+	f.Add("How much memory is the vault allowed?", "The vault may use 256 MiB of memory.", "The vault is capped at 384 MiB of RAM.", "It changed from 100 to 5000 per minute.")
+	f.Add("Which region?", "runs out of eu-west-1", "9-", "://")
+	f.Fuzz(func(t *testing.T, q, a, b, c string) {
+		d := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+		cands := []Candidate{
+			{Relevance: 1, Text: a, Status: Valid, ValidFrom: d},
+			{Relevance: 0.9, Text: b, Status: Valid, ValidFrom: d.AddDate(0, 0, 10)},
+			{Relevance: 0.8, Text: c, Status: Valid, ValidFrom: d.AddDate(0, 0, 20)},
+		}
+		res := Rank(Query{Text: q, Now: d.AddDate(0, 1, 0)}, cands, Default)
+		seen := map[int]bool{}
+		for _, r := range res {
+			if seen[r.Index] || math.IsNaN(r.Score) || math.IsInf(r.Score, 0) {
+				t.Fatalf("Rank(%q): %+v", q, res)
+			}
+			seen[r.Index] = true
+		}
+		if len(seen) != len(cands) {
+			t.Fatalf("Rank(%q) returned %d of %d candidates", q, len(seen), len(cands))
+		}
+		for _, s := range []string{a, b, c} {
+			words := strings.Fields(s)
+			for k := range words {
+				valueType(words, k)
+			}
+		}
+	})
 }

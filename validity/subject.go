@@ -67,6 +67,10 @@ func Entities(text string) []string {
 	return out
 }
 
+// frequencies are the adjectives of how often something happens, which open a sentence before
+// the noun they modify.
+var frequencies = setOf(`hourly daily nightly weekly fortnightly monthly quarterly yearly annual early`)
+
 // labels open a note without being its speaker or subject ("Update: Alice lives in Rome").
 var labels = setOf(`update updated note correction edit reminder fyi todo important news ps re info`)
 
@@ -84,11 +88,11 @@ func dropOpeners(text string) string {
 			s = strings.TrimSpace(rest)
 		}
 		f := strings.Fields(s)
-		if len(f) > 3 && strings.HasSuffix(strings.ToLower(f[0]), "ly") && isLowerWord(f[1]) && opensNoName(f[1], f[2]) && strings.ToLower(f[2]) == "of" && determiners[strings.ToLower(f[3])] {
-			// An adjective in -ly before a plural and "of the" modifies a common noun ("Nightly
-			// backups of the vault", "Weekly reports of the team"): no name. "Emily" before a
-			// verb and "of" is kept unless "of the" follows ("Emily dreams of Rome").
+		if len(f) > 1 && frequencies[strings.ToLower(f[0])] && isLowerWord(f[1]) {
+			// An adjective of frequency before a noun ("Nightly backups of the vault", "Weekly
+			// reports go to Bob") names nothing.
 			f = f[1:]
+			s = strings.Join(f, " ")
 		}
 		if len(f) > 1 && opensNoName(f[0], f[1]) {
 			// A first word followed by an article is a verb ("Raised the limit", "Call the
@@ -157,8 +161,8 @@ func numbered(text string) (values, units map[string]bool) {
 	f := strings.Fields(text)
 	for i := 0; i+1 < len(f); i++ {
 		w, next := f[i], strings.TrimRight(f[i+1], ".,;:!?)")
-		if r, _ := utf8.DecodeRuneInString(next); !unicode.IsDigit(r) || !isWord(w) {
-			if last, _ := utf8.DecodeLastRuneInString(w); unicode.IsDigit(last) && isWord(next) && unitWords[strings.ToLower(next)] {
+		if r, _ := utf8.DecodeRuneInString(next); !unicode.IsDigit(r) || !textproc.IsWord(w) {
+			if last, _ := utf8.DecodeLastRuneInString(w); unicode.IsDigit(last) && textproc.IsWord(next) && unitWords[strings.ToLower(next)] {
 				if units == nil {
 					units = map[string]bool{}
 				}
@@ -179,17 +183,7 @@ func numbered(text string) (values, units map[string]bool) {
 // isLowerWord reports whether w is a word in lower case ("backups", not "Backups" or "API").
 func isLowerWord(w string) bool {
 	r, _ := utf8.DecodeRuneInString(w)
-	return isWord(w) && unicode.IsLower(r)
-}
-
-// isWord reports whether w is letters alone (a hyphen or an apostrophe inside allowed).
-func isWord(w string) bool {
-	for _, r := range w {
-		if !unicode.IsLetter(r) && r != '-' && r != '\'' && r != '’' {
-			return false
-		}
-	}
-	return w != ""
+	return textproc.IsWord(w) && unicode.IsLower(r)
 }
 
 func digits(w string) int {
