@@ -73,6 +73,7 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "The pricing engine's backup moved to 02:30 UTC.", nil, ""},
 		{"", "The rate limit on the SMS gateway changed from 600 to 1200 per minute.", []string{"sms"}, "sms"},
 		{"", "The docs site is capped at 3072 MiB of RAM.", []string{"ram"}, ""},
+		{"", "The search indexer got 512 MiB of RAM.", []string{"ram"}, ""},
 		{"", "Raised the admin console's memory limit to 512 MiB.", nil, ""},
 		{"", "Heads up, the mobile backend switched from port 10000 to 9443.", nil, ""},
 		{"", "As of today, the webhook dispatcher moved from the Payments Core team to Platform.", []string{"payments", "core", "platform"}, ""},

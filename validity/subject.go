@@ -307,8 +307,8 @@ func commonNounSubject(text string) (subject string, ok bool) {
 		if strings.HasSuffix(w, "'s") || strings.HasSuffix(w, "’s") {
 			return phraseWord(f[1]), true
 		}
-		if strings.ContainsAny(w, ",;:") {
-			break
+		if strings.ContainsAny(w, ",;:") || i > 1 && textproc.HasDigit(w) {
+			break // a clause ends the noun phrase, and so does a quantity: "… got 512 MiB of RAM"
 		}
 	}
 	return phraseWord(f[1]), true
