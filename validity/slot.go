@@ -244,8 +244,7 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 	}
 	done := map[int]bool{}
 	superseded := map[int]bool{} // short facts restated with a changed value, fallen
-	chained := map[int]bool{}    // restatements moved up to just above what they restate
-	head := map[int]int{}        // for each of them, the memory its chain of restatements began with
+	head := map[int]int{}        // for each restatement moved up, the memory its chain began with
 	for p := 0; p < len(out); p++ {
 		a := out[p].Index
 		if done[a] {
@@ -260,7 +259,8 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 		// "region" and "deployed". A restatement moved up in a chain has been judged to state
 		// the query's slot: its own successor need only touch the query as it did (a chain of
 		// three short facts, the last two in fewer of the query's words than the first).
-		about := ans[a].coverage >= restateCoverage*best || chained[a]
+		h, chained := head[a]
+		about := ans[a].coverage >= restateCoverage*best || chained
 		weak := !ans[a].ok && short[a] && ans[a].coverage >= slotFollowCoverage && about
 		if !(ans[a].ok || weak) || len(ans[a].values) == 0 || whole[a] {
 			continue
@@ -268,9 +268,8 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 		// A chain stays with the thing it began with: each restatement in it is held to the
 		// first memory's relevance and coverage as well as its predecessor's, so that one
 		// thing's facts do not lead, a link at a time, to another's.
-		h := a
-		if chained[a] {
-			h = head[a]
+		if !chained {
+			h = a
 		}
 		bestQ := -1
 		for q := p + 1; q < len(out); q++ {
@@ -281,8 +280,9 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 			if bestQ >= 0 && !newer(cands[out[bestQ].Index], cands[b]) {
 				continue // not nearer than the successor found: spare the comparison
 			}
-			kind := short[a] && short[b] && about && sameKind(ans[a], ans[b]) && cands[b].Relevance >= kindRelevance*cands[h].Relevance && (h == a || sameThing(ans[h], ans[b]))
-			if weak && !kind || short[a] && short[b] && !kind && !restatesStatement(ans[a], ans[b], best) {
+			statements := short[a] && short[b]
+			kind := statements && about && sameKind(ans[a], ans[b]) && cands[b].Relevance >= kindRelevance*cands[h].Relevance && (h == a || sameThing(ans[h], ans[b]))
+			if !kind && (weak || statements && !restatesStatement(ans[a], ans[b], best)) {
 				continue
 			}
 			if overlap(ans[a].frame, ans[b].frame) >= frameOverlap || swapsValue(ans[a], ans[b]) {
@@ -305,7 +305,7 @@ func resolveSlots(out []Result, cands []Candidate, whole, short []bool, idm []fl
 			continue
 		}
 		r := out[bestQ]
-		chained[b], head[b] = true, h
+		head[b] = h
 		r.Score = out[p].Score
 		copy(out[p+1:bestQ+1], out[p:bestQ])
 		out[p] = r
