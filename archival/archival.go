@@ -68,9 +68,13 @@ func (s Source) Valid() bool {
 
 // Passage is one archival memory. CreatedAt is record time; ValidFrom and ValidTo are event time.
 type Passage struct {
-	ID           string         `json:"id"`
-	AgentID      string         `json:"agent_id"`
-	Text         string         `json:"text"`
+	ID      string `json:"id"`
+	AgentID string `json:"agent_id"`
+	Text    string `json:"text"`
+	// Context situates the passage (the message it answers, the document it comes from): it is
+	// embedded with the text, so that the passage is found by what it means where it stands,
+	// but it is not part of the text, and lexical search does not see it.
+	Context      string         `json:"context,omitempty"`
 	Vector       []float32      `json:"-"`
 	CreatedAt    time.Time      `json:"created_at"`
 	ValidFrom    time.Time      `json:"valid_from"`

@@ -42,7 +42,7 @@ func Prepare(p Passage, dim int, now time.Time) (Passage, error) {
 	if err != nil {
 		return p, err
 	}
-	for _, str := range append([]string{p.ID, p.AgentID, p.Text, p.Supersedes, p.SupersededBy, p.Key,
+	for _, str := range append([]string{p.ID, p.AgentID, p.Text, p.Context, p.Supersedes, p.SupersededBy, p.Key,
 		p.PossiblySupersededBy, p.Cause}, p.Tags...) {
 		if !Storable(str) {
 			return p, fmt.Errorf("string %q is not valid UTF-8 without NUL: %w", str, ErrInvalid)

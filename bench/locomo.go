@@ -20,6 +20,10 @@ type LocomoConfig struct {
 	Data []Conversation
 	// Conversations limits how many conversations run (0: all).
 	Conversations int
+	// NoTurnContext stores each turn alone. By default a turn is stored with the turn before
+	// it in its session as its context (pager.PassageInput.Context), as a client importing a
+	// conversation would: "Yes, every Sunday" is found by the question it answers.
+	NoTurnContext bool
 }
 
 // LocomoResult is the outcome of the locomo suite.
@@ -29,6 +33,7 @@ type LocomoResult struct {
 	Embedder      string               `json:"embedder"`
 	Conversations int                  `json:"conversations"`
 	Turns         int                  `json:"turns"`
+	TurnContext   bool                 `json:"turn_context"`
 	Questions     int                  `json:"questions"`
 	Excluded      int                  `json:"excluded_no_evidence"`
 	Modes         map[Mode]*LocomoMode `json:"modes"`
@@ -78,7 +83,8 @@ func RunLocomo(ctx context.Context, cfg LocomoConfig) (*LocomoResult, error) {
 	}
 	defer e.close()
 
-	res := &LocomoResult{Suite: "locomo", Data: cfg.Path, Embedder: cfg.embedderModel(), Conversations: len(convs), Modes: map[Mode]*LocomoMode{}, ModeOrder: cfg.Modes}
+	res := &LocomoResult{Suite: "locomo", Data: cfg.Path, Embedder: cfg.embedderModel(), Conversations: len(convs),
+		TurnContext: !cfg.NoTurnContext, Modes: map[Mode]*LocomoMode{}, ModeOrder: cfg.Modes}
 	for _, c := range convs {
 		for _, s := range c.Sessions {
 			res.Turns += len(s.Turns)
@@ -100,11 +106,15 @@ func RunLocomo(ctx context.Context, cfg LocomoConfig) (*LocomoResult, error) {
 		}
 		for _, s := range c.Sessions {
 			vf := s.Date
-			for _, t := range s.Turns {
-				p, err := svc.InsertPassage(ctx, agentID, pager.PassageInput{
+			for ti, t := range s.Turns {
+				in := pager.PassageInput{
 					Text: t.Passage(), ValidFrom: &vf, Source: archival.SourceImport,
 					Metadata: map[string]any{"dia_id": t.DiaID, "speaker": t.Speaker, "session": s.N},
-				})
+				}
+				if ti > 0 && !cfg.NoTurnContext {
+					in.Context = s.Turns[ti-1].Text
+				}
+				p, err := svc.InsertPassage(ctx, agentID, in)
 				if err != nil {
 					return nil, fmt.Errorf("locomo: %s %s: %w", c.ID, t.DiaID, err)
 				}

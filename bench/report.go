@@ -53,8 +53,12 @@ func (t *table) flush() error { return t.tw.Flush() }
 // WriteTable prints the LoCoMo figures: categories 1–4 at every k, R@10 and hit@10 per
 // category, and wrong-speaker@1.
 func (r *LocomoResult) WriteTable(w io.Writer) error {
-	fmt.Fprintf(w, "LoCoMo evidence retrieval: %s (embedder %s)\n%d conversations, %d turns, %d questions (%d without valid evidence, excluded from R@k); top %d per query, asked the day after the last session.\n\n",
-		r.Data, r.Embedder, r.Conversations, r.Turns, r.Questions, r.Excluded, RetrieveK)
+	stored := "each turn stored alone"
+	if r.TurnContext {
+		stored = "each turn stored with the turn before it as its context"
+	}
+	fmt.Fprintf(w, "LoCoMo evidence retrieval: %s (embedder %s)\n%d conversations, %d turns (%s), %d questions (%d without valid evidence, excluded from R@k); top %d per query, asked the day after the last session.\n\n",
+		r.Data, r.Embedder, r.Conversations, r.Turns, stored, r.Questions, r.Excluded, RetrieveK)
 	n := 0
 	if len(r.ModeOrder) > 0 {
 		n = r.Modes[r.ModeOrder[0]].Overall.N

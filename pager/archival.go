@@ -19,11 +19,15 @@ const (
 	MaxK            = 100
 	MaxTags         = 32
 	MaxQueryBytes   = 8 << 10
+	MaxContextBytes = 16 << 10
 )
 
 // PassageInput is a passage a client or the agent inserts.
 type PassageInput struct {
-	Text       string          `json:"text"`
+	Text string `json:"text"`
+	// Context situates the text (the message it answers, the document it comes from); it is
+	// embedded with the text and stored beside it, not searched lexically (archival.Passage).
+	Context    string          `json:"context,omitempty"`
 	ValidFrom  *time.Time      `json:"valid_from,omitempty"`
 	Key        string          `json:"key,omitempty"`
 	Tags       []string        `json:"tags,omitempty"`
@@ -132,6 +136,10 @@ func checkPassage(ctx context.Context, in PassageInput) (string, archival.Source
 		return "", "", checkText("text", text)
 	case checkText("key", in.Key) != nil:
 		return "", "", checkText("key", in.Key)
+	case len(in.Context) > MaxContextBytes:
+		return "", "", errorf(ErrTooLarge, "context is longer than %d bytes", MaxContextBytes)
+	case checkText("context", in.Context) != nil:
+		return "", "", checkText("context", in.Context)
 	case len(in.Key) > 256:
 		return "", "", errorf(ErrInvalidArgument, "key is longer than 256 bytes")
 	}
@@ -170,7 +178,7 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 			return nil, indexed(err, batched, i)
 		}
 		p := archival.Passage{
-			ID: newPassageID(), AgentID: agentID, Text: text, CreatedAt: now, ValidFrom: now,
+			ID: newPassageID(), AgentID: agentID, Text: text, Context: strings.TrimSpace(in.Context), CreatedAt: now, ValidFrom: now,
 			Status: archival.StatusValid, Key: in.Key, Source: src, Tags: in.Tags, Metadata: in.Metadata,
 			Supersedes: in.Supersedes, Cause: "inserted (source " + string(src) + ")",
 		}
@@ -180,7 +188,7 @@ func (s *Service) insertPassages(ctx context.Context, agentID string, ins []Pass
 		if in.ValidFrom != nil {
 			p.ValidFrom = in.ValidFrom.UTC()
 		}
-		news[i], texts[i] = p, PassageEmbedText(in.Key, text, string(src))
+		news[i], texts[i] = p, PassageEmbedText(in.Key, text, string(src), p.Context)
 	}
 	if _, err := s.agentFor(ctx, agentID, "archival_memory_insert"); err != nil {
 		return nil, err
@@ -343,13 +351,17 @@ func newPassageID() string { return state.NewID("psg") }
 
 // PassageEmbedText is the text whose embedding stands for a passage in dense retrieval: a
 // compaction's summary as it is, any other passage as validity.DenseText makes it from its key
-// and text. Inserts, summaries paged out, imports and re-embedding (memsvc reembed) all embed
-// this text, so that a store's vectors agree whichever wrote them.
-func PassageEmbedText(key, text, source string) string {
-	if source == string(archival.SourceCompaction) {
-		return text
+// and text; a passage's context follows it. Inserts, summaries paged out, imports and
+// re-embedding (memsvc reembed) all embed this text, so that a store's vectors agree whichever
+// wrote them.
+func PassageEmbedText(key, text, source, context string) string {
+	if source != string(archival.SourceCompaction) {
+		text = validity.DenseText(key, text)
 	}
-	return validity.DenseText(key, text)
+	if context != "" {
+		text += " " + context
+	}
+	return text
 }
 
 // GetPassage returns one passage of an agent.

@@ -221,7 +221,7 @@ func (s *Service) checkImport(ctx context.Context, doc *Export) error {
 		ids[m.ID], last = true, m.Seq
 	}
 	for i, p := range doc.Passages {
-		if _, _, err := checkPassage(ctx, PassageInput{Text: p.Text, Key: p.Key, Tags: p.Tags, Source: p.Source, Metadata: p.Metadata}); err != nil {
+		if _, _, err := checkPassage(ctx, PassageInput{Text: p.Text, Context: p.Context, Key: p.Key, Tags: p.Tags, Source: p.Source, Metadata: p.Metadata}); err != nil {
 			return indexed(err, true, i)
 		}
 		switch {
@@ -291,7 +291,7 @@ func (s *Service) importContents(ctx context.Context, agentID string, doc Export
 				p.Tags = []string{}
 			}
 			if len(p.Vector) != s.cfg.Archival.Dim() {
-				texts, missing = append(texts, PassageEmbedText(p.Key, p.Text, string(p.Source))), append(missing, i)
+				texts, missing = append(texts, PassageEmbedText(p.Key, p.Text, string(p.Source), p.Context)), append(missing, i)
 			}
 			batch[i] = p
 		}

@@ -223,7 +223,7 @@ func (s *Service) archiveSummary(ctx context.Context, sum state.Summary) error {
 	if sum.Text == "" {
 		return s.cfg.Store.MarkSummaryArchived(ctx, sum.ID, "-")
 	}
-	vecs, err := s.cfg.Embedder.Embed(ctx, []string{PassageEmbedText("", sum.Text, string(archival.SourceCompaction))})
+	vecs, err := s.cfg.Embedder.Embed(ctx, []string{PassageEmbedText("", sum.Text, string(archival.SourceCompaction), "")})
 	if err != nil {
 		return fmt.Errorf("pager: embed summary %s: %w", sum.ID, err)
 	}

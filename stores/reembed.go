@@ -26,7 +26,7 @@ type Embedder interface {
 
 // PassageText is the text whose embedding stands for a stored passage, from its key, its text
 // and its source (pager.PassageEmbedText).
-type PassageText func(key, text, source string) string
+type PassageText func(key, text, source, context string) string
 
 // Reembedded says what Reembed did.
 type Reembedded struct {
@@ -120,7 +120,7 @@ func reembedPassages(ctx context.Context, emb Embedder, total int, progress func
 	}
 }
 
-// scanPassages reads rows of (the columns ids names, key, text, source) into passages whose
+// scanPassages reads rows of (the columns ids names, key, text, source, context) into passages whose
 // text is the one to embed.
 func scanPassages(rows interface {
 	Next() bool
@@ -129,11 +129,11 @@ func scanPassages(rows interface {
 	var batch []pendingPassage
 	for rows.Next() {
 		var p pendingPassage
-		var key, body, source string
-		if err := rows.Scan(append(ids(&p), &key, &body, &source)...); err != nil {
+		var key, body, source, context string
+		if err := rows.Scan(append(ids(&p), &key, &body, &source, &context)...); err != nil {
 			return nil, err
 		}
-		p.text = text(key, body, source)
+		p.text = text(key, body, source, context)
 		batch = append(batch, p)
 	}
 	return batch, nil
@@ -172,7 +172,7 @@ func reembedSQLite(ctx context.Context, dir string, emb Embedder, text PassageTe
 	}
 	last := int64(-1)
 	read := func() ([]pendingPassage, error) {
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, key, text, source FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+		rows, err := tx.QueryContext(ctx, `SELECT rowid, key, text, source, context FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?`,
 			last, reembedBatch)
 		if err != nil {
 			return nil, err
@@ -265,7 +265,7 @@ func reembedPostgres(ctx context.Context, url string, emb Embedder, text Passage
 	}
 	lastAgent, lastID := "", ""
 	read := func() ([]pendingPassage, error) {
-		rows, err := tx.Query(ctx, `SELECT agent_id, id, key, text, source FROM passages
+		rows, err := tx.Query(ctx, `SELECT agent_id, id, key, text, source, context FROM passages
 			WHERE (agent_id, id) > ($1, $2) ORDER BY agent_id, id LIMIT $3`, lastAgent, lastID, reembedBatch)
 		if err != nil {
 			return nil, err

@@ -37,8 +37,13 @@ func TestReembed(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := agent.ID
-			for _, text := range texts {
-				if _, err := svc.InsertPassage(ctx, id, pager.PassageInput{Text: text}); err != nil {
+			const situation = "Where does your sister live these days?" // the first text's context
+			for i, text := range texts {
+				in := pager.PassageInput{Text: text}
+				if i == 0 {
+					in.Context = situation
+				}
+				if _, err := svc.InsertPassage(ctx, id, in); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -89,7 +94,7 @@ func TestReembed(t *testing.T) {
 			if err != nil || len(hits) != len(texts) {
 				t.Fatalf("dense search after re-embedding: %v %v", hits, err)
 			}
-			want, err := wide.Embed(ctx, []string{pager.PassageEmbedText("", texts[0], "user")})
+			want, err := wide.Embed(ctx, []string{pager.PassageEmbedText("", texts[0], "user", situation)})
 			if err != nil {
 				t.Fatal(err)
 			}

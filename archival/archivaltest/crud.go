@@ -113,6 +113,7 @@ func fullPassage(s archival.Store) archival.Passage {
 		ID:           "full",
 		AgentID:      "a",
 		Text:         "alice moved from paris to lyon",
+		Context:      "asked about her commute ☕",
 		Vector:       vec(s, 0.5, -0.25, 0.125, 1),
 		CreatedAt:    time.Date(2024, 5, 2, 10, 0, 0, 123_456_000, zone),
 		ValidFrom:    time.Date(2024, 1, 15, 0, 0, 0, 1_000, zone),
@@ -133,7 +134,7 @@ func fullPassage(s archival.Store) archival.Passage {
 // samePassage fails unless got and want agree on every field (times as instants).
 func samePassage(t *testing.T, what string, got, want archival.Passage) {
 	t.Helper()
-	if got.ID != want.ID || got.AgentID != want.AgentID || got.Text != want.Text ||
+	if got.ID != want.ID || got.AgentID != want.AgentID || got.Text != want.Text || got.Context != want.Context ||
 		got.Status != want.Status || got.Supersedes != want.Supersedes ||
 		got.SupersededBy != want.SupersededBy || got.Key != want.Key || got.Source != want.Source {
 		t.Errorf("%s: scalar fields differ:\n got %+v\nwant %+v", what, got, want)
@@ -168,6 +169,8 @@ func testValidityFields(t *testing.T, s archival.Store) {
 	hits := search(t, s, archival.Query{AgentID: "a", Text: "lyon", Vector: want.Vector, K: 5, IncludeInvalid: true})
 	wantIDs(t, hits, "full")
 	samePassage(t, "Search hit", hits[0].Passage, want)
+	// The context is embedded with the text, not searched as text.
+	wantIDs(t, search(t, s, archival.Query{AgentID: "a", Text: "commute", K: 5, IncludeInvalid: true}))
 
 	// Every status and source round-trips.
 	var ps []archival.Passage

@@ -15,7 +15,7 @@ import (
 
 // passageColumns are the columns scanPassage reads, in order.
 const passageColumns = `id, agent_id, text, vector, created_at, valid_from, valid_to, status,
-	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence, rowid`
+	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence, context, rowid`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -38,7 +38,7 @@ func scanPassageRow(sc scanner) (archival.Passage, int64, error) {
 	var rowid int64
 	if err := sc.Scan(&p.ID, &p.AgentID, &p.Text, &blob, &created, &validFrom, &validTo, &status,
 		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &tags, &metadata, &p.PossiblySupersededBy,
-		&p.Confidence, &rowid); err != nil {
+		&p.Confidence, &p.Context, &rowid); err != nil {
 		return archival.Passage{}, 0, err
 	}
 	p.Vector = decodeVector(blob)

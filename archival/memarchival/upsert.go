@@ -205,13 +205,14 @@ func (s *Store) prepare(p archival.Passage, now time.Time) (row, error) {
 
 // upsertSQL replaces every column on conflict.
 const upsertSQL = `INSERT INTO passages (id, agent_id, text, vector, created_at, valid_from, valid_to,
-	status, supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	status, supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence, context)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (agent_id, id) DO UPDATE SET text = excluded.text, vector = excluded.vector,
 	created_at = excluded.created_at, valid_from = excluded.valid_from, valid_to = excluded.valid_to,
 	status = excluded.status, supersedes = excluded.supersedes, superseded_by = excluded.superseded_by,
 	key = excluded.key, source = excluded.source, tags = excluded.tags, metadata = excluded.metadata,
-	possibly_superseded_by = excluded.possibly_superseded_by, confidence = excluded.confidence
+	possibly_superseded_by = excluded.possibly_superseded_by, confidence = excluded.confidence,
+	context = excluded.context
 RETURNING rowid`
 
 // written is a passage as a write left it, with its rowid.
@@ -260,7 +261,7 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, rows []row, now time.Time
 		if err := stmt.QueryRowContext(ctx, p.ID, p.AgentID, p.Text, encodeVector(p.Vector),
 			p.CreatedAt.UnixNano(), p.ValidFrom.UnixNano(), validTo, string(p.Status), p.Supersedes,
 			p.SupersededBy, p.Key, string(p.Source), r.tags, r.metadata, p.PossiblySupersededBy,
-			p.Confidence).Scan(&rowid); err != nil {
+			p.Confidence, p.Context).Scan(&rowid); err != nil {
 			return nil, fmt.Errorf("memarchival: upsert %s: %w", p.ID, dbErr(ctx, err))
 		}
 		out = append(out, written{p, rowid})

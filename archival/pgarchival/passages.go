@@ -15,7 +15,7 @@ import (
 
 // passageColumns are the columns scanPassage reads, in order.
 const passageColumns = `id, agent_id, text, embedding, created_at, valid_from, valid_to, status,
-	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence`
+	supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by, confidence, context`
 
 // scanPassage reads one row of passageColumns, then scans any further columns into extra.
 // Times come back in UTC, tags never nil.
@@ -29,7 +29,7 @@ func scanPassage(row pgx.Row, extra ...any) (archival.Passage, error) {
 	)
 	dest := append([]any{&p.ID, &p.AgentID, &p.Text, &vec, &p.CreatedAt, &p.ValidFrom, &validTo, &status,
 		&p.Supersedes, &p.SupersededBy, &p.Key, &source, &p.Tags, &metadata, &p.PossiblySupersededBy,
-		&p.Confidence}, extra...)
+		&p.Confidence, &p.Context}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return archival.Passage{}, err
 	}

@@ -208,22 +208,23 @@ func lockKeys(agents []string) []int64 {
 // Tags travel as JSON arrays (a text[] per row cannot), metadata as JSON or NULL.
 const upsertSQL = `INSERT INTO passages AS p (agent_id, id, text, embedding, created_at, valid_from,
 	valid_to, status, supersedes, superseded_by, key, source, tags, metadata, possibly_superseded_by,
-	confidence)
+	confidence, context)
 SELECT r.agent_id, r.id, r.text, r.embedding, r.created_at, r.valid_from, r.valid_to, r.status,
 	r.supersedes, r.superseded_by, r.key, r.source,
 	ARRAY(SELECT jsonb_array_elements_text(r.tags::jsonb)), r.metadata::jsonb, r.possibly_superseded_by,
-	r.confidence
+	r.confidence, r.context
 FROM unnest($1::text[], $2::text[], $3::text[], $4::vector[], $5::timestamptz[], $6::timestamptz[],
 	$7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-	$14::text[], $15::text[], $16::float8[]) WITH ORDINALITY AS r(agent_id, id, text, embedding,
+	$14::text[], $15::text[], $16::float8[], $17::text[]) WITH ORDINALITY AS r(agent_id, id, text, embedding,
 	created_at, valid_from, valid_to, status, supersedes, superseded_by, key, source, tags, metadata,
-	possibly_superseded_by, confidence, ord)
+	possibly_superseded_by, confidence, context, ord)
 ORDER BY r.ord
 ON CONFLICT (agent_id, id) DO UPDATE SET text = excluded.text, embedding = excluded.embedding,
 	created_at = excluded.created_at, valid_from = excluded.valid_from, valid_to = excluded.valid_to,
 	status = excluded.status, supersedes = excluded.supersedes, superseded_by = excluded.superseded_by,
 	key = excluded.key, source = excluded.source, tags = excluded.tags, metadata = excluded.metadata,
-	possibly_superseded_by = excluded.possibly_superseded_by, confidence = excluded.confidence`
+	possibly_superseded_by = excluded.possibly_superseded_by, confidence = excluded.confidence,
+	context = excluded.context`
 
 // upsertArgs returns the parallel arrays of upsertSQL. The rows are validated, so encoding the
 // tags and metadata as JSON cannot fail.
@@ -231,6 +232,7 @@ func upsertArgs(rows []archival.Passage) []any {
 	n := len(rows)
 	var (
 		agents, ids, texts, statuses = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		contexts                     = make([]string, n)
 		supersedes, supersededBy     = make([]string, n), make([]string, n)
 		keys, sources, tags          = make([]string, n), make([]string, n), make([]string, n)
 		possiblyBy                   = make([]string, n)
@@ -242,6 +244,7 @@ func upsertArgs(rows []archival.Passage) []any {
 	)
 	for i, p := range rows {
 		agents[i], ids[i], texts[i], statuses[i] = p.AgentID, p.ID, p.Text, string(p.Status)
+		contexts[i] = p.Context
 		supersedes[i], supersededBy[i], keys[i], sources[i] = p.Supersedes, p.SupersededBy, p.Key, string(p.Source)
 		possiblyBy[i], confidence[i] = p.PossiblySupersededBy, p.Confidence
 		vectors[i] = pgvector.NewVector(p.Vector)
@@ -257,7 +260,7 @@ func upsertArgs(rows []archival.Passage) []any {
 		}
 	}
 	return []any{agents, ids, texts, vectors, created, validFrom, validTo, statuses, supersedes,
-		supersededBy, keys, sources, tags, metadata, possiblyBy, confidence}
+		supersededBy, keys, sources, tags, metadata, possiblyBy, confidence, contexts}
 }
 
 // resolveSQL stores the key rule's changes: status, superseded_by and valid_to.

@@ -36,6 +36,7 @@ const (
 	fieldMetadata     = "metadata"
 	fieldPossiblyBy   = "possibly_superseded_by"
 	fieldConfidence   = "confidence"
+	fieldContext      = "context"
 )
 
 // timeLayout is RFC 3339 with exactly six fractional digits.
@@ -122,6 +123,9 @@ func payload(p archival.Passage) map[string]*qdrant.Value {
 		b, _ := json.Marshal(p.Metadata)
 		m[fieldMetadata] = qdrant.NewValueString(string(b))
 	}
+	if p.Context != "" {
+		m[fieldContext] = qdrant.NewValueString(p.Context)
+	}
 	return m
 }
 
@@ -154,7 +158,7 @@ func fromPayload(pl map[string]*qdrant.Value) (archival.Passage, error) {
 		}
 		return t.UTC()
 	}
-	p.AgentID, p.ID, p.Text = str(fieldAgent), str(fieldID), str(fieldText)
+	p.AgentID, p.ID, p.Text, p.Context = str(fieldAgent), str(fieldID), str(fieldText), str(fieldContext)
 	p.CreatedAt, p.ValidFrom = tm(fieldCreatedAt), tm(fieldValidFrom)
 	if v := pl[fieldValidTo]; v.GetStringValue() != "" {
 		t := tm(fieldValidTo)

@@ -62,12 +62,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "locomo":
 		data := fs.String("data", "", "LoCoMo JSON `FILE` (default ../shared/"+locomoRel+", or $MEMSVC_SHARED/"+locomoRel+")")
 		convs := fs.Int("conversations", 0, "run only the first N conversations (0: all)")
+		turnCtx := fs.Bool("turn-context", true, "store each turn with the turn before it as its context (false: each turn alone)")
 		run = func(c bench.Common) (bench.Result, error) {
 			path, cs, err := readLocomo(*data)
 			if err != nil {
 				return nil, err
 			}
-			return bench.RunLocomo(ctx, bench.LocomoConfig{Common: c, Path: path, Data: cs, Conversations: *convs})
+			return bench.RunLocomo(ctx, bench.LocomoConfig{Common: c, Path: path, Data: cs, Conversations: *convs,
+				NoTurnContext: !*turnCtx})
 		}
 	case "beam":
 		data := fs.String("data", "", "BEAM JSON `FILE` (default ../shared/"+beamRel+", or $MEMSVC_SHARED/"+beamRel+")")

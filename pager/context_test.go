@@ -1,0 +1,83 @@
+package pager
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/memsvc/memsvc/state"
+)
+
+// TestAContextIsEmbeddedNotSearched: a passage's context makes it found by what it means where
+// it stands (two passages that say "Yes, every Sunday since May." are told apart by the
+// questions they answer), while its words stay out of lexical search and it is kept beside the
+// text, not in it. A context too large or not text is refused and nothing is stored.
+func TestAContextIsEmbeddedNotSearched(t *testing.T) { bothStores(t, testContextEmbeddedNotSearched) }
+
+func testContextEmbeddedNotSearched(t *testing.T, svc *Service) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	a := createAgent(t, svc, 8000)
+	choir, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Yes, every Sunday since May.",
+		Context: "  Do you still sing in the church choir?  "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if choir.Text != "Yes, every Sunday since May." || choir.Context != "Do you still sing in the church choir?" {
+		t.Fatalf("stored text %q context %q", choir.Text, choir.Context)
+	}
+	fishing, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Yes, every Sunday since May.",
+		Context: "Do you still go fishing on the lake with your father?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.GetPassage(ctx, a.ID, choir.ID)
+	if err != nil || got.Context != choir.Context {
+		t.Fatalf("GetPassage: context %q, %v", got.Context, err)
+	}
+
+	// The same text, told apart by what each answers.
+	for _, c := range []struct{ query, want string }{
+		{"singing in a choir", choir.ID},
+		{"fishing trips with dad", fishing.ID},
+	} {
+		hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: c.query, K: 2, Mode: ModeDense})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 2 || hits[0].Passage.ID != c.want || hits[0].Scores.Relevance <= hits[1].Scores.Relevance {
+			t.Fatalf("dense search for %q: %d hits, want %s first, above the other", c.query, len(hits), c.want)
+		}
+	}
+	hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "choir", K: 5, Mode: ModeLexical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 0 {
+		t.Fatalf("lexical search matched a context's words: %v", hitTexts(hits))
+	}
+
+	for _, in := range []PassageInput{
+		{Text: "fine", Context: strings.Repeat("x", MaxContextBytes+1)},
+		{Text: "fine", Context: "nul\x00byte"},
+		{Text: "fine", Context: "\xff\xfe"},
+	} {
+		_, err := svc.InsertPassage(ctx, a.ID, in)
+		var e *Error
+		if !errors.As(err, &e) || (e.Kind != ErrTooLarge && e.Kind != ErrInvalidArgument) {
+			t.Fatalf("context of %d bytes: %v, want a caller error", len(in.Context), err)
+		}
+	}
+	hits, err = svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "fine", K: 5, Mode: ModeLexical})
+	if err != nil || len(hits) != 0 {
+		t.Fatalf("a refused passage was stored: %v %v", hitTexts(hits), err)
+	}
+}
+
+func hitTexts(hits []ArchivalHit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Passage.Text)
+	}
+	return out
+}
