@@ -333,7 +333,7 @@ func schemas() obj {
 			"id":                      str(""),
 			"agent_id":                str(""),
 			"text":                    str(""),
-			"context":                 str("What the passage was stored with to situate it (embedded with the text, not searched as text)."),
+			"context":                 str("What the passage was stored with to situate it (embedded and searched with the text)."),
 			"created_at":              timestamp("When stored."),
 			"valid_from":              timestamp("When it became true."),
 			"valid_to":                nullableTime("Null while valid."),
@@ -366,7 +366,7 @@ func schemas() obj {
 		"PassageEventList": listOf("PassageEvent"),
 		"PassageInput": object([]string{"text"}, obj{
 			"text":       with(str(""), "maxLength", 65536),
-			"context":    with(str("Text that situates this one (the message it answers, the document it comes from): embedded with it, so that a search by meaning finds it, but not part of its text and not searched lexically."), "maxLength", 16384),
+			"context":    with(str("Text that situates this one (the message it answers, the document it comes from): embedded and searched with it, and read by the predicate term, but not part of its text."), "maxLength", 16384),
 			"valid_from": timestamp("Default: now."),
 			"key":        with(str(""), "maxLength", 256),
 			"tags":       with(arrayOf(str("")), "maxItems", 32),

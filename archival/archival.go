@@ -72,8 +72,8 @@ type Passage struct {
 	AgentID string `json:"agent_id"`
 	Text    string `json:"text"`
 	// Context situates the passage (the message it answers, the document it comes from): it is
-	// embedded with the text, so that the passage is found by what it means where it stands,
-	// but it is not part of the text, and lexical search does not see it.
+	// embedded with the text and its words are searched with the text's (LexicalText), so that
+	// the passage is found by what it means where it stands, but it is not part of the text.
 	Context      string         `json:"context,omitempty"`
 	Vector       []float32      `json:"-"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -94,6 +94,16 @@ type Passage struct {
 
 	// Cause, on a write, says why (recorded in the history of every validity change it makes).
 	Cause string `json:"-"`
+}
+
+// LexicalText is what the lexical half of a search indexes of a passage: its text, and its
+// context after it. Every backend ranks by BM25 over these words (PostgreSQL's tsv column is made
+// the same way).
+func (p Passage) LexicalText() string {
+	if p.Context == "" {
+		return p.Text
+	}
+	return p.Text + " " + p.Context
 }
 
 // Query is a hybrid search over one agent's passages.

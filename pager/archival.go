@@ -26,7 +26,8 @@ const (
 type PassageInput struct {
 	Text string `json:"text"`
 	// Context situates the text (the message it answers, the document it comes from); it is
-	// embedded with the text and stored beside it, not searched lexically (archival.Passage).
+	// stored beside the text, embedded and searched with it (archival.Passage.Context), and the
+	// predicate term reads it (validity.Candidate.Context).
 	Context    string          `json:"context,omitempty"`
 	ValidFrom  *time.Time      `json:"valid_from,omitempty"`
 	Key        string          `json:"key,omitempty"`
@@ -437,7 +438,7 @@ func (s *Service) SearchArchival(ctx context.Context, agentID string, q Archival
 	cands := make([]validity.Candidate, len(hits))
 	for i, h := range hits {
 		p := h.Passage
-		cands[i] = validity.Candidate{Relevance: h.Relevance, Vector: p.Vector, Text: p.Text, Key: p.Key,
+		cands[i] = validity.Candidate{Relevance: h.Relevance, Vector: p.Vector, Text: p.Text, Context: p.Context, Key: p.Key,
 			Status: validity.Status(p.Status), ValidFrom: p.ValidFrom, ValidTo: p.ValidTo, Written: unixNano(p.CreatedAt)}
 		if p.PossiblySupersededBy != "" {
 			cands[i].Confidence = p.Confidence

@@ -17,6 +17,10 @@ import (
 // one slot, so the words of one of its values ("Alice lives in Paris") describe the others
 // ("Alice moved to Berlin"), whatever key the agent chose ("k17").
 //
+// A memory's context (Candidate.Context: the message it answers) says what the memory is about
+// as much as its text: "Yes, every Sunday" stored with "Do you still sing in the choir?" answers
+// a question about the choir. predicateMatch adds its words.
+//
 // A memory's text also says the nouns its verbs and particles make ("is backed up" says
 // "backup": textproc.Compound), so that it answers a question asking for the noun; a question's
 // own phrasal verbs are taken as written (compounds false), so that "Have I set up X?" asks
@@ -75,6 +79,9 @@ func predicateMatch(q string, cands []Candidate, subjects []string) ([]float64, 
 	slots := map[string]map[string]bool{} // a key's words, from its SlotTexts, worked out once
 	for i, c := range cands {
 		terms[i] = predicateTerms(c.Key, c.Text, skip, true)
+		if c.Context != "" {
+			maps.Copy(terms[i], predicateTerms("", c.Context, skip, true))
+		}
 		if c.Key != "" && len(c.SlotTexts) > 0 {
 			st, ok := slots[c.Key]
 			if !ok {

@@ -67,6 +67,31 @@ func TestPredicateMatch(t *testing.T) {
 	}
 }
 
+// TestPredicateReadsAMemorysContext: a memory's context (the message it answers) says what it
+// is about, so that an answer stored with its question matches the question's words; the
+// subject is still the text's alone.
+func TestPredicateReadsAMemorysContext(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Melanie: Yes, every Sunday since May.", Context: "Do you still sing in the church choir?"},
+		{Text: "Melanie: Yes, every Sunday since May.", Context: "Do you still go fishing with your father?"},
+		{Text: "Melanie: I bake bread on Sundays."},
+	}
+	got, _, _ := predicateMatch("When did Melanie start singing in the choir?", cands, subjectsOf(cands))
+	if !(got[0] > 0) || got[1] != 0 || got[2] != 0 {
+		t.Fatalf("predicateMatch = %v, want only the answer stored with the choir question to match", got)
+	}
+	if s := SubjectOf("", cands[0].Text); s != "melanie" {
+		t.Errorf("subject %q, want melanie (the context names no one)", s)
+	}
+	ranked := Rank(Query{Text: "When did Melanie start singing in the choir?"}, []Candidate{
+		{Relevance: 0.5, Text: cands[1].Text, Context: cands[1].Context, Status: Valid},
+		{Relevance: 0.5, Text: cands[0].Text, Context: cands[0].Context, Status: Valid},
+	}, Default)
+	if ranked[0].Index != 1 || ranked[0].Scores.Predicate <= ranked[1].Scores.Predicate {
+		t.Fatalf("Rank = %+v, want the choir answer first by its predicate", ranked)
+	}
+}
+
 func subjectsOf(cands []Candidate) []string {
 	out := make([]string, len(cands))
 	for i, c := range cands {

@@ -25,8 +25,11 @@ type Candidate struct {
 	Relevance float64   // fused dense and lexical relevance, in [0, 1]
 	Vector    []float32 // optional: finds memories that compete for one slot
 	Text      string
-	Key       string
-	Status    Status
+	// Context situates the memory (the message it answers: archival.Passage.Context); the
+	// predicate term reads its words with the text's, nothing else reads it.
+	Context string
+	Key     string
+	Status  Status
 	// Confidence that the memory is superseded although its status is valid (a possible
 	// supersession found without a key); 0 when none.
 	Confidence float64

@@ -169,8 +169,15 @@ func testValidityFields(t *testing.T, s archival.Store) {
 	hits := search(t, s, archival.Query{AgentID: "a", Text: "lyon", Vector: want.Vector, K: 5, IncludeInvalid: true})
 	wantIDs(t, hits, "full")
 	samePassage(t, "Search hit", hits[0].Passage, want)
-	// The context is embedded with the text, not searched as text.
+	// The context's words are searched with the text's.
+	wantIDs(t, search(t, s, archival.Query{AgentID: "a", Text: "commute", K: 5, IncludeInvalid: true}), "full")
+	// A new context alone re-indexes the passage's words.
+	moved := want
+	moved.Context = "asked about her bicycle"
+	upsert(t, s, moved)
 	wantIDs(t, search(t, s, archival.Query{AgentID: "a", Text: "commute", K: 5, IncludeInvalid: true}))
+	wantIDs(t, search(t, s, archival.Query{AgentID: "a", Text: "bicycle", K: 5, IncludeInvalid: true}), "full")
+	upsert(t, s, want)
 
 	// Every status and source round-trips.
 	var ps []archival.Passage

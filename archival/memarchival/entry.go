@@ -12,7 +12,7 @@ type entry struct {
 	hasValidTo bool
 	status     archival.Status
 	tags       []string
-	textSum    uint64 // textSum of the text the lexical index holds
+	textSum    uint64 // textSum of the words the lexical index holds (archival.Passage.LexicalText)
 }
 
 // setEntry records e, replacing the entry of the same passage. The caller holds mu for writing,

@@ -92,7 +92,7 @@ func (s *Store) Unlinked() int { return s.idx.Unlinked() }
 
 // load fills the indexes and the filter map from the passages table.
 func (s *Store) load(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT agent_id, id, text, vector, created_at, valid_from,
+	rows, err := s.db.QueryContext(ctx, `SELECT agent_id, id, text, context, vector, created_at, valid_from,
 		valid_to, status, tags FROM passages`)
 	if err != nil {
 		return dbErr(ctx, err)
@@ -102,11 +102,11 @@ func (s *Store) load(ctx context.Context) error {
 		var (
 			e            entry
 			status, tags string
-			text         string
+			p            archival.Passage
 			blob         []byte
 			validTo      sql.NullInt64
 		)
-		if err := rows.Scan(&e.agentID, &e.id, &text, &blob, &e.createdAt, &e.validFrom, &validTo, &status, &tags); err != nil {
+		if err := rows.Scan(&e.agentID, &e.id, &p.Text, &p.Context, &blob, &e.createdAt, &e.validFrom, &validTo, &status, &tags); err != nil {
 			return err
 		}
 		if len(blob) != 4*s.dim {
@@ -119,6 +119,7 @@ func (s *Store) load(ctx context.Context) error {
 			return fmt.Errorf("passage %s of agent %s: %w", e.id, e.agentID, err)
 		}
 		s.idx.Add(e.agentID, e.id, decodeVector(blob))
+		text := p.LexicalText()
 		s.lex.Add(e.agentID, e.id, text)
 		e.textSum = textSum(text)
 		s.setEntry(&e)

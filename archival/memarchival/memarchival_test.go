@@ -67,7 +67,7 @@ func TestReopenRebuildsIndex(t *testing.T) {
 	s := newStore(t, db)
 	validTo := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)
 	err = s.Upsert(ctx, []archival.Passage{
-		{ID: "p0", AgentID: "a", Text: "persisted zebra", Vector: unit(0), Tags: []string{"kept"}},
+		{ID: "p0", AgentID: "a", Text: "persisted zebra", Context: "asked about stripes", Vector: unit(0), Tags: []string{"kept"}},
 		{ID: "p1", AgentID: "a", Text: "persisted okapi", Vector: unit(1), Status: archival.StatusSuperseded,
 			ValidFrom: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), ValidTo: &validTo},
 		{ID: "gone", AgentID: "a", Text: "deleted before close", Vector: unit(2)},
@@ -112,6 +112,9 @@ func TestReopenRebuildsIndex(t *testing.T) {
 	}
 	if got := ids(archival.Query{AgentID: "a", Text: "persisted deleted", K: 10}); fmt.Sprint(got) != "[p0]" {
 		t.Errorf("lexical after reopen = %v, want [p0]", got)
+	}
+	if got := ids(archival.Query{AgentID: "a", Text: "stripes", K: 10}); fmt.Sprint(got) != "[p0]" {
+		t.Errorf("lexical by a word of the context after reopen = %v, want [p0]", got)
 	}
 	if got := ids(archival.Query{AgentID: "b", Vector: unit(0), K: 10}); fmt.Sprint(got) != "[p0]" {
 		t.Errorf("agent b after reopen = %v", got)

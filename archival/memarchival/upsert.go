@@ -148,9 +148,9 @@ func (s *Store) remember(ws []written) {
 	terms := make([][]string, len(ws))
 	s.mu.RLock()
 	for i, w := range ws {
-		sums[i] = textSum(w.p.Text)
+		sums[i] = textSum(w.p.LexicalText())
 		if s.newText(w.p.AgentID, w.p.ID, sums[i]) {
-			terms[i] = textproc.Terms(w.p.Text)
+			terms[i] = textproc.Terms(w.p.LexicalText())
 		}
 	}
 	s.mu.RUnlock()
@@ -161,7 +161,7 @@ func (s *Store) remember(ws []written) {
 		s.idx.Add(p.AgentID, p.ID, p.Vector)
 		if s.newText(p.AgentID, p.ID, sums[i]) {
 			if terms[i] == nil { // an earlier passage of ws wrote this id with another text
-				terms[i] = textproc.Terms(p.Text)
+				terms[i] = textproc.Terms(p.LexicalText())
 			}
 			s.lex.AddTerms(p.AgentID, p.ID, terms[i])
 		}

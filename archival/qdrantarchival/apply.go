@@ -90,11 +90,11 @@ func (s *Store) operations(agentID string, b entryBody) []*qdrant.PointsUpdateOp
 	return ops
 }
 
-// point is a passage as a Qdrant point: its dense vector, its lexical vector (none when its text
-// has no term) and its whole payload.
+// point is a passage as a Qdrant point: its dense vector, its lexical vector (of its text and
+// context; none when they have no term) and its whole payload.
 func (s *Store) point(p archival.Passage) *qdrant.PointStruct {
 	vectors := map[string]*qdrant.Vector{denseVector: qdrant.NewVectorDense(p.Vector)}
-	if idx, vals := docSparse(p.Text, s.cfg.AvgDocLen); len(idx) > 0 {
+	if idx, vals := docSparse(p.LexicalText(), s.cfg.AvgDocLen); len(idx) > 0 {
 		vectors[lexicalVector] = qdrant.NewVectorSparse(idx, vals)
 	}
 	return &qdrant.PointStruct{Id: pointID(p.AgentID, p.ID), Payload: payload(p), Vectors: qdrant.NewVectorsMap(vectors)}

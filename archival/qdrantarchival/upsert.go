@@ -279,7 +279,7 @@ func (s *Store) plan(ctx context.Context, rows []archival.Passage, now time.Time
 	}
 	for _, p := range final {
 		b := body(p.AgentID)
-		if o, ok := old[passageKey{p.AgentID, p.ID}]; ok && o.Text == p.Text && slices.Equal(o.Vector, p.Vector) {
+		if o, ok := old[passageKey{p.AgentID, p.ID}]; ok && o.LexicalText() == p.LexicalText() && slices.Equal(o.Vector, p.Vector) {
 			b.Overwrites = append(b.Overwrites, toRecord(p))
 		} else {
 			b.Upserts = append(b.Upserts, toRecord(p))

@@ -9,13 +9,13 @@ import (
 	"github.com/memsvc/memsvc/state"
 )
 
-// TestAContextIsEmbeddedNotSearched: a passage's context makes it found by what it means where
-// it stands (two passages that say "Yes, every Sunday since May." are told apart by the
-// questions they answer), while its words stay out of lexical search and it is kept beside the
-// text, not in it. A context too large or not text is refused and nothing is stored.
-func TestAContextIsEmbeddedNotSearched(t *testing.T) { bothStores(t, testContextEmbeddedNotSearched) }
+// TestAContextSituatesAPassage: a passage's context makes it found by what it means where it
+// stands (two passages that say "Yes, every Sunday since May." are told apart by the questions
+// they answer, by meaning and by their words), and it is kept beside the text, not in it. A
+// context too large or not text is refused and nothing is stored.
+func TestAContextSituatesAPassage(t *testing.T) { bothStores(t, testContextSituatesAPassage) }
 
-func testContextEmbeddedNotSearched(t *testing.T, svc *Service) {
+func testContextSituatesAPassage(t *testing.T, svc *Service) {
 	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
 	a := createAgent(t, svc, 8000)
 	choir, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Yes, every Sunday since May.",
@@ -53,8 +53,8 @@ func testContextEmbeddedNotSearched(t *testing.T, svc *Service) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hits) != 0 {
-		t.Fatalf("lexical search matched a context's words: %v", hitTexts(hits))
+	if len(hits) != 1 || hits[0].Passage.ID != choir.ID || hits[0].Passage.Text != "Yes, every Sunday since May." {
+		t.Fatalf("lexical search for a word of one context: %v, want that passage alone, its text as stored", hitTexts(hits))
 	}
 
 	for _, in := range []PassageInput{
