@@ -78,7 +78,7 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 		}
 	}
 	prog.finish()
-	lat, err := runRecallSearches(ctx, &cfg.Common, probes)
+	lat, err := runRecallSearches(ctx, &cfg.Common, "beam: recall search", probes)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +97,8 @@ const modeRecall Mode = "recall"
 
 // runRecallSearches asks every probe of recall search on c.Workers goroutines and returns the
 // median latency in milliseconds.
-func runRecallSearches(ctx context.Context, c *Common, probes []*recallProbe) (float64, error) {
-	prog := newProgress(c, "beam: recall search", len(probes))
+func runRecallSearches(ctx context.Context, c *Common, label string, probes []*recallProbe) (float64, error) {
+	prog := newProgress(c, label, len(probes))
 	defer prog.finish()
 	var (
 		mu    sync.Mutex

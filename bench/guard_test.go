@@ -76,7 +76,7 @@ func TestGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, err := RunLocomo(ctx, LocomoConfig{Common: common, Path: locomoPath, Data: convs, Conversations: 1})
+	loc, err := RunLocomo(ctx, LocomoConfig{Common: common, Path: locomoPath, Data: convs, Conversations: 1, Recall: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +86,10 @@ func TestGuard(t *testing.T) {
 		}
 	}
 	got["locomo.full.wrong_speaker@1"] = -loc.Modes[ModeFull].WrongSpeaker // lower is better
+	for _, k := range []string{"R@1", "R@5", "R@10"} {
+		got["locomo.recall."+k] = loc.Modes[modeRecall].Overall.Metrics[k]
+	}
+	got["locomo.recall.wrong_speaker@1"] = -loc.Modes[modeRecall].WrongSpeaker
 	for _, k := range []string{"R@1", "R@5"} {
 		pairs["locomo "+k] = [2]float64{loc.Modes[ModeHybrid].Overall.Metrics[k], loc.Modes[ModeFull].Overall.Metrics[k]}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,6 +25,9 @@ type LocomoConfig struct {
 	// it in its session as its context (pager.PassageInput.Context), as a client importing a
 	// conversation would: "Yes, every Sunday" is found by the question it answers.
 	NoTurnContext bool
+	// Recall adds the pager variant (locomorecall.go): the turns appended to agents as messages
+	// and the questions asked of recall search, scored as the row "recall".
+	Recall bool
 }
 
 // LocomoResult is the outcome of the locomo suite.
@@ -154,6 +158,12 @@ func RunLocomo(ctx context.Context, cfg LocomoConfig) (*LocomoResult, error) {
 	for _, m := range cfg.Modes {
 		res.Modes[m] = scoreLocomo(m, items)
 		res.Modes[m].SearchP50MS = lat[m]
+	}
+	if cfg.Recall {
+		if res.Modes[modeRecall], err = runLocomoRecall(ctx, &cfg, e, convs, items); err != nil {
+			return nil, err
+		}
+		res.ModeOrder = append(slices.Clone(res.ModeOrder), modeRecall)
 	}
 	for _, it := range items {
 		if len(it.qa.Evidence) == 0 {

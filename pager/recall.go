@@ -84,15 +84,20 @@ func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuer
 	})
 	// The scorer's evidence that two messages compete (a near-duplicate that answers the query
 	// with a changed value: the newer moves up just above the older) and that two contradict
-	// each other (both shown, each naming the other). Messages carry no validity interval and no
-	// key, and a conversation names its speakers everywhere, so only those terms apply.
+	// each other (both shown, each naming the other), and how well each message says what the
+	// query asks of whom: the subject and predicate terms, the predicate reading the message it
+	// answers too (messageContext). Messages carry no validity interval and no key.
 	cands := make([]validity.Candidate, len(fused))
 	for i, h := range fused {
 		cands[i] = validity.Candidate{Relevance: h.Score, Text: h.Message.Content, Status: validity.Valid, ValidFrom: h.Message.CreatedAt,
 			Written: h.Message.Seq}
 	}
+	if err := s.answeredMessages(ctx, agentID, fused, cands); err != nil {
+		return nil, err
+	}
 	cfg := s.cfg.Scoring
-	cfg.Weights = validity.Weights{Relevance: 1, Recency: 1, Validity: 1}
+	cfg.Weights = validity.Weights{Relevance: 1, Recency: 1, Validity: 1,
+		Subject: s.cfg.Scoring.Weights.Subject, Predicate: s.cfg.Scoring.Weights.Predicate}
 	out := make([]RecallHit, 0, min(q.K, len(fused)))
 	var conflicts [][]int
 	shown := map[int]bool{}
@@ -110,4 +115,27 @@ func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuer
 		out[i].Conflicts = ids
 	}
 	return out, nil
+}
+
+// answeredMessages sets each candidate's Context to what its message answers (messageContext),
+// reading the messages before the hits in one query.
+func (s *Service) answeredMessages(ctx context.Context, agentID string, hits []RecallHit, cands []validity.Candidate) error {
+	var seqs []int64
+	for _, h := range hits {
+		if h.Message.Seq > 1 && (h.Message.Role == "user" || h.Message.Role == "assistant") {
+			seqs = append(seqs, h.Message.Seq-1)
+		}
+	}
+	before, err := s.cfg.Store.MessagesAt(ctx, agentID, seqs)
+	if err != nil {
+		return fmt.Errorf("pager: the messages before the hits: %w", err)
+	}
+	bySeq := make(map[int64]*state.Message, len(before))
+	for i := range before {
+		bySeq[before[i].Seq] = &before[i]
+	}
+	for i, h := range hits {
+		cands[i].Context = messageContext(h.Message, bySeq[h.Message.Seq-1])
+	}
+	return nil
 }

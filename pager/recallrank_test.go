@@ -3,6 +3,7 @@ package pager
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,67 @@ func TestRecallOrdersUpdatesAndMarksContradictions(t *testing.T) {
 	}
 	if !marked {
 		t.Fatalf("the contradiction is not marked: %+v", hits)
+	}
+}
+
+// A message is found by what it answers: of two replies in the same words, the one that
+// answered the question about the choir comes first when the choir is asked about, and the one
+// that answered the fishing question when fishing is, by its embedding (the message it answers
+// is embedded after it) and by the predicate term (which reads that message too). A message
+// after the same party's own is not taken to answer it.
+func TestRecallFindsAMessageByWhatItAnswers(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	svc, _, now := newTestService(t)
+	a := createAgent(t, svc, MaxContextWindow)
+	var replies []string
+	for _, m := range []MessageInput{
+		{Role: "assistant", Content: "Do you still sing in the church choir?"},
+		{Role: "user", Content: "Yes, every Sunday since May."},
+		{Role: "assistant", Content: "Do you still go fishing on the lake with your father?"},
+		{Role: "user", Content: "Yes, every Sunday since May."},
+	} {
+		*now = now.Add(time.Minute)
+		r, err := svc.Append(ctx, a.ID, []MessageInput{m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Role == "user" {
+			replies = append(replies, r.Messages[len(r.Messages)-1].ID)
+		}
+	}
+	if _, err := svc.EmbedPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range []string{"When did I start singing in the choir?", "How often do I go fishing with my dad?"} {
+		hits, err := svc.SearchRecall(ctx, a.ID, RecallQuery{Query: q, K: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := func(id string) int { return slices.IndexFunc(hits, func(h RecallHit) bool { return h.Message.ID == id }) }
+		want, other := at(replies[i]), at(replies[1-i])
+		if want < 0 || (other >= 0 && other < want) {
+			t.Fatalf("%q: the reply to its question at %d, the other reply at %d", q, want, other)
+		}
+	}
+
+	user := state.Message{Seq: 2, Role: "user", Content: "Yes."}
+	for _, c := range []struct {
+		prev state.Message
+		want string
+	}{
+		{state.Message{Seq: 1, Role: "assistant", Content: "Tea?"}, "Tea?"},
+		{state.Message{Seq: 1, Role: "user", Content: "I like tea."}, ""},
+		{state.Message{Seq: 1, Role: "tool", Content: `{"ok": true}`}, ""},
+	} {
+		if got := messageContext(user, &c.prev); got != c.want {
+			t.Errorf("context of a user message after a %s one: %q, want %q", c.prev.Role, got, c.want)
+		}
+	}
+	if got := messageContext(user, nil); got != "" {
+		t.Errorf("context with no message before: %q", got)
+	}
+	long := strings.Repeat("word ", 200) + "Do you sing?"
+	if got := tail(long, messageContextBytes); len(got) > messageContextBytes || !strings.HasSuffix(got, "Do you sing?") || strings.HasPrefix(got, "ord") {
+		t.Errorf("tail of a long message: %q", got)
 	}
 }

@@ -3,7 +3,9 @@ package pager
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/memsvc/memsvc/embed"
@@ -120,9 +122,9 @@ func (s *Service) embedBatch(ctx context.Context) (int, error) {
 	if err != nil || len(msgs) == 0 {
 		return 0, err
 	}
-	texts := make([]string, len(msgs))
-	for i, m := range msgs {
-		texts[i] = m.Content
+	texts, err := s.messageEmbedTexts(ctx, msgs)
+	if err != nil {
+		return 0, err
 	}
 	vecs, err := s.cfg.Embedder.Embed(ctx, texts)
 	if err != nil {
@@ -158,3 +160,67 @@ func (s *Service) nextUnembedded(ctx context.Context) ([]state.Message, error) {
 // embedBatch is how many message vectors one write stores. Small batches keep each write short, so
 // appends waiting for the store's write lock are not held up behind the embedder.
 const embedBatch = 32
+
+// messageContextBytes bounds the context a message is embedded with: the end of the message
+// before it, where a question it answers stands.
+const messageContextBytes = 400
+
+// messageEmbedTexts returns the texts whose embeddings stand for msgs (one agent's, in order of
+// seq, as UnembeddedMessages returns them): a message followed by the end of the one it answers
+// (messageContext), as a passage is followed by its context (PassageEmbedText), so that "Yes,
+// every Sunday" is found by the question it answers. The message before the first is read from
+// the store when the batch does not hold it.
+func (s *Service) messageEmbedTexts(ctx context.Context, msgs []state.Message) ([]string, error) {
+	texts := make([]string, len(msgs))
+	var prev *state.Message
+	for i := range msgs {
+		m := &msgs[i]
+		if i > 0 && msgs[i-1].AgentID == m.AgentID && msgs[i-1].Seq == m.Seq-1 {
+			prev = &msgs[i-1]
+		} else {
+			prev = nil
+			if m.Seq > 1 && (m.Role == "user" || m.Role == "assistant") {
+				before, err := s.cfg.Store.ListMessages(ctx, m.AgentID, m.Seq-2, 1)
+				if err != nil {
+					return nil, fmt.Errorf("pager: the message before %s: %w", m.ID, err)
+				}
+				if len(before) == 1 && before[0].Seq == m.Seq-1 {
+					prev = &before[0]
+				}
+			}
+		}
+		texts[i] = m.Content
+		if c := messageContext(*m, prev); c != "" {
+			texts[i] += " " + c
+		}
+	}
+	return texts, nil
+}
+
+// messageContext is what situates m in its conversation: the end of the message before it
+// (prev, nil when unknown) when that is the other party's, a user's message answering the
+// assistant's or the assistant's answering the user's; "" otherwise. A user's message after
+// the user's own is another thing said, not an answer (BEAM's chats, all the user's, measured
+// worse with it: bench/RESULTS.md).
+func messageContext(m state.Message, prev *state.Message) string {
+	if prev == nil {
+		return ""
+	}
+	if (m.Role == "user" && prev.Role == "assistant") || (m.Role == "assistant" && prev.Role == "user") {
+		return tail(prev.Content, messageContextBytes)
+	}
+	return ""
+}
+
+// tail returns the end of s, at most n bytes, beginning at a word.
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	if i := strings.IndexAny(s, " \n\t"); i >= 0 {
+		return strings.TrimSpace(s[i:])
+	}
+	return ""
+}

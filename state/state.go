@@ -214,6 +214,9 @@ type Store interface {
 
 	// ListMessages returns messages with seq > afterSeq, oldest first, at most limit.
 	ListMessages(ctx context.Context, agentID string, afterSeq int64, limit int) ([]Message, error)
+	// MessagesAt returns the agent's messages of the given sequence numbers that exist, oldest
+	// first (recall search reads the message before each hit).
+	MessagesAt(ctx context.Context, agentID string, seqs []int64) ([]Message, error)
 	// InContext returns the messages still in context, oldest first.
 	InContext(ctx context.Context, agentID string) ([]Message, error)
 	// SearchMessages returns up to q.K lexical and q.K dense candidates (merged, unfused).

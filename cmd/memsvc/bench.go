@@ -63,13 +63,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		data := fs.String("data", "", "LoCoMo JSON `FILE` (default ../shared/"+locomoRel+", or $MEMSVC_SHARED/"+locomoRel+")")
 		convs := fs.Int("conversations", 0, "run only the first N conversations (0: all)")
 		turnCtx := fs.Bool("turn-context", true, "store each turn with the turn before it as its context (false: each turn alone)")
+		recall := fs.Bool("recall", false, "also append the turns to agents through the pager as messages and ask the questions of recall search")
 		run = func(c bench.Common) (bench.Result, error) {
 			path, cs, err := readLocomo(*data)
 			if err != nil {
 				return nil, err
 			}
 			return bench.RunLocomo(ctx, bench.LocomoConfig{Common: c, Path: path, Data: cs, Conversations: *convs,
-				NoTurnContext: !*turnCtx})
+				NoTurnContext: !*turnCtx, Recall: *recall})
 		}
 	case "beam":
 		data := fs.String("data", "", "BEAM JSON `FILE` (default ../shared/"+beamRel+", or $MEMSVC_SHARED/"+beamRel+")")

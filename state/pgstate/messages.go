@@ -67,6 +67,15 @@ func (s *Store) ListMessages(ctx context.Context, agentID string, afterSeq int64
 		ORDER BY seq LIMIT $3`, agentID, afterSeq, limit)
 }
 
+// MessagesAt implements state.Store.
+func (s *Store) MessagesAt(ctx context.Context, agentID string, seqs []int64) ([]state.Message, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	return queryMessages(ctx, s.pool, "messages at", `SELECT `+messageCols+` FROM messages m WHERE agent_id = $1
+		AND seq = ANY($2) ORDER BY seq`, agentID, seqs)
+}
+
 // UnembeddedMessages implements state.Store (the messages_pending index, in its order).
 func (s *Store) UnembeddedMessages(ctx context.Context, afterAgent string, limit int) ([]state.Message, error) {
 	return queryMessages(ctx, s.pool, "unembedded messages", `SELECT `+messageCols+` FROM messages m

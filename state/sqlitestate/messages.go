@@ -3,6 +3,7 @@ package sqlitestate
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -61,6 +62,19 @@ func (s *Store) InContext(ctx context.Context, agentID string) ([]state.Message,
 func (s *Store) ListMessages(ctx context.Context, agentID string, afterSeq int64, limit int) ([]state.Message, error) {
 	return queryMessages(ctx, s.db, `SELECT `+messageCols+` FROM messages m WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
 		agentID, afterSeq, limit)
+}
+
+// MessagesAt implements state.Store: the sequence numbers travel as one JSON array.
+func (s *Store) MessagesAt(ctx context.Context, agentID string, seqs []int64) ([]state.Message, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(seqs)
+	if err != nil {
+		return nil, err
+	}
+	return queryMessages(ctx, s.db, `SELECT `+messageCols+` FROM messages m WHERE agent_id = ?
+		AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq`, agentID, string(b))
 }
 
 // UnembeddedMessages implements state.Store (the messages_pending index, in its order).

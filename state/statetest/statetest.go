@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) state.Store) {
 	t.Run("RecallSearch", func(t *testing.T) { testRecall(t, newStore(t)) })
 	t.Run("RecallFollowsWritesPerAgent", func(t *testing.T) { testRecallFollowsWrites(t, newStore(t)) })
 	t.Run("UnembeddedByAgent", func(t *testing.T) { testUnembeddedByAgent(t, newStore(t)) })
+	t.Run("MessagesAt", func(t *testing.T) { testMessagesAt(t, newStore(t)) })
 	t.Run("Blocks", func(t *testing.T) { testBlocks(t, newStore(t)) })
 	t.Run("EmbedderCheck", func(t *testing.T) { testEmbedder(t, newStore(t)) })
 	t.Run("DeleteAgentRemovesAll", func(t *testing.T) { testDelete(t, newStore(t)) })
@@ -327,6 +328,32 @@ func testUnembeddedByAgent(t *testing.T, s state.Store) {
 	}
 	if got, err := s.UnembeddedMessages(ctx, second, 10); err != nil || len(got) != 0 {
 		t.Fatalf("after the last agent: %+v, %v", got, err)
+	}
+}
+
+// testMessagesAt: the messages of the sequence numbers asked that exist, of that agent only,
+// oldest first, whatever the order asked.
+func testMessagesAt(t *testing.T, s state.Store) {
+	ctx := state.AllTenants(context.Background())
+	x, y := newAgent(t, s), newAgent(t, s)
+	appendN(t, s, x.ID, "x1", "x2", "x3", "x4")
+	appendN(t, s, y.ID, "y1", "y2")
+	got, err := s.MessagesAt(ctx, x.ID, []int64{4, 2, 9, 0, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var contents []string
+	for _, m := range got {
+		if m.AgentID != x.ID {
+			t.Fatalf("a message of another agent: %+v", m)
+		}
+		contents = append(contents, m.Content)
+	}
+	if !slices.Equal(contents, []string{"x2", "x4"}) {
+		t.Fatalf("MessagesAt(2, 4, absent ones) = %q, want x2 x4", contents)
+	}
+	if got, err := s.MessagesAt(ctx, y.ID, nil); err != nil || len(got) != 0 {
+		t.Fatalf("MessagesAt(none) = %+v, %v", got, err)
 	}
 }
 
