@@ -81,3 +81,37 @@ func hitTexts(hits []ArchivalHit) []string {
 	}
 	return out
 }
+
+// TestASharedContextSuggestsNoSupersession: two facts about one person from one document share
+// its context, and so much of their vectors; whether one replaces the other is judged by their
+// texts, as without contexts. A changed value with a context is still found.
+func TestASharedContextSuggestsNoSupersession(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	svc, _, _ := newTestService(t)
+	a := createAgent(t, svc, 8000)
+	doc := "Notes from the community centre's newsletter about this season's evening classes and who runs them."
+	pottery, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Melanie enjoys the pottery class.", Context: doc, ValidFrom: date(2024, 1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Melanie teaches a yoga class.", Context: doc, ValidFrom: date(2024, 1, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.GetPassage(ctx, a.ID, pottery.ID); got.PossiblySupersededBy != "" {
+		t.Fatalf("a fact possibly superseded by another for sharing its context: by %q, confidence %.2f", got.PossiblySupersededBy, got.Confidence)
+	}
+
+	old, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Alice works as a nurse at the city hospital",
+		Context: "What do you do for a living?", ValidFrom: date(2023, 1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := svc.InsertPassage(ctx, a.ID, PassageInput{Text: "Alice works as a doctor at the city hospital",
+		Context: "Any news since we last spoke?", ValidFrom: date(2025, 1, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := svc.GetPassage(ctx, a.ID, old.ID); got.PossiblySupersededBy != newer.ID || got.Confidence <= 0 {
+		t.Fatalf("the older fact, with a context of its own: possibly superseded by %q (want %q), confidence %.2f", got.PossiblySupersededBy, newer.ID, got.Confidence)
+	}
+}

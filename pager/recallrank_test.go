@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/memsvc/memsvc/state"
+	"github.com/memsvc/memsvc/validity"
 )
 
 // Recall search applies the scorer's evidence to messages: of two that state one thing with a
@@ -100,7 +102,9 @@ func TestRecallFindsAMessageByWhatItAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		at := func(id string) int { return slices.IndexFunc(hits, func(h RecallHit) bool { return h.Message.ID == id }) }
+		at := func(id string) int {
+			return slices.IndexFunc(hits, func(h RecallHit) bool { return h.Message.ID == id })
+		}
 		want, other := at(replies[i]), at(replies[1-i])
 		if want < 0 || (other >= 0 && other < want) {
 			t.Fatalf("%q: the reply to its question at %d, the other reply at %d", q, want, other)
@@ -124,7 +128,51 @@ func TestRecallFindsAMessageByWhatItAnswers(t *testing.T) {
 		t.Errorf("context with no message before: %q", got)
 	}
 	long := strings.Repeat("word ", 200) + "Do you sing?"
-	if got := tail(long, messageContextBytes); len(got) > messageContextBytes || !strings.HasSuffix(got, "Do you sing?") || strings.HasPrefix(got, "ord") {
+	if got := tail(long, messageContextBytes); len(got) > messageContextBytes || !strings.HasSuffix(got, "Do you sing?") || !strings.HasPrefix(got, "word ") {
 		t.Errorf("tail of a long message: %q", got)
+	}
+	cjk := strings.Repeat("我喜欢在周日去教堂唱诗班唱歌", 20)
+	if got := tail(cjk, messageContextBytes); got == "" || len(got) > messageContextBytes || !utf8.ValidString(got) || !strings.HasSuffix(cjk, got) {
+		t.Errorf("tail of a message without spaces: %q", got)
+	}
+	if got := messageContext(state.Message{Seq: 2, Role: "assistant"}, &state.Message{Seq: 1, Role: "user", Content: "Feed the puppy how often?"}); got != "" {
+		t.Errorf("an assistant's message without words (a tool call) took the context %q", got)
+	}
+}
+
+// The texts a batch of messages is embedded as, and the contexts recall search scores hits
+// with, come from the message each answers, read from the store when the batch or the hits do
+// not hold it.
+func TestTheMessageAnsweredIsReadFromTheStore(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	svc, st, _ := newTestService(t)
+	a := createAgent(t, svc, MaxContextWindow)
+	for _, m := range []MessageInput{
+		{Role: "assistant", Content: "Do you still sing in the choir?"},
+		{Role: "user", Content: "Yes, every Sunday."},
+		{Role: "user", Content: "And I joined a book club."},
+	} {
+		if _, err := svc.Append(ctx, a.ID, []MessageInput{m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs, err := st.ListMessages(ctx, a.ID, 1, 10) // the batch begins after the question
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("messages %+v, %v", msgs, err)
+	}
+	texts, err := svc.messageEmbedTexts(ctx, msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Yes, every Sunday. Do you still sing in the choir?", "And I joined a book club."}; !slices.Equal(texts, want) {
+		t.Fatalf("embedded as %q, want %q", texts, want)
+	}
+	hits := []RecallHit{{Message: msgs[1]}, {Message: msgs[0]}}
+	cands := make([]validity.Candidate, len(hits))
+	if err := svc.answeredMessages(ctx, a.ID, hits, cands); err != nil {
+		t.Fatal(err)
+	}
+	if cands[0].Context != "" || cands[1].Context != "Do you still sing in the choir?" {
+		t.Fatalf("contexts %q and %q", cands[0].Context, cands[1].Context)
 	}
 }

@@ -38,16 +38,27 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 	vecs := make([][]float32, len(ps))
 	subjects := make([]string, len(ps))
 	asked := false
+	var situated []int // passages with a context, whose own text is embedded again alone
 	for i, p := range ps {
 		if !ask[i] || p.Key != "" {
 			continue
 		}
 		if validity.MayCompareWhole(p.Text) {
 			vecs[i], subjects[i], asked = p.Vector, validity.SubjectOf("", p.Text), true
+			if p.Context != "" {
+				situated = append(situated, i)
+			}
 		}
 	}
 	if !asked {
 		return out, nil
+	}
+	// A passage's vector holds its context (PassageEmbedText), but whether two passages state
+	// one thing is a matter of their texts: two facts from one document share its context, and
+	// their vectors are near for that alone. A passage with a context looks for its neighbours,
+	// and judges them, by its text's embedding and theirs.
+	if err := s.textVectors(ctx, ps, situated, vecs); err != nil {
+		return nil, err
 	}
 	near, err := archival.SearchNeighbors(ctx, s.cfg.Archival, archival.NeighborQuery{AgentID: agentID, Vectors: vecs, K: supersessionCandidateK, MinDense: t})
 	if err != nil {
@@ -58,16 +69,66 @@ func (s *Service) supersessionCandidates(ctx context.Context, agentID string, ps
 			continue
 		}
 		p := ps[i]
+		var found []archival.Neighbor
 		for _, o := range ns {
-			conf := s.cfg.Scoring.SupersessionConfidence(o.Dense)
-			if conf == 0 || o.Key != "" {
+			if s.cfg.Scoring.SupersessionConfidence(o.Dense) == 0 || o.Key != "" {
 				continue
 			}
 			if validity.SubjectOf("", o.Text) != subjects[i] || sameText(o.Text, p.Text) || !validity.MayCompareWhole(o.Text) {
 				continue
 			}
+			found = append(found, o)
+		}
+		if p.Context != "" && len(found) > 0 {
+			if found, err = s.byTexts(ctx, vecs[i], found); err != nil {
+				return nil, err
+			}
+		}
+		for _, o := range found {
+			conf := s.cfg.Scoring.SupersessionConfidence(o.Dense)
+			if conf == 0 {
+				continue
+			}
 			out[i] = append(out[i], supersessionCandidate{id: o.ID, conf: conf, cause: fmt.Sprintf("same subject (%s), cosine %.2f", subjects[i], o.Dense)})
 		}
+	}
+	return out, nil
+}
+
+// textVectors sets vecs[i], for each i of idx, to the embedding of ps[i]'s text alone.
+func (s *Service) textVectors(ctx context.Context, ps []archival.Passage, idx []int, vecs [][]float32) error {
+	if len(idx) == 0 {
+		return nil
+	}
+	texts := make([]string, len(idx))
+	for j, i := range idx {
+		texts[j] = PassageEmbedText(ps[i].Key, ps[i].Text, string(ps[i].Source), "")
+	}
+	vs, err := s.cfg.Embedder.Embed(ctx, texts)
+	if err != nil {
+		return fmt.Errorf("pager: embed passage texts: %w", err)
+	}
+	for j, i := range idx {
+		vecs[i] = vs[j]
+	}
+	return nil
+}
+
+// byTexts returns the neighbours with Dense set to the cosine between vec (a text's embedding)
+// and the embedding of each neighbour's text alone, whatever context its stored vector holds.
+func (s *Service) byTexts(ctx context.Context, vec []float32, ns []archival.Neighbor) ([]archival.Neighbor, error) {
+	texts := make([]string, len(ns))
+	for j, o := range ns {
+		texts[j] = PassageEmbedText("", o.Text, "", "")
+	}
+	vs, err := s.cfg.Embedder.Embed(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("pager: embed neighbour texts: %w", err)
+	}
+	out := make([]archival.Neighbor, len(ns))
+	for j, o := range ns {
+		o.Dense = validity.Cosine(vec, vs[j])
+		out[j] = o
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/memsvc/memsvc/embed"
 	"github.com/memsvc/memsvc/state"
@@ -203,7 +204,9 @@ func (s *Service) messageEmbedTexts(ctx context.Context, msgs []state.Message) (
 // the user's own is another thing said, not an answer (BEAM's chats, all the user's, measured
 // worse with it: bench/RESULTS.md).
 func messageContext(m state.Message, prev *state.Message) string {
-	if prev == nil {
+	// A message without words (an assistant's tool call alone) stays without a vector's
+	// meaning: a context would make it match what the message before it asked.
+	if prev == nil || strings.TrimSpace(m.Content) == "" {
 		return ""
 	}
 	if (m.Role == "user" && prev.Role == "assistant") || (m.Role == "assistant" && prev.Role == "user") {
@@ -212,15 +215,23 @@ func messageContext(m state.Message, prev *state.Message) string {
 	return ""
 }
 
-// tail returns the end of s, at most n bytes, beginning at a word.
+// tail returns the end of s, at most n bytes, beginning at a word, or at a character where the
+// text has no spaces there (Chinese, Japanese, a long URL).
 func tail(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
 	}
-	s = s[len(s)-n:]
-	if i := strings.IndexAny(s, " \n\t"); i >= 0 {
-		return strings.TrimSpace(s[i:])
+	start := len(s) - n
+	if start > 0 && !isSpace(s[start-1]) { // the cut falls inside a word: skip to the next
+		if i := strings.IndexAny(s[start:], " \n\t"); i >= 0 {
+			return strings.TrimSpace(s[start+i:])
+		}
+		for start < len(s) && !utf8.RuneStart(s[start]) {
+			start++
+		}
 	}
-	return ""
+	return strings.TrimSpace(s[start:])
 }
+
+func isSpace(b byte) bool { return b == ' ' || b == '\n' || b == '\t' }
