@@ -38,11 +38,9 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 	prog := newProgress(&cfg.Common, "beam: append messages", total)
 	for i := range chats {
 		c := &chats[i]
-		// The clock reads the date of the message being appended (a millisecond later per
-		// reading, so that times follow arrival order), then the day after the last session.
-		var at atomic.Int64
-		var tick atomic.Int64
-		clock := func() time.Time { return time.Unix(0, at.Load()).Add(time.Duration(tick.Add(1)) * time.Millisecond) }
+		// The clock reads the date of the message being appended, then the day after the last
+		// session.
+		clock, at := settableClock()
 		svc, err := e.service(clock)
 		if err != nil {
 			return nil, err
@@ -90,6 +88,14 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 	out := scoreBeam(modeRecall, bp)
 	out.SearchP50MS = lat
 	return out, nil
+}
+
+// settableClock returns a clock that reads the instant stored in at, a millisecond later at
+// each reading, so that the times it gives follow the order of arrival.
+func settableClock() (clock func() time.Time, at *atomic.Int64) {
+	at = new(atomic.Int64)
+	var tick atomic.Int64
+	return func() time.Time { return time.Unix(0, at.Load()).Add(time.Duration(tick.Add(1)) * time.Millisecond) }, at
 }
 
 // modeRecall names recall search's row; it is not a Mode of archival search.

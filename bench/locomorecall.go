@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/memsvc/memsvc/pager"
@@ -31,10 +30,8 @@ func runLocomoRecall(ctx context.Context, cfg *LocomoConfig, e *env, convs []Con
 	prog := newProgress(&cfg.Common, "locomo: append messages", total)
 	for i := range convs {
 		c := &convs[i]
-		// As in the beam suite's pager variant: the clock reads the session's date, a
-		// millisecond later per reading, then the day after the last session.
-		var at, tick atomic.Int64
-		clock := func() time.Time { return time.Unix(0, at.Load()).Add(time.Duration(tick.Add(1)) * time.Millisecond) }
+		// The clock reads the session's date, then the day after the last session.
+		clock, at := settableClock()
 		svc, err := e.service(clock)
 		if err != nil {
 			return nil, err
