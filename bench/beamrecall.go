@@ -16,8 +16,9 @@ import (
 // send them; the agent's window pages them out to recall storage as it fills. Every probe is then
 // asked of recall search (conversation_search, pager.SearchRecall), the day after the last
 // session, once the background embedder has embedded every message. Recall search has no modes:
-// it is one hybrid search reordered by the scorer's recency and contradiction evidence (see
-// pager.SearchRecall), so its row shows what an agent gets from its own message history.
+// it is one hybrid search reordered by the scorer's recency, contradiction, subject and predicate
+// evidence (see pager.SearchRecall), so its row shows what an agent gets from its own message
+// history.
 
 // recallProbe is one probe asked of recall search: the message ids of its two sides.
 type recallProbe struct {

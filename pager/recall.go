@@ -122,7 +122,7 @@ func (s *Service) SearchRecall(ctx context.Context, agentID string, q RecallQuer
 func (s *Service) answeredMessages(ctx context.Context, agentID string, hits []RecallHit, cands []validity.Candidate) error {
 	var seqs []int64
 	for _, h := range hits {
-		if h.Message.Seq > 1 && (h.Message.Role == "user" || h.Message.Role == "assistant") {
+		if h.Message.Seq > 1 && mayAnswer(h.Message) {
 			seqs = append(seqs, h.Message.Seq-1)
 		}
 	}

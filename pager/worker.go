@@ -173,24 +173,24 @@ const messageContextBytes = 400
 // the store when the batch does not hold it.
 func (s *Service) messageEmbedTexts(ctx context.Context, msgs []state.Message) ([]string, error) {
 	texts := make([]string, len(msgs))
-	var prev *state.Message
 	for i := range msgs {
 		m := &msgs[i]
+		texts[i] = m.Content
+		if !mayAnswer(*m) {
+			continue
+		}
+		var prev *state.Message
 		if i > 0 && msgs[i-1].AgentID == m.AgentID && msgs[i-1].Seq == m.Seq-1 {
 			prev = &msgs[i-1]
-		} else {
-			prev = nil
-			if m.Seq > 1 && (m.Role == "user" || m.Role == "assistant") {
-				before, err := s.cfg.Store.ListMessages(ctx, m.AgentID, m.Seq-2, 1)
-				if err != nil {
-					return nil, fmt.Errorf("pager: the message before %s: %w", m.ID, err)
-				}
-				if len(before) == 1 && before[0].Seq == m.Seq-1 {
-					prev = &before[0]
-				}
+		} else if m.Seq > 1 {
+			before, err := s.cfg.Store.ListMessages(ctx, m.AgentID, m.Seq-2, 1)
+			if err != nil {
+				return nil, fmt.Errorf("pager: the message before %s: %w", m.ID, err)
+			}
+			if len(before) == 1 && before[0].Seq == m.Seq-1 {
+				prev = &before[0]
 			}
 		}
-		texts[i] = m.Content
 		if c := messageContext(*m, prev); c != "" {
 			texts[i] += " " + c
 		}
@@ -198,15 +198,20 @@ func (s *Service) messageEmbedTexts(ctx context.Context, msgs []state.Message) (
 	return texts, nil
 }
 
+// mayAnswer reports whether m can answer the message before it: a user's or an assistant's
+// message with words. A message without words (an assistant's tool call alone) stays without a
+// vector's meaning: a context would make it match what the message before it asked.
+func mayAnswer(m state.Message) bool {
+	return (m.Role == "user" || m.Role == "assistant") && strings.TrimSpace(m.Content) != ""
+}
+
 // messageContext is what situates m in its conversation: the end of the message before it
-// (prev, nil when unknown) when that is the other party's, a user's message answering the
-// assistant's or the assistant's answering the user's; "" otherwise. A user's message after
-// the user's own is another thing said, not an answer (BEAM's chats, all the user's, measured
-// worse with it: bench/RESULTS.md).
+// (prev, nil when unknown) when m may answer it and it is the other party's, a user's message
+// answering the assistant's or the assistant's answering the user's; "" otherwise. A user's
+// message after the user's own is another thing said, not an answer (BEAM's chats, all the
+// user's, measured worse with it: bench/RESULTS.md).
 func messageContext(m state.Message, prev *state.Message) string {
-	// A message without words (an assistant's tool call alone) stays without a vector's
-	// meaning: a context would make it match what the message before it asked.
-	if prev == nil || strings.TrimSpace(m.Content) == "" {
+	if prev == nil || !mayAnswer(m) {
 		return ""
 	}
 	if (m.Role == "user" && prev.Role == "assistant") || (m.Role == "assistant" && prev.Role == "user") {
