@@ -2,10 +2,12 @@ package pager
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/memsvc/memsvc/archival"
 	"github.com/memsvc/memsvc/state"
 )
 
@@ -113,5 +115,42 @@ func TestASharedContextSuggestsNoSupersession(t *testing.T) {
 	}
 	if got, _ := svc.GetPassage(ctx, a.ID, old.ID); got.PossiblySupersededBy != newer.ID || got.Confidence <= 0 {
 		t.Fatalf("the older fact, with a context of its own: possibly superseded by %q (want %q), confidence %.2f", got.PossiblySupersededBy, newer.ID, got.Confidence)
+	}
+}
+
+// TestTheInsertToolTakesAContext: an agent stores a fact with what it answers through
+// archival_memory_insert, as a program does through PassageInput; a context too large comes back
+// to the model as an error it can fix, and nothing is stored.
+func TestTheInsertToolTakesAContext(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	svc, _, _ := newTestService(t)
+	a := createAgent(t, svc, 8000)
+	call := func(args map[string]any) ToolResult {
+		t.Helper()
+		raw, err := json.Marshal(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.CallTool(ctx, a.ID, ToolCall{Name: "archival_memory_insert", Arguments: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := call(map[string]any{"content": "Yes, every Sunday since May.", "context": "Do you still sing in the church choir?"})
+	p, ok := res.Data.(archival.Passage)
+	if res.IsError || !ok || p.Context != "Do you still sing in the church choir?" {
+		t.Fatalf("tool result %+v", res)
+	}
+	hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "choir", K: 5, Mode: ModeLexical})
+	if err != nil || len(hits) != 1 || hits[0].Passage.ID != p.ID {
+		t.Fatalf("lexical search for a word of the context: %v, %v", hitTexts(hits), err)
+	}
+	res = call(map[string]any{"content": "fine", "context": strings.Repeat("x", MaxContextBytes+1)})
+	if !res.IsError || !strings.Contains(res.Content, "context") {
+		t.Fatalf("an oversized context: %+v, want a tool error naming it", res)
+	}
+	if hits, err := svc.SearchArchival(ctx, a.ID, ArchivalQuery{Query: "fine", K: 5, Mode: ModeLexical}); err != nil || len(hits) != 0 {
+		t.Fatalf("a refused passage was stored: %v %v", hitTexts(hits), err)
 	}
 }

@@ -59,6 +59,7 @@ var ToolDefs = []ToolDef{
 			"key":        str("Optional slot of a single-valued fact, e.g. 'alice/city'."),
 			"valid_from": str("Optional RFC 3339 time when the fact became true."),
 			"tags":       map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Optional tags."},
+			"context":    str("Optional text that situates the fact, such as the question it answers; searched with it, at most 16 KiB."),
 		})},
 	{"archival_memory_search", "Search archival memory by meaning and keywords. Results show whether each memory is still valid.",
 		obj([]string{"query"}, map[string]any{"query": str("What to look for."), "page": pageArg})},
@@ -260,6 +261,7 @@ func (s *Service) dispatch(ctx context.Context, agentID string, call ToolCall) (
 			Key       string   `json:"key"`
 			ValidFrom string   `json:"valid_from"`
 			Tags      []string `json:"tags"`
+			Context   string   `json:"context"`
 		}
 		if err := decodeArgs(call.Arguments, &a); err != nil {
 			return ToolResult{}, err
@@ -267,7 +269,7 @@ func (s *Service) dispatch(ctx context.Context, agentID string, call ToolCall) (
 		if err := required("content", a.Content); err != nil {
 			return ToolResult{}, err
 		}
-		in := PassageInput{Text: a.Content, Key: a.Key, Tags: a.Tags, Source: archival.SourceAgent}
+		in := PassageInput{Text: a.Content, Key: a.Key, Tags: a.Tags, Context: a.Context, Source: archival.SourceAgent}
 		if a.ValidFrom != "" {
 			t, err := time.Parse(time.RFC3339, a.ValidFrom)
 			if err != nil {
