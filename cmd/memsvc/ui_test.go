@@ -216,7 +216,8 @@ func TestInspector(t *testing.T) {
 	}
 	paris := insert(map[string]any{"text": "Alice lives in Paris.", "key": "alice/city", "valid_from": "2024-01-10T00:00:00Z"})
 	berlin := insert(map[string]any{"text": "Alice lives in Berlin now.", "key": "alice/city", "valid_from": "2025-06-01T00:00:00Z"})
-	insert(map[string]any{"text": "Alice's favourite train is the TGV to Lyon.", "tags": []string{"travel"}})
+	tgv := insert(map[string]any{"text": "Alice's favourite train is the TGV to Lyon.", "tags": []string{"travel"},
+		"context": "Which train does Alice like best?"})
 	insert(map[string]any{"text": "Alice's passport expires in March 2027.", "valid_from": "2023-03-01T00:00:00Z"})
 
 	t.Run("agents", func(t *testing.T) {
@@ -390,6 +391,10 @@ func TestInspector(t *testing.T) {
 			}
 			return len(l.Items)
 		}
+		// A passage's context is shown beside its text.
+		open(t, ctx, base, "#/agents/"+id+"/validity/"+tgv.ID)
+		waitFor(t, ctx, `document.querySelector('[data-testid=context]')?.textContent === 'context: Which train does Alice like best?'`)
+
 		rows := `document.querySelectorAll('[data-testid=history] tbody tr').length`
 		status := `document.querySelector('[data-testid=status]')?.textContent`
 		open(t, ctx, base, "#/agents/"+id+"/validity/"+berlin.ID)

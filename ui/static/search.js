@@ -85,6 +85,7 @@ async function hit(id, x, i) {
       h('span', { class: 'badge ' + p.status }, p.status), p.key ? h('span', { class: 'badge' }, 'key ' + p.key) : null,
       h('a', { href: '#/agents/' + enc(id) + '/validity/' + enc(p.id), class: 'mono' }, p.id)),
     h('div', {}, p.text),
+    p.context ? h('div', { class: 'muted', 'data-testid': 'context' }, 'context: ' + p.context) : null,
     suppressed || p.possibly_superseded_by ? await why(id, p) : null,
     h('div', { class: 'bars' }, PARTS.map((k) => [
       h('span', {}, k),

@@ -35,6 +35,7 @@ export async function renderValidity(el, { id, arg, alive, reload }) {
     h('div', { class: 'row' }, h('strong', { class: 'mono' }, p.id), h('span', { class: 'badge ' + p.status, 'data-testid': 'status' }, p.status),
       p.key ? h('span', { class: 'badge' }, 'key ' + p.key) : null, h('span', { class: 'badge' }, 'source ' + p.source)),
     h('p', {}, p.text),
+    p.context ? h('p', { class: 'muted', 'data-testid': 'context' }, 'context: ' + p.context) : null,
     h('div', { class: 'muted' }, 'valid from ' + fmtTime(p.valid_from) + ' to ' + (p.valid_to ? fmtTime(p.valid_to) : 'now') + ' · recorded ' + fmtTime(p.created_at)),
     h('div', { class: 'row', style: 'margin-top:8px' },
       p.status === 'valid' ? [reason, by, h('button', { class: 'primary', 'data-action': 'invalidate', onclick: act(() =>
