@@ -21,7 +21,8 @@
 //     answers the query with a changed value moves up to just above it; two that answer it with
 //     opposite polarity are contradictions, marked (Result.Conflicts) and shown together;
 //   - subject: 1 when the memory is about a subject the query names (or either names none),
-//     lower when it is about another one;
+//     lower when it is about another one. A name's relation to a person is another subject
+//     ("Alice's sister lives in Paris" is the sister's, unless the query names her);
 //   - predicate: how much of what the query asks about its subject the memory says. The
 //     query's content words other than names, stemmed and weighted by their rarity among the
 //     candidates, are looked up in the memory's words and in its key's attribute ("alice/city"

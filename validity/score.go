@@ -144,7 +144,7 @@ type Result struct {
 
 // Rank scores every candidate and returns them best first (ties keep input order).
 func Rank(q Query, cands []Candidate, cfg Config) []Result {
-	qNames := Entities(q.Text)
+	qNames := append(Entities(q.Text), relatives(q.Text)...)
 	subjects := make([]string, len(cands))
 	whole := make([]bool, len(cands)) // MayCompareWhole of each text, asked once
 	short := make([]bool, len(cands)) // isStatement of each text

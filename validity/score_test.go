@@ -104,6 +104,14 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "Emily lives in Rome.", []string{"emily", "rome"}, "emily"},
 		{"", "Update: Alice lives in Rome", []string{"alice", "rome"}, "alice"},
 		{"", "\"Alice moved to Oslo,\" she said.", []string{"alice", "oslo"}, "alice"},
+		// A name's relation to a person opens a statement about that person; a relation
+		// followed by its name says who it is, a fact about the name; a possessed thing is the
+		// name's own.
+		{"", "Alice's sister lives in Paris.", []string{"alice", "paris"}, "alice's sister"},
+		{"", "Lately Bob's new boss works from Oslo.", []string{"bob", "oslo"}, "bob's boss"},
+		{"", "Alice's boss is Tom.", []string{"alice", "tom"}, "alice"},
+		{"", "Alice's car is a Volvo.", []string{"alice", "volvo"}, "alice"},
+		{"", "Alice: my sister lives in Paris", []string{"alice", "paris"}, "alice"},
 	}
 	for _, tt := range tests {
 		got := Entities(tt.text)
@@ -145,6 +153,27 @@ func TestRankSuppressesSupersededAndPrefersTheNamedSubject(t *testing.T) {
 	res = Rank(Query{Text: "Where does Alice live?", Now: now}, cands, off)
 	if res[0].Index != 0 || res[1].Index != 1 || res[2].Index != 2 {
 		t.Fatalf("with weights off, relevance order: %+v", res)
+	}
+}
+
+// A relative's statement is not the named person's: it does not compete for her slot, and it
+// counts as about another subject unless the query names the relative.
+func TestARelativeIsNotThePerson(t *testing.T) {
+	v := func(x, y float32) []float32 { return []float32{x, y} }
+	cands := []Candidate{
+		{Relevance: 0.8, Text: "Nina lives in Oslo", Vector: v(1, 0), Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.9, Text: "Nina's sister lives in Paris", Vector: v(0.99, 0.05), Status: Valid, ValidFrom: t2025},
+	}
+	res := Rank(Query{Text: "Where does Nina live?", Now: now}, cands, Default)
+	if res[0].Index != 0 || res[0].Scores.Recency != 1 {
+		t.Fatalf("Nina's own city first, not aged by her sister's: %+v", res)
+	}
+	if res[1].Scores.Subject >= 1 {
+		t.Fatalf("the sister's city is about another subject: %+v", res[1])
+	}
+	res = Rank(Query{Text: "Where does Nina's sister live?", Now: now}, cands, Default)
+	if res[0].Index != 1 || res[0].Scores.Subject != 1 {
+		t.Fatalf("a query that names the sister finds hers: %+v", res)
 	}
 }
 
@@ -240,7 +269,7 @@ func TestAKeyedMemoryCompetesOnlyWithItsKey(t *testing.T) {
 	v := []float32{1, 0}
 	cands := []Candidate{
 		{Relevance: 0.9, Text: "Alice lives in Paris", Key: "alice/city", Vector: v, Status: Valid, ValidFrom: t2024},
-		{Relevance: 0.8, Text: "Alice's sister lives in Rome", Vector: v, Status: Valid, ValidFrom: t2025},
+		{Relevance: 0.8, Text: "Alice has a flat in Rome", Vector: v, Status: Valid, ValidFrom: t2025},
 	}
 	res := Rank(Query{Text: "Alice?", Now: now}, cands, Default)
 	byIndex := map[int]Result{}

@@ -255,10 +255,110 @@ func subjectOfText(text string) string {
 		}
 		return ""
 	}
+	if s, ok := relativeSubject(text); ok {
+		return s
+	}
 	if names := Entities(text); len(names) > 0 {
 		return names[0]
 	}
 	return ""
+}
+
+// personNouns name people by their relation to someone ("Alice's sister", "Bob's landlord"):
+// kin, household, work, school and care. "Alice's sister lives in Paris" is about the sister.
+var personNouns = setOf(`sister sisters brother brothers sibling siblings twin mother father mom mum
+dad mommy daddy parent parents stepmother stepfather stepmom stepdad son sons daughter daughters
+kid kids child children baby stepson stepdaughter wife husband spouse partner boyfriend
+girlfriend fiance fiancé fiancee fiancée ex grandmother grandfather grandma grandpa granny
+grandparents grandson granddaughter grandchildren grandkids cousin cousins aunt uncle nephew
+niece in-laws mother-in-law father-in-law brother-in-law sister-in-law friend friends buddy pal
+roommate roommates flatmate housemate neighbour neighbor neighbours neighbors landlord landlady
+tenant tenants colleague colleagues coworker coworkers co-worker co-workers boss manager
+supervisor employee employees assistant intern mentor mentee teammate teammates classmate
+classmates teacher tutor coach student students doctor dentist therapist nurse lawyer
+accountant client clients customer customers guest guests nanny babysitter caregiver`)
+
+// relativeSubject returns the subject of a text that opens, past its openers, with a name's
+// relation to a person ("Alice's sister lives in Paris", "Bob's new boss works from Oslo"):
+// "alice's sister", whose statements are not Alice's and do not compete with hers for a slot.
+// A relation followed by its name ("Alice's boss is Tom") says who the relation is, which is a
+// fact about Alice, and keeps her as the subject.
+func relativeSubject(text string) (string, bool) {
+	sents := textproc.Sentences(dropOpeners(text))
+	if len(sents) == 0 {
+		return "", false
+	}
+	f := strings.Fields(strings.TrimLeft(sents[0], "\"'“‘«( "))
+	if len(f) < 3 {
+		return "", false
+	}
+	owner, ok := possessor(f[0])
+	if !ok {
+		return "", false
+	}
+	j := 1
+	if !personNouns[relationWord(f[1])] && isLowerWord(f[1]) && personNouns[relationWord(f[2])] {
+		j = 2 // "Alice's older sister", "Bob's new boss"
+	}
+	rel := relationWord(f[j])
+	if !personNouns[rel] || strings.ContainsAny(strings.TrimRight(f[0], ".,;:!?"), ",;:") {
+		return "", false
+	}
+	if j+2 < len(f) {
+		if v := strings.ToLower(f[j+1]); v == "is" || v == "was" {
+			if r, _ := utf8.DecodeRuneInString(f[j+2]); unicode.IsUpper(r) {
+				return "", false // "Alice's boss is Tom": who her boss is
+			}
+		}
+	}
+	return owner + "'s " + rel, true
+}
+
+// possessor returns the name a possessive word names ("Alice's" → "alice").
+func possessor(w string) (string, bool) {
+	for _, suf := range []string{"'s", "’s"} {
+		if core, ok := strings.CutSuffix(w, suf); ok {
+			if names := Entities(core); len(names) == 1 && names[0] == strings.ToLower(core) {
+				return names[0], true
+			}
+		}
+	}
+	return "", false
+}
+
+// relationWord is a word of a text as personNouns holds it: lower-case, without punctuation.
+func relationWord(w string) string {
+	return strings.ToLower(strings.Trim(w, ".,;:!?\"'“”‘’()"))
+}
+
+// relatives returns the relations a query names ("Where does Alice's sister live?" → "alice's
+// sister"), as relativeSubject writes them, anywhere in the query.
+func relatives(text string) []string {
+	f := strings.Fields(text)
+	var out []string
+	for i := 0; i+1 < len(f); i++ {
+		owner, ok := possessor(strings.TrimLeft(f[i], "\"'“‘«("))
+		if !ok {
+			continue
+		}
+		j := i + 1
+		if !personNouns[relationWord(f[j])] && isLowerWord(f[j]) && j+1 < len(f) && personNouns[relationWord(f[j+1])] {
+			j++
+		}
+		if rel := relationWord(f[j]); personNouns[rel] {
+			out = append(out, owner+"'s "+rel)
+		}
+	}
+	return out
+}
+
+// subjectName is the name a subject is written with in its text: the subject itself, or for a
+// relation ("alice's sister") its owner.
+func subjectName(subject string) string {
+	if owner, _, ok := strings.Cut(subject, "'s "); ok {
+		return owner
+	}
+	return subject
 }
 
 // determiners open a sentence whose subject is a common noun phrase ("The nightly backup of the
@@ -345,7 +445,7 @@ const maxOwnerWord = 8
 // embedding and makes every memory about one person look alike. Text that is only a name is
 // kept as it is.
 func DenseText(key, text string) string {
-	subject := SubjectOf(key, text)
+	subject := subjectName(SubjectOf(key, text))
 	out := text
 	if subject != "" {
 		var kept []string
