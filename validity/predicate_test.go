@@ -203,3 +203,19 @@ func TestAnOpaqueKeyIsDescribedByItsSlotsValues(t *testing.T) {
 		t.Fatalf("an unkeyed memory matched by slot texts: %v", pred)
 	}
 }
+
+// A time adverbial says when, not what: "these days" in a question matches no memory that says
+// it about another attribute, and "days" alone is still a word like any other.
+func TestATimeAdverbialAsksNothing(t *testing.T) {
+	cands := []Candidate{
+		{Text: "Alice's sport is tennis these days."},
+		{Text: "Alice drives a Volvo."},
+	}
+	pred, _, _ := predicateMatch("What does Alice drive these days?", cands, []string{"alice", "alice"})
+	if pred[0] != 0 || pred[1] != 1 {
+		t.Fatalf("predicate %v: want 0 for the sport said these days, 1 for the car", pred)
+	}
+	if got := predicateTerms("", "The trip lasted three days.", nil, false); !got["day"] {
+		t.Fatalf("predicateTerms of a count of days: %v, want day", got)
+	}
+}

@@ -365,6 +365,9 @@ func subjectName(subject string) string {
 // vault runs at 02:00", "A new endpoint serves the API").
 var determiners = setOf(`the a an this that these those each every`)
 
+// timeDeterminers before a time noun make a time adverbial ("these days", "every weekend").
+var timeDeterminers = setOf(`this these that those every each last next`)
+
 // timeNouns after a determiner make a time adverbial ("This week", "These days"), not a subject.
 var timeNouns = setOf(`day days week weeks weekend morning afternoon evening night year years month months
 time times season summer winter spring autumn fall quarter sprint`)
