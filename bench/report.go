@@ -152,6 +152,20 @@ func (r *StaleResult) WriteTable(w io.Writer) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "\nSingle-hop current@1 by phrasing: questions that name the attribute's word (\"Which city does Kate live in?\") and questions in other words (\"Where does Kate live?\")")
+	t = newTable(w)
+	t.row("variant", "mode", "names the attribute", "other words")
+	for _, v := range r.VariantOrder {
+		for _, m := range r.ModeOrder {
+			x := r.Modes[m].Variants[v].Metrics
+			if _, ok := x["current@1_other_words"]; ok {
+				t.row(v, string(m), x["current@1_names_attribute"], x["current@1_other_words"])
+			}
+		}
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
 	fmt.Fprintln(w, "\nPer variant (top1_*: what the top hit was when it was not the current value)")
 	t = newTable(w)
 	t.row("variant", "mode", "n", "current@1", "stale@5", "MRR", "top1_stale", "same_subj", "other_subj", "decoy", "noise")

@@ -87,7 +87,8 @@ type StaleResult struct {
 
 // StaleMode holds one mode's figures. Current1 and Stale5 are the headline figures over the
 // keyed single-hop streams (in order and shuffled, pooled); UnkeyedCurrent1 the same over the
-// unkeyed ones. Each variant's Group has current@1, stale@5, MRR and the share of queries whose
+// unkeyed ones. Each variant's Group has current@1, stale@5, MRR, current@1 split by phrasing
+// (current@1_names_attribute, current@1_other_words: see namesAttribute) and the share of queries whose
 // top hit was of each kind (top1_*); multi-hop groups add hop1_current@1, hop2_current@1,
 // joint@1 and chained_both@10, and their n counts chains rather than queries.
 type StaleMode struct {

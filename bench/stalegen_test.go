@@ -122,3 +122,25 @@ func TestFill(t *testing.T) {
 		t.Error(slug("Northwind Logistics"))
 	}
 }
+
+// TestQuestionsInOtherWords: every attribute of the stale generator is asked both by its word
+// and in other words, so that the suite's split by phrasing has both sides for each.
+func TestQuestionsInOtherWords(t *testing.T) {
+	for _, a := range staleAttributes {
+		names, other := 0, 0
+		for _, q := range a.questions {
+			if namesAttribute(q, a.name) {
+				names++
+			} else {
+				other++
+			}
+		}
+		if other == 0 {
+			t.Errorf("attribute %s: every question names it (%q)", a.name, a.questions)
+		}
+		t.Logf("%s: %d questions name it, %d in other words", a.name, names, other)
+	}
+	if !namesAttribute("Which city does Kate live in?", "city") || namesAttribute("Where does Kate live?", "city") || namesAttribute("Is Kate a citydweller?", "city") {
+		t.Fatal("namesAttribute")
+	}
+}

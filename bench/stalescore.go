@@ -1,5 +1,11 @@
 package bench
 
+import (
+	"strings"
+
+	"github.com/memsvc/memsvc/textproc"
+)
+
 // variantAcc accumulates one variant's metrics in one mode: per slot query (also by the slot's
 // attribute), and per chain.
 type variantAcc struct {
@@ -28,6 +34,12 @@ func scoreStale(m Mode, queries []*staleQuery) *variantAcc {
 		ranked := q.facts(m)
 		if q.slot >= 0 {
 			vals := slotMetrics(q.stream, q.slot, ranked)
+			sl := q.stream.Slots[q.slot]
+			if namesAttribute(sl.Question, sl.Attribute) {
+				vals["current@1_names_attribute"] = vals["current@1"]
+			} else {
+				vals["current@1_other_words"] = vals["current@1"]
+			}
 			a.queries.add(vals)
 			attr := q.stream.Slots[q.slot].Attribute
 			if a.byAttr[attr] == nil {
@@ -166,4 +178,16 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
+}
+
+// namesAttribute reports whether a question names its slot's attribute by its word ("Which city
+// does Kate live in?" for city, not "Where does Kate live?"): the questions that avoid it ask
+// scoring to find the slot by the memory's meaning, not by the word.
+func namesAttribute(question, attribute string) bool {
+	for _, w := range textproc.Words(question) {
+		if strings.EqualFold(w, attribute) {
+			return true
+		}
+	}
+	return false
 }

@@ -90,7 +90,7 @@ var staleAttributes = []attribute{
 			"{S} drives a {V}.", "{S} bought a {V}.", "{S} now gets around in a {V}.",
 			"{S} traded in the old car for a {V}.", "{S}'s car is a {V} these days.",
 		},
-		questions: []string{"What car does {S} drive?", "Which car does {S} have?"},
+		questions: []string{"What car does {S} drive?", "Which car does {S} have?", "What does {S} drive these days?"},
 		decoys:    []string{"{S} rented a {V} for the weekend.", "{S}'s neighbour drives a {V}."},
 	},
 	{
@@ -101,7 +101,7 @@ var staleAttributes = []attribute{
 			"{S} uses a {V}.", "{S} switched to a {V}.", "{S}'s phone is a {V} now.", "{S} upgraded to a {V}.",
 			"{S} has been carrying a {V} lately.",
 		},
-		questions: []string{"What phone does {S} use?", "Which phone does {S} have?"},
+		questions: []string{"What phone does {S} use?", "Which phone does {S} have?", "What mobile does {S} have?"},
 		decoys:    []string{"{S} bought a {V} as a gift for a cousin.", "{S} dropped a friend's {V} in the lake."},
 	},
 	{
@@ -112,7 +112,7 @@ var staleAttributes = []attribute{
 			"{S} has a {V}.", "{S} adopted a {V}.", "{S}'s only pet is now a {V}.", "{S} takes care of a {V} at home.",
 			"{S} brought home a {V} from the shelter.",
 		},
-		questions: []string{"What pet does {S} have?", "What animal does {S} keep as a pet?"},
+		questions: []string{"What pet does {S} have?", "What animal does {S} keep as a pet?", "Which animal lives with {S}?"},
 		decoys:    []string{"{S} looked after a friend's {V} for a week.", "{S} saw a {V} at the park."},
 	},
 	{
@@ -123,7 +123,7 @@ var staleAttributes = []attribute{
 			"{S} plays {V}.", "{S} took up {V} recently.", "{S} now plays {V} every weekend.",
 			"{S} switched to {V}.", "{S}'s sport is {V} these days.",
 		},
-		questions: []string{"What sport does {S} play?", "Which sport does {S} do?"},
+		questions: []string{"What sport does {S} play?", "Which sport does {S} do?", "What does {S} play?"},
 		decoys:    []string{"{S} watched a {V} match on TV.", "{S}'s nephew plays {V}."},
 	},
 	{
@@ -134,7 +134,7 @@ var staleAttributes = []attribute{
 			"{S} is learning {V}.", "{S} started {V} lessons.", "{S} is now studying {V}.",
 			"{S} switched to learning {V}.", "{S} practises {V} every evening.",
 		},
-		questions: []string{"What language is {S} learning?", "Which language is {S} studying?"},
+		questions: []string{"What language is {S} learning?", "Which language is {S} studying?", "What is {S} learning to speak?"},
 		decoys:    []string{"{S}'s partner speaks {V}.", "{S} watched a film in {V} with subtitles."},
 	},
 }
