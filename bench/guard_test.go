@@ -106,6 +106,13 @@ func TestGuard(t *testing.T) {
 	for _, v := range []string{"keyed-otherwords-shuffled", "keyed-opaque-shuffled"} {
 		got["stale.full."+v+".current@1"] = stale.Modes[ModeFull].Variants[v].Metrics["current@1"]
 	}
+	// Each phrasing on its own (questions that name the attribute's word, and in other words),
+	// so that a change cannot trade one for the other unseen.
+	for _, v := range []string{"keyed-shuffled", "unkeyed-shuffled"} {
+		for _, k := range []string{"current@1_names_attribute", "current@1_other_words"} {
+			got["stale.full."+v+"."+k] = stale.Modes[ModeFull].Variants[v].Metrics[k]
+		}
+	}
 	pairs["stale current@1"] = [2]float64{stale.Modes[ModeHybrid].Current1, stale.Modes[ModeFull].Current1}
 	pairs["stale unkeyed current@1"] = [2]float64{stale.Modes[ModeHybrid].UnkeyedCurrent1, stale.Modes[ModeFull].UnkeyedCurrent1}
 

@@ -59,7 +59,7 @@ var ToolDefs = []ToolDef{
 			"key":        str("Optional slot of a single-valued fact, e.g. 'alice/city'."),
 			"valid_from": str("Optional RFC 3339 time when the fact became true."),
 			"tags":       map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "Optional tags."},
-			"context":    str("Optional text that situates the fact, such as the question it answers; searched with it, at most 16 KiB."),
+			"context":    str(fmt.Sprintf("Optional text that situates the fact, such as the question it answers; searched with it, at most %d KiB.", MaxContextBytes>>10)),
 		})},
 	{"archival_memory_search", "Search archival memory by meaning and keywords. Results show whether each memory is still valid.",
 		obj([]string{"query"}, map[string]any{"query": str("What to look for."), "page": pageArg})},

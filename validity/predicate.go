@@ -39,7 +39,7 @@ func predicateTerms(key, text string, skip map[string]bool, compounds bool) map[
 				}
 			}
 			w = strings.ToLower(w)
-			if notNames[w] || textproc.IsStop(w) || skip[w] || i > 0 && timeNouns[w] && timeDeterminers[strings.ToLower(words[i-1])] {
+			if notNames[w] || textproc.IsStop(w) || skip[w] || i > 0 && periods[w] && timeDeterminers[strings.ToLower(words[i-1])] {
 				continue // "these days", "this month": when, not what
 			}
 			out[textproc.Stem(w)] = true

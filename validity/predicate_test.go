@@ -215,7 +215,14 @@ func TestATimeAdverbialAsksNothing(t *testing.T) {
 	if pred[0] != 0 || pred[1] != 1 {
 		t.Fatalf("predicate %v: want 0 for the sport said these days, 1 for the car", pred)
 	}
-	if got := predicateTerms("", "The trip lasted three days.", nil, false); !got["day"] {
-		t.Fatalf("predicateTerms of a count of days: %v, want day", got)
+	for text, want := range map[string]string{
+		"The trip lasted three days.":        "day",
+		"When does the next sprint start?":   "sprint",
+		"What was Alice's last day at Acme?": "day",
+		"Who won last season?":               "season",
+	} {
+		if got := predicateTerms("", text, nil, false); !got[want] {
+			t.Errorf("predicateTerms(%q) = %v, want %s", text, got, want)
+		}
 	}
 }

@@ -144,7 +144,7 @@ type Result struct {
 
 // Rank scores every candidate and returns them best first (ties keep input order).
 func Rank(q Query, cands []Candidate, cfg Config) []Result {
-	qNames := append(Entities(q.Text), relatives(q.Text)...)
+	qNames := queryNames(q.Text)
 	subjects := make([]string, len(cands))
 	whole := make([]bool, len(cands)) // MayCompareWhole of each text, asked once
 	short := make([]bool, len(cands)) // isStatement of each text
@@ -346,3 +346,10 @@ func Cosine(a, b []float32) float64 {
 }
 
 func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }
+
+// queryNames are the subjects a query asks about: the names it mentions and the relations it
+// names ("Where does Nina's sister live?" → "nina", "nina's sister"). The owner stays: what
+// Nina says about her sister ("Nina: my sister moved to Oslo") is Nina's, and answers it.
+func queryNames(q string) []string {
+	return append(Entities(q), relatives(q)...)
+}

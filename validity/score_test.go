@@ -104,12 +104,18 @@ func TestEntitiesAndSubjects(t *testing.T) {
 		{"", "Emily lives in Rome.", []string{"emily", "rome"}, "emily"},
 		{"", "Update: Alice lives in Rome", []string{"alice", "rome"}, "alice"},
 		{"", "\"Alice moved to Oslo,\" she said.", []string{"alice", "oslo"}, "alice"},
-		// A name's relation to a person opens a statement about that person; a relation
-		// followed by its name says who it is, a fact about the name; a possessed thing is the
-		// name's own.
+		// A name's relation to a person doing something is that person: by the relation, or
+		// by the name it is given; a relation word in a noun ("student loan") and a possessed
+		// thing are the name's own.
 		{"", "Alice's sister lives in Paris.", []string{"alice", "paris"}, "alice's sister"},
 		{"", "Lately Bob's new boss works from Oslo.", []string{"bob", "oslo"}, "bob's boss"},
-		{"", "Alice's boss is Tom.", []string{"alice", "tom"}, "alice"},
+		{"", "Alice's boss is Tom.", []string{"alice", "tom"}, "alice's boss"},
+		{"", "Alice's friend Tom lives in Paris.", []string{"alice", "tom", "paris"}, "tom"},
+		{"", "Alice's sister, Emma, moved to Rome.", []string{"alice", "emma", "rome"}, "emma"},
+		{"", "Carol's kids love the beach.", []string{"carol"}, "carol's kid"},
+		{"", "James' sister lives in Oslo.", []string{"james", "oslo"}, "james's sister"},
+		{"", "Alice's student loan is paid off.", []string{"alice"}, "alice"},
+		{"", "Alice's doctor appointment moved to Monday.", []string{"alice"}, "alice"},
 		{"", "Alice's car is a Volvo.", []string{"alice", "volvo"}, "alice"},
 		{"", "Alice: my sister lives in Paris", []string{"alice", "paris"}, "alice"},
 	}
@@ -174,6 +180,19 @@ func TestARelativeIsNotThePerson(t *testing.T) {
 	res = Rank(Query{Text: "Where does Nina's sister live?", Now: now}, cands, Default)
 	if res[0].Index != 1 || res[0].Scores.Subject != 1 {
 		t.Fatalf("a query that names the sister finds hers: %+v", res)
+	}
+	if got := queryNames("Where do James' sister and James's friends live?"); !slices.Equal(got, []string{"james", "james's sister", "james's friend"}) {
+		t.Fatalf("queryNames = %q", got)
+	}
+
+	// Two friends given their names are two people, not one slot.
+	cands = []Candidate{
+		{Relevance: 0.8, Text: "Alice's friend Tom lives in Paris", Vector: v(1, 0), Status: Valid, ValidFrom: t2024},
+		{Relevance: 0.9, Text: "Alice's friend Ben lives in Rome", Vector: v(0.99, 0.05), Status: Valid, ValidFrom: t2025},
+	}
+	res = Rank(Query{Text: "Where does Tom live?", Now: now}, cands, Default)
+	if res[0].Index != 0 || res[0].Scores.Recency != 1 {
+		t.Fatalf("Tom's city first, not aged by Ben's: %+v", res)
 	}
 }
 

@@ -219,9 +219,11 @@ func isAllCaps(w string) bool {
 
 // SubjectOf returns what a memory is about: the subject of its key ("alice/city" → "alice"),
 // else its speaker when it reads "Name: text", else FirstPerson for a text in the first person,
-// else the first name it mentions, else "". Openers that name nothing ("Update:", "Lately")
-// are skipped. Only a key of the form subject/attribute names a subject: an opaque key ("k17",
-// "slot-3") names the slot alone, and the text says whom it is about.
+// else the relation it opens with ("Alice's sister lives in Paris" → "alice's sister", "Alice's
+// friend Tom …" → "tom": relativeSubject), else the first name it mentions, else "". Openers
+// that name nothing ("Update:", "Lately") are skipped. Only a key of the form subject/attribute
+// names a subject: an opaque key ("k17", "slot-3") names the slot alone, and the text says whom
+// it is about.
 func SubjectOf(key, text string) string {
 	if s, _, ok := strings.Cut(key, "/"); ok {
 		// "northwind-logistics" names the subject a text calls "Northwind Logistics", whose first
@@ -279,48 +281,102 @@ classmates teacher tutor coach student students doctor dentist therapist nurse l
 accountant client clients customer customers guest guests nanny babysitter caregiver`)
 
 // relativeSubject returns the subject of a text that opens, past its openers, with a name's
-// relation to a person ("Alice's sister lives in Paris", "Bob's new boss works from Oslo"):
-// "alice's sister", whose statements are not Alice's and do not compete with hers for a slot.
-// A relation followed by its name ("Alice's boss is Tom") says who the relation is, which is a
-// fact about Alice, and keeps her as the subject.
+// relation to a person doing something ("Alice's sister lives in Paris", "Bob's new boss is
+// Tom", "Carol's kids love the beach"): "alice's sister", whose statements are not Alice's and
+// do not compete with hers for a slot. A relation given its own name ("Alice's friend Tom lives
+// in Rome", "Alice's sister, Emma, moved") is that person: "tom". A relation word that is part
+// of a noun ("Alice's student loan is paid off", "Alice's doctor appointment") is Alice's thing,
+// not a person: a relation is taken only when a verb follows it (relationVerb).
 func relativeSubject(text string) (string, bool) {
 	sents := textproc.Sentences(dropOpeners(text))
 	if len(sents) == 0 {
 		return "", false
 	}
 	f := strings.Fields(strings.TrimLeft(sents[0], "\"'“‘«( "))
-	if len(f) < 3 {
+	owner, rel, j, ok := relationAt(f, 0)
+	if !ok || j+1 >= len(f) {
 		return "", false
 	}
-	owner, ok := possessor(f[0])
-	if !ok {
+	if name, ok := givenName(f[j+1]); ok {
+		return name, true // "Alice's friend Tom lives …", "Alice's sister, Emma, moved …"
+	}
+	if !relationVerb(f[j+1], relationWord(f[j]) != rel) {
 		return "", false
-	}
-	j := 1
-	if !personNouns[relationWord(f[1])] && isLowerWord(f[1]) && personNouns[relationWord(f[2])] {
-		j = 2 // "Alice's older sister", "Bob's new boss"
-	}
-	rel := relationWord(f[j])
-	if !personNouns[rel] || strings.ContainsAny(strings.TrimRight(f[0], ".,;:!?"), ",;:") {
-		return "", false
-	}
-	if j+2 < len(f) {
-		if v := strings.ToLower(f[j+1]); v == "is" || v == "was" {
-			if r, _ := utf8.DecodeRuneInString(f[j+2]); unicode.IsUpper(r) {
-				return "", false // "Alice's boss is Tom": who her boss is
-			}
-		}
 	}
 	return owner + "'s " + rel, true
 }
 
-// possessor returns the name a possessive word names ("Alice's" → "alice").
+// relationAt reads a name's relation at f[i] ("Alice's sister", "Bob's new boss", "James'
+// parents"): the owner, the relation in the singular, and the index of the relation's word.
+func relationAt(f []string, i int) (owner, rel string, j int, ok bool) {
+	if i+1 >= len(f) {
+		return "", "", 0, false
+	}
+	owner, ok = possessor(strings.TrimLeft(f[i], "\"'“‘«("))
+	if !ok {
+		return "", "", 0, false
+	}
+	j = i + 1
+	if personNoun(relationWord(f[j])) == "" && isLowerWord(f[j]) && j+1 < len(f) && personNoun(relationWord(f[j+1])) != "" {
+		j++ // "Alice's older sister", "Bob's new boss"
+	}
+	if rel = personNoun(relationWord(f[j])); rel == "" {
+		return "", "", 0, false
+	}
+	return owner, rel, j, true
+}
+
+// personNoun returns w as personNouns holds it, in the singular ("friends" → "friend",
+// "children" → "child"), or "" when w names no relation.
+func personNoun(w string) string {
+	switch {
+	case w == "children" || w == "grandchildren":
+		return strings.TrimSuffix(w, "ren")
+	case strings.HasSuffix(w, "s") && personNouns[strings.TrimSuffix(w, "s")]:
+		return strings.TrimSuffix(w, "s")
+	case personNouns[w]:
+		return w
+	}
+	return ""
+}
+
+// givenName returns the name a word gives a relation ("Tom" in "Alice's friend Tom"), or false.
+func givenName(w string) (string, bool) {
+	core := strings.Trim(w, ",;:")
+	if names := Entities(core); len(names) == 1 && names[0] == strings.ToLower(core) {
+		return names[0], true
+	}
+	return "", false
+}
+
+// relationAux are the words after a relation that begin its verb phrase ("Alice's sister is",
+// "… will move", "… just moved").
+var relationAux = setOf(`is are was were has have had will would can could should may might must
+does do did just also still now never always often finally already recently soon`)
+
+// relationVerb reports whether w, after a relation (plural: written in the plural), begins a
+// verb phrase: an auxiliary or adverb, a past tense, a present tense ("lives"), or after a
+// plural relation any word in lower case ("Carol's kids love"). A noun after a relation
+// ("Alice's student loan") is none.
+func relationVerb(w string, plural bool) bool {
+	w = strings.Trim(w, ".,;:!?")
+	if !isLowerWord(w) {
+		return false
+	}
+	return plural || relationAux[w] || strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "ly") ||
+		strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss")
+}
+
+// possessor returns the name a possessive word names ("Alice's" → "alice", "James'" →
+// "james").
 func possessor(w string) (string, bool) {
-	for _, suf := range []string{"'s", "’s"} {
-		if core, ok := strings.CutSuffix(w, suf); ok {
-			if names := Entities(core); len(names) == 1 && names[0] == strings.ToLower(core) {
-				return names[0], true
-			}
+	for _, suf := range []string{"'s", "’s", "'", "’"} {
+		core, ok := strings.CutSuffix(w, suf)
+		if !ok || (suf == "'" || suf == "’") && !strings.HasSuffix(strings.ToLower(core), "s") {
+			continue // a bare apostrophe only after a name ending in s
+		}
+		if names := Entities(core); len(names) == 1 && names[0] == strings.ToLower(core) {
+			return names[0], true
 		}
 	}
 	return "", false
@@ -336,16 +392,8 @@ func relationWord(w string) string {
 func relatives(text string) []string {
 	f := strings.Fields(text)
 	var out []string
-	for i := 0; i+1 < len(f); i++ {
-		owner, ok := possessor(strings.TrimLeft(f[i], "\"'“‘«("))
-		if !ok {
-			continue
-		}
-		j := i + 1
-		if !personNouns[relationWord(f[j])] && isLowerWord(f[j]) && j+1 < len(f) && personNouns[relationWord(f[j+1])] {
-			j++
-		}
-		if rel := relationWord(f[j]); personNouns[rel] {
+	for i := range f {
+		if owner, rel, _, ok := relationAt(f, i); ok {
 			out = append(out, owner+"'s "+rel)
 		}
 	}
@@ -365,8 +413,14 @@ func subjectName(subject string) string {
 // vault runs at 02:00", "A new endpoint serves the API").
 var determiners = setOf(`the a an this that these those each every`)
 
-// timeDeterminers before a time noun make a time adverbial ("these days", "every weekend").
-var timeDeterminers = setOf(`this these that those every each last next`)
+// timeDeterminers before a period (periods) make a time adverbial that says when ("these days",
+// "this month", "every weekend"); "last" and "next" do not ("her last day at Acme", "the next
+// sprint" are things asked about).
+var timeDeterminers = setOf(`this these every each`)
+
+// periods are the lengths of time that timeDeterminers make adverbials of.
+var periods = setOf(`day days week weeks weekend weekends month months year years morning mornings
+afternoon afternoons evening evenings night nights`)
 
 // timeNouns after a determiner make a time adverbial ("This week", "These days"), not a subject.
 var timeNouns = setOf(`day days week weeks weekend morning afternoon evening night year years month months
