@@ -25,9 +25,6 @@ import (
 // "backup": textproc.Compound), so that it answers a question asking for the noun; a question's
 // own phrasal verbs are taken as written (compounds false), so that "Have I set up X?" asks
 // for "set" as it did, and a memory that says "set up" does not count twice.
-//
-// A time adverbial ("these days", "this month", "every weekend") says when, not what: "Where
-// does Alice work these days?" asks nothing of "Alice's sport is tennis these days".
 func predicateTerms(key, text string, skip map[string]bool, compounds bool) map[string]bool {
 	out := map[string]bool{}
 	add := func(s string) {
@@ -39,8 +36,8 @@ func predicateTerms(key, text string, skip map[string]bool, compounds bool) map[
 				}
 			}
 			w = strings.ToLower(w)
-			if notNames[w] || textproc.IsStop(w) || skip[w] || i > 0 && periods[w] && timeDeterminers[strings.ToLower(words[i-1])] {
-				continue // "these days", "this month": when, not what
+			if notNames[w] || textproc.IsStop(w) || skip[w] {
+				continue
 			}
 			out[textproc.Stem(w)] = true
 		}

@@ -413,15 +413,6 @@ func subjectName(subject string) string {
 // vault runs at 02:00", "A new endpoint serves the API").
 var determiners = setOf(`the a an this that these those each every`)
 
-// timeDeterminers before a period (periods) make a time adverbial that says when ("these days",
-// "this month", "every weekend"); "last" and "next" do not ("her last day at Acme", "the next
-// sprint" are things asked about).
-var timeDeterminers = setOf(`this these every each`)
-
-// periods are the lengths of time that timeDeterminers make adverbials of.
-var periods = setOf(`day days week weeks weekend weekends month months year years morning mornings
-afternoon afternoons evening evenings night nights`)
-
 // timeNouns after a determiner make a time adverbial ("This week", "These days"), not a subject.
 var timeNouns = setOf(`day days week weeks weekend morning afternoon evening night year years month months
 time times season summer winter spring autumn fall quarter sprint`)
