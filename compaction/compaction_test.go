@@ -488,7 +488,7 @@ type contradictor struct{ calls atomic.Int32 }
 func (c *contradictor) Check(ctx context.Context, subject, older, newer string) (Verdict, pager.Usage, error) {
 	c.calls.Add(1)
 	u := pager.Usage{TokensIn: 50, TokensOut: 5}
-	if subject == "alice" && strings.Contains(older, "Berlin") && strings.Contains(newer, "Paris") {
+	if (subject == "alice" || subject == "alice's sister") && strings.Contains(older, "Berlin") && strings.Contains(newer, "Paris") {
 		return Verdict{Contradicts: true, Confidence: 0.9, Reason: "she moved"}, u, nil
 	}
 	return Verdict{Confidence: 0.8}, u, nil
@@ -524,6 +524,27 @@ func TestContradictionMarksPossiblySuperseded(t *testing.T) {
 	last := h[len(h)-1]
 	if last.Action != archival.ActionPossiblySuperseded || last.Confidence != 0.9 || !strings.Contains(last.Cause, "she moved") {
 		t.Fatalf("history: %+v", h)
+	}
+}
+
+// A keyed passage about a relation ("alice/sister_city": "Alice's sister lives in Berlin.") is
+// checked against a message about that relation, though its key names Alice.
+func TestContradictionOfAKeyedRelation(t *testing.T) {
+	ctx := state.WithTenant(context.Background(), state.DefaultTenant)
+	c := &contradictor{}
+	e := newEnv(t, backends()[0], nil, func(cfg *Config) { cfg.Contradictor = c }, true)
+	id := e.agent(1200)
+	p, err := e.svc.InsertPassage(ctx, id, pager.PassageInput{Text: "Alice's sister lives in Berlin.", Key: "alice/sister_city"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Append(ctx, id, []pager.MessageInput{{Role: "user", Content: "Alice's sister moved to Paris last week."}}); err != nil {
+		t.Fatal(err)
+	}
+	j := e.wait(e.appendUntilEvicted(id, 1, note)...)[0]
+	got, err := e.st.Archival.Get(ctx, id, p.ID)
+	if err != nil || got.PossiblySupersededBy != pager.SummaryPassageID(j.SummaryID) || got.Confidence != 0.9 {
+		t.Fatalf("the keyed passage after the check: %+v, %v", got, err)
 	}
 }
 

@@ -72,7 +72,7 @@ func (s *Service) checkContradictions(ctx context.Context, c state.Compaction, m
 				return usage, nil
 			}
 			if p.Source == archival.SourceCompaction || checked[p.ID] || p.ValidFrom.After(st.m.CreatedAt) ||
-				validity.SubjectOf(p.Key, p.Text) != st.subject || sameText(p.Text, st.m.Content) {
+				!about(p, st.subject) || sameText(p.Text, st.m.Content) {
 				continue
 			}
 			checked[p.ID] = true
@@ -118,4 +118,12 @@ func (s *Service) checkContradictions(ctx context.Context, c state.Compaction, m
 
 func sameText(a, b string) bool {
 	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
+// about reports whether a passage is about subject: by its key's subject, or by its text's. A
+// key names its subject's slot ("alice/sister_city"), while its text may say whose it is more
+// closely ("Alice's sister lives in Berlin" is about "alice's sister", as a message saying she
+// moved is).
+func about(p archival.Passage, subject string) bool {
+	return validity.SubjectOf(p.Key, p.Text) == subject || p.Key != "" && validity.SubjectOf("", p.Text) == subject
 }
