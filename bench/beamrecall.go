@@ -41,12 +41,7 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 		c := &chats[i]
 		// The clock reads the date of the message being appended, then the day after the last
 		// session.
-		clock, at := settableClock()
-		svc, err := e.service(clock)
-		if err != nil {
-			return nil, err
-		}
-		agentID, err := e.createAgent(ctx, svc, "beam recall "+c.Chat)
+		svc, agentID, at, err := e.clockedAgent(ctx, "beam recall "+c.Chat)
 		if err != nil {
 			return nil, err
 		}
@@ -91,12 +86,18 @@ func runBeamRecall(ctx context.Context, cfg *BeamConfig, e *env, chats []BeamCha
 	return out, nil
 }
 
-// settableClock returns a clock that reads the instant stored in at, a millisecond later at
-// each reading, so that the times it gives follow the order of arrival.
-func settableClock() (clock func() time.Time, at *atomic.Int64) {
+// clockedAgent makes a service whose clock reads the instant stored in at (a millisecond later
+// at each reading, so that the times it gives follow the order of arrival) and a bench agent on
+// it: the pager variants set the clock to each message's date as they append it.
+func (e *env) clockedAgent(ctx context.Context, name string) (svc *pager.Service, agentID string, at *atomic.Int64, err error) {
 	at = new(atomic.Int64)
 	var tick atomic.Int64
-	return func() time.Time { return time.Unix(0, at.Load()).Add(time.Duration(tick.Add(1)) * time.Millisecond) }, at
+	svc, err = e.service(func() time.Time { return time.Unix(0, at.Load()).Add(time.Duration(tick.Add(1)) * time.Millisecond) })
+	if err != nil {
+		return nil, "", nil, err
+	}
+	agentID, err = e.createAgent(ctx, svc, name)
+	return svc, agentID, at, err
 }
 
 // modeRecall names recall search's row; it is not a Mode of archival search.

@@ -31,12 +31,7 @@ func runLocomoRecall(ctx context.Context, cfg *LocomoConfig, e *env, convs []Con
 	for i := range convs {
 		c := &convs[i]
 		// The clock reads the session's date, then the day after the last session.
-		clock, at := settableClock()
-		svc, err := e.service(clock)
-		if err != nil {
-			return nil, err
-		}
-		agentID, err := e.createAgent(ctx, svc, "locomo recall "+c.ID)
+		svc, agentID, at, err := e.clockedAgent(ctx, "locomo recall "+c.ID)
 		if err != nil {
 			return nil, err
 		}

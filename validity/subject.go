@@ -267,18 +267,16 @@ func subjectOfText(text string) string {
 }
 
 // personNouns name people by their relation to someone ("Alice's sister", "Bob's landlord"):
-// kin, household, work, school and care. "Alice's sister lives in Paris" is about the sister.
-var personNouns = setOf(`sister sisters brother brothers sibling siblings twin mother father mom mum
-dad mommy daddy parent parents stepmother stepfather stepmom stepdad son sons daughter daughters
-kid kids child children baby stepson stepdaughter wife husband spouse partner boyfriend
-girlfriend fiance fiancé fiancee fiancée ex grandmother grandfather grandma grandpa granny
-grandparents grandson granddaughter grandchildren grandkids cousin cousins aunt uncle nephew
-niece in-laws mother-in-law father-in-law brother-in-law sister-in-law friend friends buddy pal
-roommate roommates flatmate housemate neighbour neighbor neighbours neighbors landlord landlady
-tenant tenants colleague colleagues coworker coworkers co-worker co-workers boss manager
-supervisor employee employees assistant intern mentor mentee teammate teammates classmate
-classmates teacher tutor coach student students doctor dentist therapist nurse lawyer
-accountant client clients customer customers guest guests nanny babysitter caregiver`)
+// kin, household, work, school and care, in the singular (personNoun reads plurals). "Alice's sister lives in Paris" is about the sister.
+var personNouns = setOf(`sister brother sibling twin mother father mom mum dad mommy daddy parent
+stepmother stepfather stepmom stepdad son daughter kid child baby stepson stepdaughter wife
+husband spouse partner boyfriend girlfriend fiance fiancé fiancee fiancée ex grandmother
+grandfather grandma grandpa granny grandparents grandson granddaughter grandkids cousin aunt
+uncle nephew niece in-laws mother-in-law father-in-law brother-in-law sister-in-law friend buddy
+pal roommate flatmate housemate neighbour neighbor landlord landlady tenant colleague coworker
+co-worker boss manager supervisor employee assistant intern mentor mentee teammate classmate
+teacher tutor coach student doctor dentist therapist nurse lawyer accountant client customer
+guest nanny babysitter caregiver`)
 
 // relativeSubject returns the subject of a text that opens, past its openers, with a name's
 // relation to a person doing something ("Alice's sister lives in Paris", "Bob's new boss is
@@ -340,7 +338,8 @@ func personNoun(w string) string {
 	return ""
 }
 
-// givenName returns the name a word gives a relation ("Tom" in "Alice's friend Tom"), or false.
+// givenName returns the name a word is ("Tom" in "Alice's friend Tom", "Alice" of "Alice's"),
+// or false.
 func givenName(w string) (string, bool) {
 	core := strings.Trim(w, ",;:")
 	if names := Entities(core); len(names) == 1 && names[0] == strings.ToLower(core) {
@@ -375,8 +374,8 @@ func possessor(w string) (string, bool) {
 		if !ok || (suf == "'" || suf == "’") && !strings.HasSuffix(strings.ToLower(core), "s") {
 			continue // a bare apostrophe only after a name ending in s
 		}
-		if names := Entities(core); len(names) == 1 && names[0] == strings.ToLower(core) {
-			return names[0], true
+		if name, ok := givenName(core); ok {
+			return name, true
 		}
 	}
 	return "", false
